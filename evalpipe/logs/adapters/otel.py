@@ -21,7 +21,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from evalpipe.logs.errors import RecordError
-from evalpipe.logs.fields import as_dict, as_float, as_int, as_list, as_str, dumps, from_unix_nanos, maybe_json
+from evalpipe.logs.fields import (
+    as_dict,
+    as_float,
+    as_int,
+    as_list,
+    as_str,
+    dumps,
+    from_unix_nanos,
+    maybe_json,
+)
 
 FORMAT = "otel"
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content"}

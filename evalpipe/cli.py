@@ -1,0 +1,140 @@
+"""`evalpipe` command line: ingest, sql, demo (more sub-commands arrive with each domain)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _print_frame(df, fmt: str) -> None:  # noqa: ANN001
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
+    else:
+        t = Table(show_lines=False)
+        for c in df.columns:
+            t.add_column(str(c), overflow="fold")
+        for row in df.itertuples(index=False):
+            t.add_row(*["" if v is None else str(v) for v in row])
+        out.print(t)
+        out.print(f"[dim]{len(df)} row(s)[/dim]")
+
+
+# ------------------------------------------------------------------------------------ ingest
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+    from tqdm import tqdm
+    from upath import UPath
+
+    from evalpipe.logs.ingest import IngestStats, SourceConfig, SourceError, ingest_paths, list_source_files
+    from evalpipe.logs.schema import LLM_CALL_SCHEMA, QUARANTINE_SCHEMA
+
+    try:
+        cfg = SourceConfig.load(args.config)
+        files = list_source_files(UPath(args.path))
+    except SourceError as e:
+        console.print(f"[red]error:[/red] {e}")
+        return EXIT_USAGE
+    outdir = Path(args.out or Path("data/restricted/cli_ingest") / Path(args.path).stem)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stats: list[IngestStats] = []
+    rows_w = pq.ParquetWriter(outdir / "llm_calls.parquet", LLM_CALL_SCHEMA, compression="zstd")
+    q_w = pq.ParquetWriter(outdir / "quarantine.parquet", QUARANTINE_SCHEMA, compression="zstd")
+    with tqdm(desc="ingest", unit=" rec", disable=args.quiet or not sys.stderr.isatty()) as bar:
+        for batch in ingest_paths(files, cfg, fmt=args.format, batch_size=args.batch_size, stats_out=stats):
+            rows_w.write_table(batch.rows)
+            q_w.write_table(batch.quarantine)
+            bar.update(batch.rows.num_rows + batch.quarantine.num_rows)
+    rows_w.close()
+    q_w.close()
+    s = stats[0]
+    t = Table(title=f"ingest {args.path}")
+    t.add_column("outcome")
+    t.add_column("count", justify="right")
+    t.add_row("read", str(s.read))
+    t.add_row("accepted", str(s.accepted))
+    for fmt, n in sorted(s.accepted_by_format.items()):
+        t.add_row(f"  {fmt}", str(n))
+    t.add_row("quarantined", str(s.quarantined))
+    for reason, n in sorted(s.quarantined_by_reason.items()):
+        t.add_row(f"  {reason}", str(n))
+    t.add_row("skipped", str(s.skipped))
+    for reason, n in sorted(s.skipped_by_reason.items()):
+        t.add_row(f"  {reason}", str(n))
+    out.print(t)
+    out.print(f"files: {s.files} ({s.empty_files} empty) -> {outdir}/llm_calls.parquet, quarantine.parquet")
+    if args.json:
+        sys.stdout.write(json.dumps(s.as_dict()) + "\n")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------ sql
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from evalpipe.warehouse.duck import Warehouse
+
+    wh = Warehouse(args.warehouse, lake_root=args.lake)
+    try:
+        df = wh.query(args.query)
+    except duckdb.Error as e:
+        console.print(f"[red]SQL error:[/red] {e}")
+        return EXIT_FAIL
+    _print_frame(df, args.format)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------ demo
+def cmd_demo(args: argparse.Namespace) -> int:
+    from evalpipe.demo import run_demo
+
+    return run_demo(days=args.days)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="evalpipe", description="Evaluation pipeline for LLM systems.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    i = sub.add_parser("ingest", help="convert a log file or folder to canonical Parquet; print counts")
+    i.add_argument("path")
+    i.add_argument("--format", default="auto", choices=["auto", "openai", "otel", "otel_logs", "generic"])
+    i.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
+    i.add_argument("--out", default=None, help="output folder (default data/restricted/cli_ingest/<name>)")
+    i.add_argument("--batch-size", type=int, default=50_000)
+    i.add_argument("--json", action="store_true", help="also print the counts as JSON")
+    i.add_argument("--quiet", action="store_true")
+    i.set_defaults(fn=cmd_ingest)
+
+    s = sub.add_parser("sql", help="read-only SQL over the warehouse and the lake")
+    s.add_argument("query")
+    s.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    s.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
+    s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    s.set_defaults(fn=cmd_sql)
+
+    d = sub.add_parser("demo", help="run the pipeline end to end on the shipped sample data")
+    d.add_argument("--days", type=int, default=None, help="only the first N shipped days")
+    d.set_defaults(fn=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.fn(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

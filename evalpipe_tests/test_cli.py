@@ -1,0 +1,54 @@
+"""The `evalpipe` console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from evalpipe.cli import main
+from evalpipe.warehouse.duck import Warehouse
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_ingest_folder_prints_counts_and_writes_parquet(tmp_path, capsys):
+    rc = main(["ingest", str(DATA / "raw_logs" / "2026-11-16"), "--out", str(tmp_path), "--json",
+               "--config", str(DATA / "log_sources.yaml")])
+    assert rc == 0
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["skipped"]
+    assert pq.read_metadata(tmp_path / "llm_calls.parquet").num_rows == counts["accepted"] == 275
+    assert pq.read_metadata(tmp_path / "quarantine.parquet").num_rows == counts["quarantined"] == 2
+
+
+def test_ingest_missing_path_exits_2_with_message(tmp_path, capsys):
+    assert main(["ingest", str(tmp_path / "missing"), "--config", str(DATA / "log_sources.yaml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_ingest_with_forced_format(tmp_path, capsys):
+    rc = main(["ingest", str(DATA / "raw_logs" / "2026-11-16" / "generic.jsonl"), "--format", "openai",
+               "--out", str(tmp_path), "--json", "--config", str(DATA / "log_sources.yaml")])
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rc == 0 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
+
+
+def test_sql_formats(tmp_path, capsys):
+    wh = Warehouse(tmp_path / "w.duckdb", lake_root=None)
+    wh.replace_rows("ingest_stats", pd.DataFrame({"day": ["d1", "d2"], "read": [3, 4]}), {})
+    base = ["--warehouse", str(tmp_path / "w.duckdb"), "--lake", str(tmp_path / "lake")]
+    assert main(["sql", "SELECT day, read FROM ingest_stats ORDER BY day", "--format", "csv", *base]) == 0
+    assert capsys.readouterr().out.splitlines() == ["day,read", "d1,3", "d2,4"]
+    assert main(["sql", "SELECT sum(read) AS s FROM ingest_stats", "--format", "json", *base]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"s": 7}]
+    assert main(["sql", "DROP TABLE ingest_stats", *base]) == 1, "the published copy is read-only"
+
+
+def test_console_script_is_installed():
+    r = subprocess.run([str(Path(sys.executable).parent / "evalpipe"), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "ingest" in r.stdout and "sql" in r.stdout
