@@ -8,6 +8,11 @@ from typing import Any
 
 from evalpipe.logs.errors import RecordError
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
+
 _MISSING = object()
 
 
@@ -103,6 +108,11 @@ def dumps(value: Any) -> str | None:
     """Compact, deterministic JSON for nested canonical fields (None stays None)."""
     if value is None:
         return None
+    if orjson is not None:
+        try:
+            return orjson.dumps(value).decode("utf-8")
+        except TypeError:  # e.g. ints beyond 64 bits: fall back to the stdlib
+            pass
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
