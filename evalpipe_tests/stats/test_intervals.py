@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from scipy import stats
+
+from evalpipe.stats.intervals import clustered_mean_se, mean_ci, stratified_weighted_mean, wilson_ci
+
+
+def test_mean_ci_clt():
+    x = np.array([1.0, 2.0, 3.0, 4.0, np.nan])
+    r = mean_ci(x)
+    assert r.n == 4 and r.mean == 2.5
+    assert r.se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
+    assert r.ci_low == pytest.approx(2.5 - 1.959964 * r.se, rel=1e-6)
+
+
+def test_clustered_se_hand_computed():
+    # x̄ = 3.5; residual sums per cluster: -4, 0, +4 → Σ² = 32; (1/36)·32·3/2 = 4/3.
+    x = np.array([1, 2, 3, 4, 5, 6], dtype=float)
+    cl = np.array(["a", "a", "b", "b", "c", "c"])
+    r = clustered_mean_se(x, cl)
+    assert r.mean == 3.5
+    assert r.se == pytest.approx(np.sqrt(4 / 3))
+    assert (r.n, r.n_clusters) == (6, 3)
+    # singleton clusters reduce to sd/√n · sqrt(n/(n−1))·sqrt((n−1)/n) = the CLT SE
+    r1 = clustered_mean_se(x, np.arange(6))
+    assert r1.se == pytest.approx(np.std(x, ddof=1) / np.sqrt(6))
+
+
+def test_clustered_se_one_cluster_is_nan():
+    r = clustered_mean_se(np.array([1.0, 2.0]), np.array([0, 0]))
+    assert np.isnan(r.se) and r.n_clusters == 1
+
+
+def test_wilson_matches_scipy_and_array_form():
+    r = wilson_ci(3, 20)
+    ref = stats.binomtest(3, 20).proportion_ci(method="wilson")
+    assert (r.ci_low, r.ci_high) == pytest.approx((ref.low, ref.high))
+    r0 = wilson_ci(np.zeros(10))
+    assert r0.mean == 0 and r0.ci_low == pytest.approx(0, abs=1e-12) and r0.ci_high > 0.2
+
+
+def test_stratified_weighted_mean_hand():
+    # stratum a: N=900, sample [1, 0, 1, 1]; stratum b: N=100, sample [0, 0, 1]
+    x = np.array([1, 0, 1, 1, 0, 0, 1], dtype=float)
+    s = np.array(list("aaaabbb"))
+    r = stratified_weighted_mean(x, s, population_sizes={"a": 900, "b": 100})
+    assert r.mean == pytest.approx(0.9 * 0.75 + 0.1 * (1 / 3))
+    var = 0.81 * (1 - 4 / 900) * np.var([1, 0, 1, 1], ddof=1) / 4 + 0.01 * (1 - 3 / 100) * np.var(
+        [0, 0, 1], ddof=1) / 3
+    assert r.se == pytest.approx(np.sqrt(var))
+    # same thing from per-item weights N_h/n_h
+    w = np.where(s == "a", 900 / 4, 100 / 3)
+    r2 = stratified_weighted_mean(x, s, weights=w)
+    assert r2.mean == pytest.approx(r.mean) and r2.se == pytest.approx(r.se)
+    # the unweighted mean is different: weights matter for production estimates
+    assert abs(x.mean() - r.mean) > 0.05
