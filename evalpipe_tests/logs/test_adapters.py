@@ -98,3 +98,34 @@ def test_otel_span_errors_and_types():
         otel.span_to_canonical(span, {}, None)
     assert e.value.reason == "schema_violation"
     assert otel.any_value({"intValue": "42"}, "x") == 42  # OTLP/JSON 64-bit ints are strings
+
+
+def test_real_openai_v2_instrumentation_export_is_read(tmp_path):
+    """Fixture made by opentelemetry-instrumentation-openai-v2 against a local stand-in endpoint."""
+    import os
+    import subprocess
+    import sys
+
+    from evalpipe.logs.ingest import IngestStats, ingest_paths, list_source_files
+
+    env = dict(os.environ, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="true")
+    subprocess.run([sys.executable, str(Path(__file__).with_name("otel_fixture.py")), str(tmp_path / "export")],
+                   env=env, check=True, timeout=120)
+    expected = json.loads((tmp_path / "export" / "expected.json").read_text())
+    (tmp_path / "export" / "expected.json").unlink()
+    cfg = SourceConfig.load(DATA / "log_sources.yaml")
+    stats: list[IngestStats] = []
+    batches = list(ingest_paths(list_source_files(tmp_path / "export"), cfg, stats_out=stats))
+    rows = [r for b in batches for r in b.rows.to_pylist()]
+    assert sum(b.quarantine.num_rows for b in batches) == 0 and stats[0].reconciles()
+    assert stats[0].skipped_by_reason["log_record_joined"] > 0
+    assert len(rows) == len(expected["prompts"])
+    by_prompt = {json.loads(r["input_messages"])[-1]["parts"][0]["content"]: r for r in rows}
+    assert set(by_prompt) == set(expected["prompts"])
+    ok = by_prompt[expected["prompts"][0]]
+    assert json.loads(ok["system_instructions"]) == [{"type": "text", "content": expected["system"]}]
+    assert json.loads(ok["output_messages"])[0]["parts"] == [{"type": "text", "content": expected["answer"]}]
+    assert ok["input_tokens"] == 21 and ok["output_tokens"] == 11 and ok["status"] == "ok"
+    failed = by_prompt["Please FAIL this one"]
+    assert failed["status"] == "error" and failed["error_type"] == "BadRequestError"
+    assert all(len(r["trace_id"]) == 32 and len(r["span_id"]) == 16 for r in rows), "hex ids"

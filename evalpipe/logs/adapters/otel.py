@@ -168,7 +168,10 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
     attrs = attributes(span.get("attributes"), "span.attributes")
     res_attrs = attributes(resource.get("attributes"), "resource.attributes")
     status = as_dict(span.get("status"), "span.status")
-    status_code = as_int(status.get("code"), "span.status.code")
+    code = status.get("code")
+    # OTLP/JSON says integers; protobuf's JSON mapping writes enum names unless told otherwise.
+    code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, code)
+    status_code = as_int(code, "span.status.code")
 
     def parse_json_attr(key: str) -> Any:
         if key not in attrs:
