@@ -97,6 +97,19 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------ gate
+def cmd_gate(args: argparse.Namespace) -> int:
+    from evalpipe.reports.report import gate_from_warehouse
+    from evalpipe.warehouse.duck import Warehouse
+
+    wh = Warehouse(args.warehouse, lake_root=None)
+    code, decision, rid, reasons = gate_from_warehouse(wh.query, args.report)
+    out.print(f"report {rid or '-'}: [bold]{decision.upper()}[/bold]")
+    for r in reasons:
+        out.print(f"  - {r}", soft_wrap=True)
+    return code
+
+
 # ------------------------------------------------------------------------------------ demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from evalpipe.demo import run_demo
@@ -124,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
     s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
     s.set_defaults(fn=cmd_sql)
+
+    g = sub.add_parser("gate", help="release gate from the latest (or given) report: exit 0 proceed, 1 block, "
+                                     "2 cannot decide")
+    g.add_argument("--report", default=None, help="report id (default: the latest)")
+    g.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
+    g.set_defaults(fn=cmd_gate)
 
     d = sub.add_parser("demo", help="run the pipeline end to end on the shipped sample data")
     d.add_argument("--days", type=int, default=None, help="only the first N shipped days")
