@@ -1,0 +1,528 @@
+"""LLM-as-judge: pointwise rubric scoring and position-swapped pairwise comparison.
+
+One small protocol, `JudgeClient` (`complete(list[messages]) -> list[JudgeReply]`), with two
+implementations: `OpenAICompatJudgeClient` (any /v1/chat/completions endpoint: OpenAI, vLLM,
+llama.cpp; retries 429/5xx/timeouts with exponential backoff and Retry-After) and
+`CallableJudgeClient` (an in-process `generate(list[messages]) -> list[str]`, e.g. the local
+small model in the demo). Raw judge replies are cached on disk by (judge fingerprint, prompt
+hash, sample index) in SQLite, so a rerun costs nothing and stays identical.
+
+Nothing becomes a silent NaN: every verdict carries a status (ok / partial / parse_failure /
+refusal / error) and counts of each outcome across its K samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from evalpipe.metrics.constraints import extract_json, is_refusal
+
+Messages = list[dict[str, str]]
+GenerateFn = Callable[[list[Messages]], list[str]]
+
+
+@dataclass(frozen=True)
+class JudgeReply:
+    text: str | None
+    error: str | None = None  # transport failure after retries (never cached)
+    cached: bool = False
+
+
+@runtime_checkable
+class JudgeClient(Protocol):
+    """Anything that turns chat prompts into reply texts; `fingerprint` identifies model+params."""
+
+    fingerprint: str
+
+    def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]: ...
+
+
+def _stable_hash(obj: object) -> str:
+    return hashlib.blake2b(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode(), digest_size=16).hexdigest()
+
+
+class JudgeCache:
+    """SQLite store of raw judge replies keyed by (fingerprint, prompt hash, sample index)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS judge_cache (fingerprint TEXT, prompt_hash TEXT, sample INTEGER, "
+            "reply TEXT NOT NULL, created REAL, PRIMARY KEY (fingerprint, prompt_hash, sample))"
+        )
+        self._conn.commit()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, fingerprint: str, prompt_hash: str, sample: int) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT reply FROM judge_cache WHERE fingerprint=? AND prompt_hash=? AND sample=?",
+                (fingerprint, prompt_hash, sample),
+            ).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return row[0]
+
+    def put(self, fingerprint: str, prompt_hash: str, sample: int, reply: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO judge_cache VALUES (?, ?, ?, ?, ?)",
+                (fingerprint, prompt_hash, sample, reply, time.time()),
+            )
+            self._conn.commit()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def cached_complete(
+    client: JudgeClient, prompts: list[Messages], sample_index: int, cache: JudgeCache | None
+) -> list[JudgeReply]:
+    """Serve what the cache has, send only the misses, store successful replies."""
+    if cache is None:
+        return client.complete(prompts, sample_index)
+    hashes = [_stable_hash(p) for p in prompts]
+    out: list[JudgeReply | None] = []
+    todo: list[int] = []
+    for i, h in enumerate(hashes):
+        hit = cache.get(client.fingerprint, h, sample_index)
+        out.append(JudgeReply(hit, cached=True) if hit is not None else None)
+        if hit is None:
+            todo.append(i)
+    if todo:
+        fresh = client.complete([prompts[i] for i in todo], sample_index)
+        for i, r in zip(todo, fresh, strict=True):
+            out[i] = r
+            if r.error is None and r.text is not None:
+                cache.put(client.fingerprint, hashes[i], sample_index, r.text)
+    return [r for r in out if r is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Clients
+# ---------------------------------------------------------------------------------------------
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class OpenAICompatJudgeClient:
+    """Judge over an OpenAI-compatible chat-completions endpoint (httpx, own retry loop).
+
+    The API key is read from the environment variable named by `api_key_env` (never stored in
+    config). Retries 429/5xx, timeouts and connection errors with exponential backoff + jitter,
+    honouring a numeric Retry-After (capped); after `max_retries` the reply is a recorded error.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key_env: str | None = "OPENAI_API_KEY",
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        timeout_s: float = 60.0,
+        max_retries: int = 4,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 30.0,
+        seed: int | None = 0,
+        json_mode: bool = False,
+        concurrency: int = 4,
+        transport=None,
+    ):
+        import httpx
+
+        if temperature > 0.3:
+            raise ValueError("judge temperature must be <= 0.3 (STATISTICS.md)")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.seed = seed
+        self.json_mode = json_mode
+        self.concurrency = max(1, concurrency)
+        key = os.environ.get(api_key_env, "") if api_key_env else ""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._http = httpx.Client(timeout=timeout_s, headers=headers, transport=transport)
+        self.fingerprint = f"openai:{model}:t={temperature}:max={max_tokens}:seed={seed}:json={json_mode}"
+        self.stats = {"requests": 0, "retries": 0, "failures": 0}
+
+    def _one(self, messages: Messages, sample_index: int) -> JudgeReply:
+        import httpx
+
+        body: dict = {"model": self.model, "messages": messages, "temperature": self.temperature,
+                      "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            body["seed"] = self.seed + sample_index
+        if self.json_mode:
+            body["response_format"] = {"type": "json_object"}
+        last = "no attempt"
+        for attempt in range(self.max_retries + 1):
+            retry_after: float | None = None
+            try:
+                self.stats["requests"] += 1
+                resp = self._http.post(f"{self.base_url}/chat/completions", json=body)
+                if resp.status_code == 200:
+                    try:
+                        return JudgeReply(resp.json()["choices"][0]["message"]["content"] or "")
+                    except (ValueError, KeyError, IndexError, TypeError) as exc:
+                        last = f"bad response body: {type(exc).__name__}"
+                elif resp.status_code in RETRY_STATUS:
+                    last = f"HTTP {resp.status_code}"
+                    ra = resp.headers.get("retry-after")
+                    if ra and ra.replace(".", "", 1).isdigit():
+                        retry_after = float(ra)
+                else:
+                    self.stats["failures"] += 1
+                    return JudgeReply(None, f"HTTP {resp.status_code}: {resp.text[:200]}")
+            except httpx.TimeoutException:
+                last = "timeout"
+            except httpx.TransportError as exc:
+                last = f"transport error: {type(exc).__name__}"
+            if attempt < self.max_retries:
+                self.stats["retries"] += 1
+                delay = min(self.max_backoff_s, self.backoff_s * (2**attempt)) * (0.5 + random.random() / 2)
+                time.sleep(min(self.max_backoff_s, max(delay, retry_after or 0.0)))
+        self.stats["failures"] += 1
+        return JudgeReply(None, f"failed after {self.max_retries + 1} attempts: {last}")
+
+    def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
+        if self.concurrency == 1 or len(prompts) <= 1:
+            return [self._one(p, sample_index) for p in prompts]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            return list(pool.map(lambda p: self._one(p, sample_index), prompts))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class CallableJudgeClient:
+    """Judge backed by an in-process generate function (`list[messages] -> list[str]`)."""
+
+    def __init__(self, generate: GenerateFn, name: str, batch_size: int = 16):
+        self.generate = generate
+        self.batch_size = batch_size
+        self.fingerprint = f"callable:{name}"
+
+    def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
+        out: list[JudgeReply] = []
+        for s in range(0, len(prompts), self.batch_size):
+            chunk = prompts[s : s + self.batch_size]
+            try:
+                texts = list(self.generate(chunk))
+                if len(texts) != len(chunk):
+                    raise ValueError(f"generate returned {len(texts)} texts for {len(chunk)} prompts")
+                out.extend(JudgeReply(str(t)) for t in texts)
+            except Exception as exc:  # recorded per item, never raised past the judge
+                out.extend(JudgeReply(None, f"{type(exc).__name__}: {exc}") for _ in chunk)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Pointwise
+# ---------------------------------------------------------------------------------------------
+
+POINTWISE_SCHEMA = {
+    "type": "object",
+    "required": ["score", "reason"],
+    "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5}, "reason": {"type": "string"}},
+}
+
+PAIRWISE_SCHEMA = {
+    "type": "object",
+    "required": ["winner", "reason"],
+    "properties": {"winner": {"enum": ["1", "2", "tie", 1, 2]}, "reason": {"type": "string"}},
+}
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """Criterion plus anchored descriptions for each level 1..5 (anchors make scores comparable)."""
+
+    name: str
+    criterion: str
+    levels: dict[int, str]
+    version: str = "1"
+
+    def render(self) -> str:
+        anchors = "\n".join(f"{k} = {v}" for k, v in sorted(self.levels.items()))
+        return f"Criterion: {self.criterion}\nScore levels:\n{anchors}"
+
+
+HELPDESK_RUBRIC = Rubric(
+    name="helpdesk_correctness",
+    criterion=(
+        "Is the answer correct, complete and appropriate for a customer of the Brightdesk help desk? "
+        "Facts (prices, refund window, cancellation, data retention) must match the reference or context; "
+        "the answer must be in the customer's language and must refuse only requests it should refuse."
+    ),
+    levels={
+        1: "Wrong or harmful: invented prices or policies, leaks data, or refuses a legitimate question.",
+        2: "Mostly wrong or unhelpful: a key fact is wrong, or the answer is in the wrong language.",
+        3: "Partly correct: the main point is right but a detail is wrong or an important part is missing.",
+        4: "Correct and helpful, with minor issues of completeness, tone or verbosity.",
+        5: "Fully correct, complete, concise and in the customer's language.",
+    },
+)
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    question: str
+    answer: str
+    reference: str | None = None
+    context: Sequence[str] | None = None
+    item_id: str | None = None
+
+
+@dataclass
+class PointwiseVerdict:
+    item_id: str | None
+    status: str  # ok | partial | parse_failure | refusal | error
+    score_mean: float | None
+    score_var: float | None
+    scores: list[int] = field(default_factory=list)
+    reason: str | None = None
+    n_parse_failures: int = 0
+    n_refusals: int = 0
+    n_errors: int = 0
+    n_cached: int = 0
+    passed: bool = False
+    detail: str = ""
+
+
+def parse_pointwise(text: str | None) -> tuple[int | None, str | None, str]:
+    """(score, reason, status) from a judge reply; out-of-range or non-integer score = parse_failure."""
+    import jsonschema
+
+    if text is None:
+        return None, None, "error"
+    value, err = extract_json(text)
+    if err is None:
+        try:
+            jsonschema.validate(value, POINTWISE_SCHEMA)
+            return int(value["score"]), str(value["reason"]), "ok"
+        except jsonschema.ValidationError as exc:
+            err = f"schema: {exc.message}"
+    if is_refusal(text):
+        return None, None, "refusal"
+    return None, err, "parse_failure"
+
+
+def _messages_pointwise(rubric: Rubric, item: JudgeItem) -> Messages:
+    parts = [f"Question:\n{item.question}"]
+    if item.context:
+        parts.append("Retrieved context:\n" + "\n".join(f"- {c}" for c in item.context))
+    if item.reference:
+        parts.append(f"Reference answer:\n{item.reference}")
+    parts.append(f"Answer to grade:\n{item.answer}")
+    return [
+        {"role": "system", "content": (
+            "You are a strict evaluator. " + rubric.render()
+            + '\nReply with JSON only: {"score": <integer 1-5>, "reason": "<one sentence>"}')},
+        {"role": "user", "content": "\n\n".join(parts)},
+    ]
+
+
+class PointwiseJudge:
+    """Rubric scoring with K samples per item (mean and variance over the parsed samples)."""
+
+    def __init__(self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, samples: int = 1,
+                 cache: JudgeCache | None = None, pass_score: float = 4.0):
+        self.client = client
+        self.rubric = rubric
+        self.samples = max(1, samples)
+        self.cache = cache
+        self.pass_score = pass_score
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.client.fingerprint}|rubric={self.rubric.name}@{self.rubric.version}|k={self.samples}"
+
+    def score(self, items: Sequence[JudgeItem]) -> list[PointwiseVerdict]:
+        prompts = [_messages_pointwise(self.rubric, it) for it in items]
+        per_sample = [cached_complete(self.client, prompts, k, self.cache) for k in range(self.samples)]
+        verdicts = []
+        for i, it in enumerate(items):
+            scores, reasons, counts, last_err = [], [], {"parse_failure": 0, "refusal": 0, "error": 0}, ""
+            n_cached = 0
+            for k in range(self.samples):
+                reply = per_sample[k][i]
+                n_cached += reply.cached
+                s, reason, status = parse_pointwise(reply.text)
+                if status == "ok":
+                    scores.append(s)
+                    reasons.append(reason)
+                else:
+                    counts[status] += 1
+                    last_err = reply.error or reason or status
+            if scores:
+                mean = sum(scores) / len(scores)
+                var = sum((x - mean) ** 2 for x in scores) / (len(scores) - 1) if len(scores) > 1 else 0.0
+                status = "ok" if len(scores) == self.samples else "partial"
+                verdicts.append(PointwiseVerdict(
+                    it.item_id, status, mean, var, scores, reasons[0], counts["parse_failure"],
+                    counts["refusal"], counts["error"], n_cached, mean >= self.pass_score,
+                    last_err if status == "partial" else ""))
+            else:
+                status = max(counts, key=lambda s: counts[s])
+                verdicts.append(PointwiseVerdict(
+                    it.item_id, status, None, None, [], None, counts["parse_failure"], counts["refusal"],
+                    counts["error"], n_cached, False, last_err))
+        return verdicts
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairwise
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairItem:
+    question: str
+    answer_a: str
+    answer_b: str
+    reference: str | None = None
+    item_id: str | None = None
+
+
+@dataclass
+class PairVerdict:
+    item_id: str | None
+    winner: str  # "A" | "B" | "tie" (reconciled) | "invalid" (an order failed to parse)
+    order_ab: str | None  # verdict of the (A first, B second) order, mapped to A/B/tie; None = failed
+    order_ba: str | None
+    consistent: bool | None
+    status: str  # ok | parse_failure | refusal | error
+    detail: str = ""
+
+
+def parse_pairwise(text: str | None) -> tuple[str | None, str]:
+    """('1' | '2' | 'tie', status) from a judge reply."""
+    import jsonschema
+
+    if text is None:
+        return None, "error"
+    value, err = extract_json(text)
+    if err is None:
+        try:
+            jsonschema.validate(value, PAIRWISE_SCHEMA)
+            return str(value["winner"]), "ok"
+        except jsonschema.ValidationError:
+            pass
+    return None, "refusal" if is_refusal(text) else "parse_failure"
+
+
+def _messages_pairwise(rubric: Rubric, item: PairItem, first: str, second: str) -> Messages:
+    ref = f"\n\nReference answer:\n{item.reference}" if item.reference else ""
+    return [
+        {"role": "system", "content": (
+            "You compare two answers to the same question. " + f"Criterion: {rubric.criterion}"
+            + '\nReply with JSON only: {"winner": "1" | "2" | "tie", "reason": "<one sentence>"}')},
+        {"role": "user", "content": f"Question:\n{item.question}{ref}\n\nAnswer 1:\n{first}\n\nAnswer 2:\n{second}"},
+    ]
+
+
+def reconcile(order_ab: str | None, order_ba: str | None) -> str:
+    """A win counts only when both orders agree; disagreement is a tie; a failed order is invalid."""
+    if order_ab is None or order_ba is None:
+        return "invalid"
+    return order_ab if order_ab == order_ba else "tie"
+
+
+class PairwiseJudge:
+    """Pairwise preference with both presentation orders judged and reconciled."""
+
+    def __init__(self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, cache: JudgeCache | None = None):
+        self.client = client
+        self.rubric = rubric
+        self.cache = cache
+
+    def compare(self, items: Sequence[PairItem]) -> list[PairVerdict]:
+        ab = [_messages_pairwise(self.rubric, it, it.answer_a, it.answer_b) for it in items]
+        ba = [_messages_pairwise(self.rubric, it, it.answer_b, it.answer_a) for it in items]
+        replies = cached_complete(self.client, ab + ba, 0, self.cache)
+        out = []
+        for i, it in enumerate(items):
+            w1, s1 = parse_pairwise(replies[i].text)
+            w2, s2 = parse_pairwise(replies[len(items) + i].text)
+            m1 = {"1": "A", "2": "B", "tie": "tie"}.get(w1) if w1 else None  # A shown first
+            m2 = {"1": "B", "2": "A", "tie": "tie"}.get(w2) if w2 else None  # B shown first
+            status = "ok" if s1 == s2 == "ok" else (s1 if s1 != "ok" else s2)
+            errs = "; ".join(e for e in (replies[i].error, replies[len(items) + i].error) if e)
+            out.append(PairVerdict(it.item_id, reconcile(m1, m2), m1, m2,
+                                   (m1 == m2) if (m1 and m2) else None, status, errs))
+        return out
+
+
+def pairwise_summary(verdicts: Sequence[PairVerdict]) -> dict[str, float | int]:
+    """Wins/ties, position-consistency rate and first-position preference rate.
+
+    first_position_preference = share of decisive single-order judgments that picked whichever
+    answer was shown first (0.5 = no position bias).
+    """
+    valid = [v for v in verdicts if v.winner != "invalid"]
+    first_picks = decisive = 0
+    for v in valid:
+        if v.order_ab in ("A", "B"):
+            decisive += 1
+            first_picks += v.order_ab == "A"
+        if v.order_ba in ("A", "B"):
+            decisive += 1
+            first_picks += v.order_ba == "B"
+    n = len(valid)
+    return {
+        "n": len(verdicts),
+        "n_valid": n,
+        "n_invalid": len(verdicts) - n,
+        "wins_a": sum(v.winner == "A" for v in valid),
+        "wins_b": sum(v.winner == "B" for v in valid),
+        "ties": sum(v.winner == "tie" for v in valid),
+        "position_consistency": (sum(bool(v.consistent) for v in valid) / n) if n else math.nan,
+        "first_position_preference": (first_picks / decisive) if decisive else math.nan,
+    }
+
+
+def judge_from_config(cfg: dict, generate: GenerateFn | None = None, name: str = "local",
+                      rubric: Rubric = HELPDESK_RUBRIC) -> PointwiseJudge:
+    """Build the PointwiseJudge that `metrics.yaml` describes (`judge:` section or the whole dict).
+
+    With `generate` (an in-process `list[messages] -> list[str]`) the judge runs on that callable
+    (e.g. the local small model); otherwise on the configured OpenAI-compatible endpoint.
+    """
+    jc = cfg.get("judge", cfg)
+    client: JudgeClient
+    if generate is not None:
+        client = CallableJudgeClient(generate, name)
+    else:
+        client = OpenAICompatJudgeClient(
+            jc["base_url"], jc["model"], api_key_env=jc.get("api_key_env"),
+            temperature=float(jc.get("temperature", 0.0)), timeout_s=float(jc.get("timeout_s", 60)),
+            max_retries=int(jc.get("max_retries", 4)), max_tokens=int(jc.get("max_tokens", 256)),
+        )
+    cache = JudgeCache(jc["cache_path"]) if jc.get("cache_path") else None
+    return PointwiseJudge(client, rubric, samples=int(jc.get("samples", 1)), cache=cache,
+                          pass_score=float(jc.get("pass_score", 4)))
