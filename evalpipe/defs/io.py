@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import dagster as dg
@@ -28,9 +29,16 @@ class ParquetUPathIOManager(dg.UPathIOManager):
             pq.write_table(table, f, compression="zstd", write_statistics=True)
         tmp.rename(path)
 
-    def load_from_path(self, context: dg.InputContext, path: UPath) -> pa.Table:
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> pa.Table | pd.DataFrame:
         with path.open("rb") as f:
-            return pq.read_table(f)
+            table = pq.read_table(f)
+        return table.to_pandas() if _wants_pandas(context) else table
+
+
+def _wants_pandas(context: dg.InputContext) -> bool:
+    """Inputs annotated `pd.DataFrame` (or `dict[str, pd.DataFrame]` for many partitions) get pandas."""
+    typ = getattr(getattr(context, "dagster_type", None), "typing_type", None)
+    return typ is pd.DataFrame or pd.DataFrame in typing.get_args(typ)
 
 
 class LakeIOManager(dg.ConfigurableIOManagerFactory):

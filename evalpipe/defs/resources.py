@@ -28,6 +28,14 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
 
 
+class LakeResource(dg.ConfigurableResource):
+    """Roots for files that domain code manages itself (versioned datasets, caches, rendered reports)."""
+
+    root: str = "data/lake"
+    cache_root: str = "data/cache"
+    reports_root: str = "data/reports"
+
+
 class LogSourceResource(dg.ConfigurableResource):
     """Where raw logs are read from (`data/log_sources.yaml`, overridable by env)."""
 
@@ -52,5 +60,11 @@ def resources() -> dg.Definitions:
                 path=dg.EnvVar("EVALPIPE_WAREHOUSE").get_value("data/warehouse/evalpipe.duckdb"),
                 lake_root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake")),
             "log_source": LogSourceResource(),
+            "lake": LakeResource(root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
+                                 cache_root=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache"),
+                                 reports_root=dg.EnvVar("EVALPIPE_REPORTS").get_value("data/reports")),
+            # Small pointers (dataset version ids, paths) between unpartitioned assets.
+            "pointer_io_manager": dg.FilesystemIOManager(
+                base_dir=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache") + "/pointers"),
         }
     )

