@@ -81,6 +81,63 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------ scrub
+def cmd_scrub(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    import orjson
+    from tqdm import tqdm
+    from upath import UPath
+
+    from evalpipe.logs.ingest import IngestStats, SourceConfig, SourceError, ingest_paths, list_source_files
+    from evalpipe.pii.config import load_scrubber_config
+    from evalpipe.pii.scrubber import ModelNotInstalledError, scrub_table
+
+    try:
+        cfg = SourceConfig.load(args.config)
+        files = list_source_files(UPath(args.input))
+        scrub_cfg = load_scrubber_config(args.settings)
+    except (SourceError, ValueError) as e:
+        console.print(f"[red]error:[/red] {e}")
+        return EXIT_USAGE
+    counts: dict[str, int] = {}
+    stats: list[IngestStats] = []
+    n_out = n_failed = 0
+
+    def default(o):  # noqa: ANN001, ANN202
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        raise TypeError
+
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(args.output, "wb") as fh, tqdm(desc="scrub", unit=" rec", disable=not sys.stderr.isatty()) as bar:
+            for batch in ingest_paths(files, cfg, fmt=args.format, batch_size=args.batch_size, stats_out=stats):
+                if batch.rows.num_rows == 0:
+                    continue
+                res = scrub_table(batch.rows, processes=args.processes, config=scrub_cfg)
+                for row in res.scrubbed.to_pylist():
+                    fh.write(orjson.dumps(row, default=default) + b"\n")
+                for k, v in res.counts_by_entity.items():
+                    counts[k] = counts.get(k, 0) + v
+                n_out += res.scrubbed.num_rows
+                n_failed += len(res.failures)
+                bar.update(batch.rows.num_rows)
+    except ModelNotInstalledError as e:
+        console.print(f"[red]error:[/red] {e}")
+        return EXIT_USAGE
+    t = Table(title=f"scrub {args.input} -> {args.output}")
+    t.add_column("entity")
+    t.add_column("replaced", justify="right")
+    for k, v in sorted(counts.items()):
+        t.add_row(k, str(v))
+    out.print(t)
+    s = stats[0]
+    out.print(f"records: read {s.read}, scrubbed {n_out}, scrub failures held back {n_failed}, "
+              f"quarantined at ingest {s.quarantined}, skipped {s.skipped}")
+    return EXIT_OK if n_failed == 0 else EXIT_FAIL
+
+
 # ------------------------------------------------------------------------------------ sql
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
@@ -130,6 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="also print the counts as JSON")
     i.add_argument("--quiet", action="store_true")
     i.set_defaults(fn=cmd_ingest)
+
+    sc = sub.add_parser("scrub", help="scrub a log file/folder (any ingest format) to canonical JSONL")
+    sc.add_argument("input")
+    sc.add_argument("output")
+    sc.add_argument("--format", default="auto", choices=["auto", "openai", "otel", "otel_logs", "generic"])
+    sc.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
+    sc.add_argument("--settings", default="data/pii.yaml", help="scrubber settings (allowlist, operators)")
+    sc.add_argument("--processes", type=int, default=2)
+    sc.add_argument("--batch-size", type=int, default=5_000)
+    sc.set_defaults(fn=cmd_scrub)
 
     s = sub.add_parser("sql", help="read-only SQL over the warehouse and the lake")
     s.add_argument("query")

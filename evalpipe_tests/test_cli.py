@@ -52,3 +52,20 @@ def test_sql_formats(tmp_path, capsys):
 def test_console_script_is_installed():
     r = subprocess.run([str(Path(sys.executable).parent / "evalpipe"), "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "ingest" in r.stdout and "sql" in r.stdout
+
+
+def test_scrub_is_deterministic_and_leaves_no_gold_value(tmp_path, capsys):
+    src = DATA / "raw_logs" / "2026-11-18" / "generic.jsonl"
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"out{i}.jsonl"
+        assert main(["scrub", str(src), str(out), "--processes", "1", "--config", str(DATA / "log_sources.yaml"),
+                     "--settings", str(DATA / "pii.yaml")]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1], "same input and key -> byte-identical output"
+    assert "EMAIL_ADDRESS" in capsys.readouterr().out
+    gold = [json.loads(x) for x in (DATA / "gold" / "pii_gold.jsonl").read_text().splitlines()]
+    values = {g["value"] for g in gold if g["file"] == "2026-11-18/generic.jsonl" and not g["malformed"]
+              and len(g["value"]) >= 5}
+    text = outs[0].decode("utf-8")
+    assert values and not [v for v in values if v in text]
