@@ -189,7 +189,7 @@ _PHONE_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 _PHONE_CONTEXT = re.compile(
     r"(?i)(?:phone|tel|mobile|cell|call|text|whatsapp|number|número|numero|telefono|teléfono|móvil|llam|handy|"
-    r"telefon|nummer|anrufen|rufen|erreichbar|portable|appel|numéro|joindre|contact|fax)"
+    r"telefon|nummer|anrufen|rufen|rückruf|ruf an|erreichbar|portable|appel|numéro|joindre|contact|fax)"
 )
 
 
