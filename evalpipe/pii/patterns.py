@@ -123,6 +123,9 @@ _SECRET_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("slack_webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"), 0),
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 0),
     ("stripe_key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), 0),
+    # Many SaaS products copied Stripe's shape for their own keys (e.g. `bd_live_...`, `acme_prod_...`).
+    ("vendor_live_key", re.compile(
+        r"(?<![\w-])[a-z][a-z0-9]{1,15}_(?:live|test|prod|secret|sk|pk|key)_[0-9A-Za-z]{16,}(?!\w)"), 0),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
     ("auth_header", re.compile(
         r"(?i:authorization|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic|token|digest)\s+([A-Za-z0-9._~+/=-]{8,})"), 1),

@@ -36,6 +36,7 @@ _SECRETS = {
     "slack_token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "jwt": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     "pem_private_key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "live_key": re.compile(r"(?<![\w-])[a-z][a-z0-9]{1,15}_(?:live|test|prod|secret)_[0-9A-Za-z]{16,}(?!\w)"),
 }
 
 

@@ -183,3 +183,13 @@ def test_no_finder_flags_pseudonym_tokens():
     text = "<PERSON_3f9a21c0> <EMAIL_ADDRESS_0a1b2c3d> <CREDIT_CARD_12345678> <PHONE_NUMBER_ffffffff> <SECRET>"
     for finder in ALL_FINDERS.values():
         assert finder(text) == [], finder.__name__
+
+
+def test_vendor_live_keys_are_secrets_and_residue():
+    from evalpipe.pii.patterns import find_secrets
+    from evalpipe.pii.residue import scan_residue
+
+    key = "bd_live_0T4lKNSvHxyEaZaxUlDk9UHcljQ1D1FX"
+    assert [h.rule for h in find_secrets(f"my key {key} fails")] == ["vendor_live_key"]
+    assert not find_secrets("user_test_case and snake_case_identifier_here_long_name")
+    assert [f.kind for f in scan_residue([f"key={key}"])] == ["live_key"]
