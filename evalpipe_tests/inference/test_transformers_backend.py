@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import torch
+
+from evalpipe.inference.backends.transformers_backend import TransformersBackend
+from evalpipe.inference.hidden import extract_hidden_states
+from evalpipe.inference.templating import Templater
+from evalpipe_tests.inference.conftest import PROMPTS, make_example, tiny_system
+
+
+def _requests(system, backend, texts):
+    t = Templater(system, backend.tokenizer, backend.context_window)
+    return [t.build(make_example(i, x)) for i, x in enumerate(texts)]
+
+
+def _reference_greedy(model, ids, n):
+    """Plain unbatched greedy decoding with no cache: the definition of the right answer."""
+    seq = list(ids)
+    with torch.inference_mode():
+        for _ in range(n):
+            nxt = int(model(torch.tensor([seq]), logits_to_keep=1).logits[0, -1].argmax())
+            seq.append(nxt)
+            if nxt == 2:
+                break
+    return seq[len(ids) :]
+
+
+def test_batched_greedy_equals_unbatched(tiny):
+    model, tok = tiny
+    batched = TransformersBackend(tiny_system(batch_size=8, max_new_tokens=10), model=model, tokenizer=tok)
+    single = TransformersBackend(tiny_system(batch_size=1, max_new_tokens=10), model=model, tokenizer=tok)
+    reqs = _requests(batched.system, batched, PROMPTS)
+    assert len({len(r.prompt_token_ids) for r in reqs}) > 3  # really different lengths -> real padding
+    rb, rs = batched.generate(reqs), single.generate(reqs)
+    assert batched.n_calls == 1 and single.n_calls == len(PROMPTS)
+    assert batched.shared_prefix_tokens > 0  # the system prompt's KV cache was shared in the batch
+    assert [r.example_id for r in rb] == [r.example_id for r in reqs]  # order restored after sorting
+    for k, (a, b, req) in enumerate(zip(rb, rs, reqs, strict=True)):
+        assert a.completion_token_ids == b.completion_token_ids
+        if k % 2 == 0:  # and both equal the no-cache, no-padding definition
+            assert a.completion_token_ids == _reference_greedy(model, req.prompt_token_ids, 10)
+        assert a.prompt_token_ids == req.prompt_token_ids
+        assert a.finish_reason == ("stop" if a.completion_token_ids[-1] == 2 else "length")
+        assert a.output_tokens == len(a.completion_token_ids) and a.input_tokens == len(req.prompt_token_ids)
+
+
+def test_generation_logprob_matches_teacher_forced(tiny_backend):
+    reqs = _requests(tiny_backend.system, tiny_backend, PROMPTS[:4])
+    res = tiny_backend.generate(reqs)
+    hs = extract_hidden_states(
+        tiny_backend.model, [(r.prompt_token_ids, r.completion_token_ids) for r in res], [0]
+    )
+    for r, lp in zip(res, hs.mean_logprob, strict=True):
+        assert r.mean_logprob is not None and r.mean_logprob < 0
+        assert abs(r.mean_logprob - lp) < 1e-3
+
+
+def test_seeded_sampling_is_reproducible(tiny):
+    model, tok = tiny
+    sys_ = tiny_system(decoding={"temperature": 1.0, "top_p": 0.9, "seed": 7}, max_new_tokens=8)
+    b = TransformersBackend(sys_, model=model, tokenizer=tok)
+    reqs = _requests(sys_, b, PROMPTS[:3])
+    a1 = [r.completion_token_ids for r in b.generate(reqs)]
+    a2 = [r.completion_token_ids for r in b.generate(reqs)]
+    assert a1 == a2
+
+
+def test_empty_prompt_is_still_templated(tiny_backend):
+    req = _requests(tiny_backend.system, tiny_backend, [""])[0]
+    # The template still yields tokens (system prompt + empty user turn + assistant header).
+    text = tiny_backend.tokenizer.decode(req.prompt_token_ids)
+    assert "You are a support assistant." in text and text.endswith("<|im_start|>assistant\n")
+    res = tiny_backend.generate([req])[0]
+    assert res.finish_reason in ("stop", "length") and res.error is None and res.output_tokens > 0
+
+
+def test_no_tokens_at_all_is_a_recorded_error(tiny_backend):
+    req = _requests(tiny_backend.system, tiny_backend, ["x", "y"])
+    req[0].prompt_token_ids = []
+    res = tiny_backend.generate(req)
+    assert res[0].finish_reason == "error" and "empty prompt" in res[0].error
+    assert res[1].finish_reason != "error"
+
+
+def test_overlong_prompt_is_left_truncated_with_flag(tiny_backend):
+    # Context window 128, max_new_tokens 8 -> at most 120 prompt tokens.
+    long = " ".join(f"word{i}" for i in range(400))
+    reqs = _requests(tiny_backend.system, tiny_backend, [long, "short"])
+    assert reqs[0].truncated_prompt and len(reqs[0].prompt_token_ids) == 120
+    assert not reqs[1].truncated_prompt
+    # the generation prompt (end) survives truncation
+    assert tiny_backend.tokenizer.decode(reqs[0].prompt_token_ids).endswith("<|im_start|>assistant\n")
+    res = tiny_backend.generate(reqs)
+    assert res[0].truncated_prompt and res[0].finish_reason != "error"
+    assert len(res[0].prompt_token_ids) + len(res[0].completion_token_ids) <= 128
+
+
+def test_prefix_sharing_changes_nothing(tiny):
+    model, tok = tiny
+    on = TransformersBackend(tiny_system(batch_size=8, max_new_tokens=10), model=model, tokenizer=tok)
+    off = TransformersBackend(
+        tiny_system(batch_size=8, max_new_tokens=10, options={"prefix_sharing": False}),
+        model=model,
+        tokenizer=tok,
+    )
+    reqs = _requests(on.system, on, PROMPTS)
+    a, b = on.generate(reqs), off.generate(reqs)
+    assert on.shared_prefix_tokens > 0 and off.shared_prefix_tokens == 0
+    for x, y in zip(a, b, strict=True):
+        assert x.completion_token_ids == y.completion_token_ids
+        assert abs(x.mean_logprob - y.mean_logprob) < 1e-4
