@@ -1,7 +1,9 @@
 """`make demo`: run the pipeline end to end on the shipped sample data, in process.
 
 Runs go to the persistent instance in $DAGSTER_HOME (default `.dagster_home`), so `make ui`
-shows them afterwards with their metadata.
+shows them afterwards with their metadata.  Same chain as the nightly eval:
+integration_eval_job (each shipped day) -> eval_dataset_job -> system_eval_job (each system)
+-> report_job.
 """
 
 from __future__ import annotations
@@ -31,8 +33,27 @@ def shipped_days(source_root: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
 
 
-def run_demo(days: int | None = None) -> int:
+def register_systems(instance, path: str) -> list[str]:  # noqa: ANN001
+    """Add one `systems` partition per system in systems.yaml (what systems_sync_sensor does)."""
+    from evalpipe.inference import load_systems
+
+    names = sorted(load_systems(path))
+    existing = set(instance.get_dynamic_partitions("systems"))
+    new = [n for n in names if n not in existing]
+    if new:
+        instance.add_dynamic_partitions("systems", new)
+    return names
+
+
+def _step(label: str, result) -> bool:  # noqa: ANN001
+    ok = result.success
+    console.print(f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {label}")
+    return ok
+
+
+def run_demo(days: int | None = None, window_days: int = 1) -> int:
     from evalpipe.definitions import defs
+    from evalpipe.defs.inference.partitions import SYSTEMS_PATH
     from evalpipe.logs.ingest import SourceConfig
     from evalpipe.warehouse.duck import Warehouse
 
@@ -44,18 +65,42 @@ def run_demo(days: int | None = None) -> int:
         console.print(f"[red]no day folders under {cfg.source_root}[/red]")
         return 2
     t0 = time.time()
-    ingest = d.resolve_job_def("ingest_job")
+    daily = d.resolve_job_def("integration_eval_job")
     for day in all_days:
-        result = ingest.execute_in_process(partition_key=day, instance=instance, raise_on_error=False)
-        if not result.success:
-            console.print(f"[red]ingest failed for {day}[/red]")
+        if not _step(f"integration_eval_job {day} (ingest, scrub, no_pii_left, features, sample)",
+                     daily.execute_in_process(partition_key=day, instance=instance, raise_on_error=False)):
             return 1
-        console.print(f"[green]✓[/green] ingest {day}")
-    console.print(f"ingested {len(all_days)} day(s) in {time.time() - t0:.1f}s")
+    run_config = {"ops": {"eval_dataset": {"config": {"window_days": window_days}}}}
+    if not _step(f"eval_dataset_job (window: last {window_days} day(s))",
+                 d.resolve_job_def("eval_dataset_job").execute_in_process(
+                     instance=instance, run_config=run_config, raise_on_error=False)):
+        return 1
+    for system in register_systems(instance, SYSTEMS_PATH):
+        if not _step(f"system_eval_job {system} (outputs, hidden states, metrics)",
+                     d.resolve_job_def("system_eval_job").execute_in_process(
+                         partition_key=system, instance=instance, raise_on_error=False)):
+            return 1
+    if not _step("report_job (judge calibration, probes, prompt sensitivity, comparison report)",
+                 d.resolve_job_def("report_job").execute_in_process(instance=instance, raise_on_error=False)):
+        return 1
+    console.print(f"pipeline finished in {time.time() - t0:.0f}s\n")
+
     wh = Warehouse(os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
-    summary = wh.query("SELECT day, read, accepted, quarantined, skipped FROM ingest_stats ORDER BY day")
-    console.print(summary.to_string(index=False))
-    tot = summary[["read", "accepted", "quarantined", "skipped"]].sum()
-    console.print(f"TOTAL read={tot['read']} accepted={tot['accepted']} quarantined={tot['quarantined']} "
-                  f"skipped={tot['skipped']} (reconciles: {tot['read'] == tot['accepted'] + tot['quarantined'] + tot['skipped']})")
+    summary = wh.query("SELECT sum(read) read, sum(accepted) accepted, sum(quarantined) quarantined, "
+                       "sum(skipped) skipped FROM ingest_stats").iloc[0]
+    console.print(f"ingest: read={summary['read']} accepted={summary['accepted']} "
+                  f"quarantined={summary['quarantined']} skipped={summary['skipped']} (reconciles: "
+                  f"{summary['read'] == summary['accepted'] + summary['quarantined'] + summary['skipped']})")
+    console.print(wh.query(
+        "SELECT system, partition, count(*) n, round(avg(passed::INT), 3) pass_rate FROM example_metrics "
+        "WHERE metric = 'overall' AND dataset_version = (SELECT dataset_version FROM reports "
+        "ORDER BY materialized_at DESC LIMIT 1) GROUP BY ALL ORDER BY system, partition").to_string(index=False))
+    rep = wh.query("SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1").iloc[0]
+    console.print(f"\nreport {rep['report_id']}: [bold]{rep['decision'].upper()}[/bold]")
+    import json
+
+    for r in json.loads(rep["reasons"]):
+        console.print(f"  - {r}")
+    console.print("\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe sql \"SELECT * FROM report_comparisons "
+                  "LIMIT 20\"`, `make ui`")
     return 0

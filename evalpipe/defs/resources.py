@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from evalpipe.defs.io import LakeIOManager
+from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.logs.ingest import SourceConfig
 from evalpipe.warehouse.duck import Warehouse
 
@@ -60,6 +61,7 @@ def resources() -> dg.Definitions:
                 path=dg.EnvVar("EVALPIPE_WAREHOUSE").get_value("data/warehouse/evalpipe.duckdb"),
                 lake_root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake")),
             "log_source": LogSourceResource(),
+            "judge": JudgeResource(mode=dg.EnvVar("EVALPIPE_JUDGE_MODE").get_value("local")),
             "lake": LakeResource(root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
                                  cache_root=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache"),
                                  reports_root=dg.EnvVar("EVALPIPE_REPORTS").get_value("data/reports")),

@@ -11,7 +11,13 @@ from evalpipe.defs.resources import LakeResource
 from evalpipe.sampling import SamplingConfig, strata_table
 from evalpipe.sampling import log_features as compute_features
 from evalpipe.sampling import stratified_sample as draw_sample
-from evalpipe.suites import dataset_card, diff_versions, list_versions, materialize_eval_dataset
+from evalpipe.suites import (
+    DatasetBuildConfig,
+    dataset_card,
+    diff_versions,
+    list_versions,
+    materialize_eval_dataset,
+)
 
 SAMPLING_CONFIG = "data/sampling.yaml"
 ALLOW_MISSING = {"allow_missing_partitions": True}
@@ -66,8 +72,11 @@ def eval_dataset(context: dg.AssetExecutionContext, config: EvalDatasetConfig, l
     sample = pd.concat([stratified_sample[d] for d in window], ignore_index=True) if window else pd.DataFrame()
     root = Path(lake.root)
     before = [v["version"] for v in list_versions(root)]
+    from evalpipe.defs.mining.assets import promoted_regression_path
+
+    build = DatasetBuildConfig(regression_path=str(promoted_regression_path(lake.root)))
     result, _ = materialize_eval_dataset(root, scrubbed_df=scrubbed, sampling_config=SamplingConfig.from_yaml(
-        SAMPLING_CONFIG), sample_df=sample, source_partitions=window)
+        SAMPLING_CONFIG), sample_df=sample, source_partitions=window, build_config=build)
     card = dataset_card(root, result.version)
     previous = next((v for v in reversed(before) if v != result.version), None)
     diff = diff_versions(root, previous, result.version) if previous else None
