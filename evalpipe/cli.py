@@ -154,6 +154,46 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------------------ datasets
+def _window_text(window) -> str:  # noqa: ANN001
+    days = window.get("days") if isinstance(window, dict) else window
+    if isinstance(days, list) and days:
+        return days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    return "-"
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from evalpipe.suites import diff_versions, list_versions
+
+    versions = list_versions(args.lake)
+    if args.action == "diff":
+        known = {v["version"] for v in versions}
+        missing = [v for v in (args.a, args.b) if v not in known]
+        if missing or not args.a or not args.b:
+            console.print(f"[red]error:[/red] give two existing versions (unknown: {missing}); see `evalpipe datasets`")
+            return EXIT_USAGE
+        d = diff_versions(args.lake, args.a, args.b)
+        out.print(f"{args.a} -> {args.b}: +{len(d['added'])} added, -{len(d['removed'])} removed, "
+                  f"~{len(d['changed'])} changed")
+        for kind in ("added", "removed", "changed"):
+            for eid in d[kind][: args.limit]:
+                out.print(f"  {kind[0]} {eid}")
+        out.print(json.dumps(d["partition_counts"]))
+        return EXIT_OK
+    t = Table(title=f"dataset versions in {args.lake}")
+    for c in ("version", "written", "window", "golden", "regression", "adversarial", "distribution"):
+        t.add_column(c, no_wrap=c in ("version", "written"))
+    for v in versions:
+        rc = v.get("row_counts") or {}
+        t.add_row(v["version"], dt.datetime.fromtimestamp(v["mtime"], dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                  _window_text(v.get("window")),
+                  *[str(rc.get(p, 0)) for p in ("golden", "regression", "adversarial", "distribution")])
+    out.print(t)
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------ gate
 def cmd_gate(args: argparse.Namespace) -> int:
     from evalpipe.reports.report import gate_from_warehouse
@@ -204,6 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
     s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
     s.set_defaults(fn=cmd_sql)
+
+    ds = sub.add_parser("datasets", help="list eval dataset versions, or `datasets diff A B`")
+    ds.add_argument("action", nargs="?", default="list", choices=["list", "diff"])
+    ds.add_argument("a", nargs="?")
+    ds.add_argument("b", nargs="?")
+    ds.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    ds.add_argument("--limit", type=int, default=50, help="ids listed per kind of change")
+    ds.set_defaults(fn=cmd_datasets)
 
     g = sub.add_parser("gate", help="release gate from the latest (or given) report: exit 0 proceed, 1 block, "
                                      "2 cannot decide")
