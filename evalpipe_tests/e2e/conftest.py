@@ -62,16 +62,46 @@ class DagsterServer:
         raise TimeoutError(f"run {run_id} still running after {timeout}s")
 
 
+def _tiny_systems(tmp: Path) -> Path:
+    """Two systems on a tiny random Llama: the server test exercises the wiring, not the model."""
+    from evalpipe.inference import save_tiny_llama
+
+    model_dir = save_tiny_llama(tmp / "tiny-llama", max_position_embeddings=4096)
+    path = tmp / "systems.yaml"
+    path.write_text(f"""
+systems:
+  baseline:
+    baseline: true
+    backend: transformers
+    model: {model_dir}
+    template: {{name: terse, version: "1", system_prompt: "Answer briefly."}}
+    decoding: {{max_new_tokens: 8, temperature: 0.0, seed: 0}}
+    max_prompt_tokens: 512
+    options: {{batch_size: 32, num_threads: 1}}
+  candidate:
+    backend: transformers
+    model: {model_dir}
+    template: {{name: verbose, version: "1", system_prompt: "Answer in detail."}}
+    decoding: {{max_new_tokens: 8, temperature: 0.0, seed: 0}}
+    max_prompt_tokens: 512
+    options: {{batch_size: 32, num_threads: 1}}
+""")
+    return path
+
+
 @pytest.fixture(scope="session")
 def dagster_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dagster_e2e")
     home = tmp / "home"
     home.mkdir()
+    systems = _tiny_systems(tmp)
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
     env = dict(os.environ, DAGSTER_HOME=str(home), EVALPIPE_LAKE=str(tmp / "lake"),
                EVALPIPE_RESTRICTED=str(tmp / "restricted"), EVALPIPE_WAREHOUSE=str(tmp / "wh" / "evalpipe.duckdb"),
-               EVALPIPE_CACHE=str(tmp / "cache"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+               EVALPIPE_CACHE=str(tmp / "cache"), EVALPIPE_REPORTS=str(tmp / "reports"),
+               EVALPIPE_SYSTEMS=str(systems), EVALPIPE_JUDGE_MODE="off", HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", OMP_WAIT_POLICY="PASSIVE")
     dagster = Path(sys.executable).parent / "dagster"
     log = open(tmp / "dagster_dev.log", "w")  # noqa: SIM115
     proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
