@@ -20,7 +20,7 @@ def _pii_detector():
     return lambda text: scrubber.analyze_texts([text])[0]
 
 
-@dg.asset(group_name="metrics", pool="model", kinds={"duckdb"})
+@dg.asset(group_name="metrics", pool="model", kinds={"duckdb"}, io_manager_key="pointer_io_manager")
 def judge_calibration(context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource,
                       judge: JudgeResource) -> dict:
     """Judge verdicts vs the shipped human labels: quadratic kappa, TPR/TNR, calibrated or not."""

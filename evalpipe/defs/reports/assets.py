@@ -26,7 +26,7 @@ def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.Dat
             if len(m) and (m["dataset_version"] == version).any()}
 
 
-@dg.asset(group_name="reports", kinds={"duckdb"}, pool="duckdb_writer",
+@dg.asset(group_name="reports", kinds={"duckdb"}, pool="duckdb_writer", io_manager_key="pointer_io_manager",
           ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING),
                "hidden_states": dg.AssetIn(metadata=ALLOW_MISSING)})
 def layer_probes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, eval_dataset: dict,
@@ -92,7 +92,7 @@ def prompt_sensitivity(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     return out
 
 
-@dg.asset(group_name="reports", kinds={"duckdb", "html"}, pool="duckdb_writer",
+@dg.asset(group_name="reports", kinds={"duckdb", "html"}, pool="duckdb_writer", io_manager_key="pointer_io_manager",
           ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)})
 def comparison_report(context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource,
                       eval_dataset: dict, example_metrics: dict[str, pd.DataFrame], judge_calibration: dict,
