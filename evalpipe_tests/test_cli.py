@@ -69,3 +69,20 @@ def test_scrub_is_deterministic_and_leaves_no_gold_value(tmp_path, capsys):
               and len(g["value"]) >= 5}
     text = outs[0].decode("utf-8")
     assert values and not [v for v in values if v in text]
+
+
+def test_datasets_list_and_diff(tmp_path, capsys):
+    from evalpipe.suites import write_dataset_version
+    from evalpipe.suites.builder import build_eval_dataset
+
+    rows = build_eval_dataset()  # golden + regression + adversarial (no sample given)
+    a = write_dataset_version(tmp_path, rows, {"n": 1}).version
+    b = write_dataset_version(tmp_path, rows[rows["partition"] != "adversarial"], {"n": 2}).version
+    assert main(["datasets", "--lake", str(tmp_path)]) == 0
+    listing = capsys.readouterr().out
+    assert a[:12] in listing and b[:12] in listing
+    assert main(["datasets", "diff", a, b, "--lake", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    n_adv = int((rows["partition"] == "adversarial").sum())
+    assert f"-{n_adv} removed" in out and "+0 added" in out
+    assert main(["datasets", "diff", a, "vnope", "--lake", str(tmp_path)]) == 2

@@ -109,3 +109,16 @@ def test_prefix_sharing_changes_nothing(tiny):
     for x, y in zip(a, b, strict=True):
         assert x.completion_token_ids == y.completion_token_ids
         assert abs(x.mean_logprob - y.mean_logprob) < 1e-4
+
+
+def test_one_long_prompt_does_not_pad_a_batch_of_short_ones(tiny):
+    from evalpipe.inference.models import build_tiny_llama
+
+    model, tok = build_tiny_llama(max_position_embeddings=1024, tokenizer=tiny[1])
+    backend = TransformersBackend(tiny_system(batch_size=8, max_new_tokens=2), model=model, tokenizer=tok)
+    long_text = "word " * 700
+    reqs = _requests(backend.system, backend, [long_text, *PROMPTS[:5]])
+    assert len(reqs[0].prompt_token_ids) > 2 * max(len(r.prompt_token_ids) for r in reqs[1:]) + 256
+    results = backend.generate(reqs)
+    assert backend.n_calls == 2, "the long prompt runs alone; the short ones share one batch"
+    assert [r.example_id for r in results] == [r.example_id for r in reqs]
