@@ -202,8 +202,10 @@ def cmd_gate(args: argparse.Namespace) -> int:
     wh = Warehouse(args.warehouse, lake_root=None)
     code, decision, rid, reasons = gate_from_warehouse(wh.query, args.report)
     out.print(f"report {rid or '-'}: [bold]{decision.upper()}[/bold]")
+    from rich.markup import escape
+
     for r in reasons:
-        out.print(f"  - {r}", soft_wrap=True)
+        out.print(f"  - {escape(r)}", soft_wrap=True)
     return code
 
 

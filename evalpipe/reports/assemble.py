@@ -26,24 +26,28 @@ class ReportConfig:
     compare: CompareConfig
     sources: dict[str, tuple[str, str]]  # report metric -> (example_metrics metric, "value" | "passed")
     judge_metrics: set[str] = field(default_factory=set)
+    informational: set[str] = field(default_factory=set)  # reported with verdicts, never gate
     probes: dict[str, Any] = field(default_factory=dict)
     sensitivity: dict[str, Any] = field(default_factory=dict)
 
 
 def load_report_config(path: str | Path, baseline: str, candidates: list[str] | None = None) -> ReportConfig:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    specs, sources, judges = {}, {}, set()
+    specs, sources, judges, informational = {}, {}, set(), set()
     for name, m in raw["metrics"].items():
         sources[name] = (m["source"], m.get("field", "value"))
         specs[name] = MetricSpec(type=m["type"], tolerance=float(m.get("tolerance", 0.0)),
                                  higher_is_better=bool(m.get("higher_is_better", True)), scale=float(m.get("scale", 1.0)))
         if m.get("judge"):
             judges.add(name)
+        if m.get("gating") is False:
+            informational.add(name)
     cfg = CompareConfig(baseline=baseline, candidates=candidates, metrics=specs, primary_metric=raw.get("primary_metric"),
                         q=float(raw.get("q", 0.05)), slice_columns=list(raw.get("slices", [])),
                         cluster_column=raw.get("cluster"), n_resamples=int(raw.get("n_resamples", 10_000)),
                         golden_pass_metric=raw.get("golden_pass_metric"))
-    return ReportConfig(cfg, sources, judges, raw.get("probes", {}) or {}, raw.get("sensitivity", {}) or {})
+    return ReportConfig(cfg, sources, judges, informational, raw.get("probes", {}) or {},
+                        raw.get("sensitivity", {}) or {})
 
 
 def example_slices(dataset: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ instead of adding new ones.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -146,16 +147,23 @@ class Report:
 def build_report(scores: pd.DataFrame, config: CompareConfig, *, dataset_version: str,
                  systems: dict[str, str], excluded_metrics: dict[str, str] | None = None,
                  probes: pd.DataFrame | None = None, probe_summaries: dict[str, dict] | None = None,
-                 sensitivity: pd.DataFrame | None = None) -> Report:
-    """Compare the baseline with every candidate on `scores` (long: system, example_id, metric, value, slices)."""
+                 sensitivity: pd.DataFrame | None = None, informational: set[str] | None = None) -> Report:
+    """Compare the baseline with every candidate on `scores` (long: system, example_id, metric, value, slices).
+
+    `informational` metrics get verdicts in the tables but never decide the gate.
+    """
     excluded = excluded_metrics or {}
     kept = scores[~scores["metric"].isin(excluded)]
     comparison = compare_systems(kept, config)
     candidates = config.candidates or sorted(set(kept["system"]) - {config.baseline})
-    gates = [gate_decision(comparison, config, candidate=c) for c in candidates]
+    informational = set(informational or ())
+    gating = comparison[~comparison["metric"].isin(informational)]
+    gate_cfg = dataclasses.replace(config, metrics={k: v for k, v in config.metrics.items() if k not in informational})
+    gates = [gate_decision(gating, gate_cfg, candidate=c) for c in candidates]
     cfg_repr = {k: (v if isinstance(v, (str, int, float, list, dict, tuple, type(None))) else repr(v))
                 for k, v in vars(config).items()}
     cfg_repr["metrics"] = {m: vars(config.spec(m)) for m in sorted(set(kept["metric"]))}
+    cfg_repr["informational"] = sorted(informational)
     rid = report_id_for(dataset_version, systems, cfg_repr)
     return Report(rid, dataset_version, config.baseline, candidates, comparison, gates, cfg_repr, dict(excluded),
                   probes, probe_summaries or {}, sensitivity)

@@ -79,3 +79,19 @@ def test_gate_cli_exit_codes(tmp_path, capsys):
     assert good.decision == "proceed"
     assert main(["gate", "--warehouse", str(wh_path), "--report", good.report_id]) == 0
     assert main(["gate", "--warehouse", str(wh_path), "--report", "rpt_missing"]) == 2
+
+
+def test_informational_metrics_get_verdicts_but_never_gate():
+    s = _scores(n=3000, drop=0.0)
+    lat = s[s["metric"] == "f1"].copy()
+    lat["metric"] = "latency_ms"
+    lat.loc[lat["system"] == "candidate", "value"] += 5.0  # a big, certain "regression"
+    cfg = _cfg()
+    cfg.metrics["latency_ms"] = {"type": "continuous", "tolerance": 0.1, "higher_is_better": False}
+    scores = __import__("pandas").concat([s, lat], ignore_index=True)
+    gated = build_report(scores, cfg, dataset_version="x", systems={"baseline": "a", "candidate": "b"})
+    assert gated.decision == "block"
+    info = build_report(scores, cfg, dataset_version="x", systems={"baseline": "a", "candidate": "b"},
+                        informational={"latency_ms"})
+    assert info.decision == "proceed" and info.report_id != gated.report_id
+    assert (info.comparison.query("metric == 'latency_ms'")["verdict"] == "regression").any()

@@ -117,7 +117,7 @@ def comparison_report(context: dg.AssetExecutionContext, lake: LakeResource, war
     report = build_report(scores, cfg.compare, dataset_version=version,
                           systems={s: systems[s].fingerprint for s in current if s in systems},
                           excluded_metrics=excluded, probes=layer_probes.get("per_layer"),
-                          probe_summaries=layer_probes.get("summaries"))
+                          probe_summaries=layer_probes.get("summaries"), informational=cfg.informational)
     with warehouse.writer() as con:
         for name, df in report.tables().items():
             warehouse.get().replace_rows(name, df, {"report_id": report.report_id}, con=con)
