@@ -60,6 +60,7 @@ class Report:
     probes: pd.DataFrame | None = None
     probe_summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     sensitivity: pd.DataFrame | None = None
+    informational: set[str] = field(default_factory=set)
 
     @property
     def decision(self) -> str:
@@ -94,9 +95,11 @@ class Report:
     # ------------------------------------------------------------------ rendering
     def _images(self) -> dict[str, bytes]:
         imgs: dict[str, bytes] = {}
-        if len(self.comparison):
-            imgs["forest"] = plots.forest_plot(self.comparison[self.comparison["slice_key"] == "all"]
-                                               if (self.comparison["slice_key"] == "all").any() else self.comparison)
+        # Gating metrics only, overall slice: one scale per plot (latency in ms would flatten rates).
+        rows = self.comparison[(self.comparison["slice_key"] == "all")
+                               & ~self.comparison["metric"].isin(self.informational | set(self.excluded_metrics))]
+        if len(rows):
+            imgs["forest"] = plots.forest_plot(rows)
         if self.probes is not None and len(self.probes):
             for system, grp in self.probes.groupby("system"):
                 imgs[f"probe_{system}"] = plots.auroc_depth_plot(grp, self.probe_summaries.get(str(system)),
@@ -166,7 +169,7 @@ def build_report(scores: pd.DataFrame, config: CompareConfig, *, dataset_version
     cfg_repr["informational"] = sorted(informational)
     rid = report_id_for(dataset_version, systems, cfg_repr)
     return Report(rid, dataset_version, config.baseline, candidates, comparison, gates, cfg_repr, dict(excluded),
-                  probes, probe_summaries or {}, sensitivity)
+                  probes, probe_summaries or {}, sensitivity, informational)
 
 
 def gate_from_warehouse(query, report_id: str | None = None) -> tuple[int, str, str | None, list[str]]:

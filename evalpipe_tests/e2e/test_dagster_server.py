@@ -50,27 +50,18 @@ def test_integration_eval_chain_through_graphql_reaches_a_report(dagster_server)
 CHROMIUM = "/usr/bin/chromium"
 
 
-def _screenshot(url: str, out: Path, tmp: Path) -> None:
-    import subprocess
-
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp / 'chromium-profile'}", "--window-size=1600,1000", "--hide-scrollbars",
-                    "--virtual-time-budget=20000", f"--screenshot={out}", url],
-                   check=True, capture_output=True, timeout=120)
-
-
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)")
 def test_ui_asset_graph_and_report_metadata_render_in_headless_chromium(dagster_server, tmp_path):
-    """Loads the asset graph and the comparison report's page; saves screenshots (docs/ when asked)."""
+    """Loads the asset graph, the report's page (with its Markdown plots) and a check page in
+    headless Chromium via Playwright; EVALPIPE_UPDATE_DOCS=1 copies the screenshots to docs/."""
     import os
     import shutil
 
-    shots = {"docs/ui_asset_graph.png": "/asset-groups",
-             "docs/ui_comparison_report.png": "/assets/comparison_report"}
-    for name, path in shots.items():
-        out = tmp_path / Path(name).name
-        _screenshot(dagster_server.url + path, out, tmp_path)
-        assert out.exists() and out.stat().st_size > 20_000, f"{path} rendered an (almost) empty page"
+    from evalpipe_tests.e2e.ui_screens import capture
+
+    shots = capture(dagster_server.url, tmp_path)
+    assert len(shots) == 4
+    for shot in shots:
+        assert shot.stat().st_size > 20_000, f"{shot.name}: an (almost) empty page"
         if os.environ.get("EVALPIPE_UPDATE_DOCS") == "1":
-            shutil.copyfile(out, Path(__file__).resolve().parents[2] / name)
+            shutil.copyfile(shot, Path(__file__).resolve().parents[2] / "docs" / shot.name)
