@@ -38,7 +38,11 @@ class ParquetUPathIOManager(dg.UPathIOManager):
 def _wants_pandas(context: dg.InputContext) -> bool:
     """Inputs annotated `pd.DataFrame` (or `dict[str, pd.DataFrame]` for many partitions) get pandas."""
     typ = getattr(getattr(context, "dagster_type", None), "typing_type", None)
-    return typ is pd.DataFrame or pd.DataFrame in typing.get_args(typ)
+
+    def has_frame(t: Any) -> bool:
+        return t is pd.DataFrame or any(has_frame(a) for a in typing.get_args(t))
+
+    return has_frame(typ)
 
 
 class LakeIOManager(dg.ConfigurableIOManagerFactory):

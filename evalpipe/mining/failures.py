@@ -28,7 +28,7 @@ CANDIDATE_COLUMNS = ["case_id", "source", "root_cause", "cluster", "messages", "
 @dataclass
 class MiningConfig:
     threshold: float = 0.8  # MinHash Jaccard above which two cases are the same case
-    max_per_cluster: int = 3  # promoted per root-cause cluster and run: a spike should not flood the set
+    max_per_cluster: int = 3  # promoted per root-cause cluster, ever: a spike should not flood the set
     eval_partitions: tuple[str, ...] = ("distribution", "adversarial")
 
 
@@ -80,7 +80,9 @@ def production_failures(logs: pd.DataFrame) -> pd.DataFrame:
         cause, promotable = production_root_cause(r)
         ctx = [{"id": str(c.get("id")), "content": str(c.get("content"))}
                for c in json.loads(r["retrieved_context"] or "[]")] or None
-        intent = next((t.split(":", 1)[1] for t in (r.get("tags") or []) if str(t).startswith("intent_hint:")), "")
+        tags = r.get("tags")
+        tags = [] if tags is None else list(tags)  # Arrow lists arrive as numpy arrays
+        intent = next((t.split(":", 1)[1] for t in tags if str(t).startswith("intent_hint:")), "")
         signal = ("error" if r["status"] == "error" else
                   "negative_feedback" if (r["feedback_score"] or 0) < 0 else str(r["finish_reason"]))
         rows.append({
@@ -145,11 +147,17 @@ def mine(candidates: pd.DataFrame, existing_cases: list[dict[str, Any]], cfg: Mi
         elif not c.at[i, "promotable"]:
             c.at[i, "note"] = "not promotable: " + ("infrastructure failure" if c.at[i, "source"] == "production"
                                                     else "adversarial items stay in their suite")
+    # The cap counts cases already promoted from the same cluster, so re-running promotes nothing new.
+    already: dict[str, int] = {}
+    for e in existing_cases:
+        cl = (e.get("origin") or {}).get("cluster")
+        if cl:
+            already[cl] = already.get(cl, 0) + 1
     eligible = c[(c["note"] == "")]
-    for _, grp in eligible.groupby("cluster"):
-        chosen = grp.index[: cfg.max_per_cluster]
-        c.loc[chosen, "accepted"] = True
-        c.loc[grp.index[cfg.max_per_cluster:], "note"] = f"cluster cap ({cfg.max_per_cluster} per run)"
+    for cluster, grp in eligible.groupby("cluster"):
+        room = max(0, cfg.max_per_cluster - already.get(str(cluster), 0))
+        c.loc[grp.index[:room], "accepted"] = True
+        c.loc[grp.index[room:], "note"] = f"cluster cap ({cfg.max_per_cluster} per root-cause cluster)"
     return c[CANDIDATE_COLUMNS]
 
 
@@ -171,7 +179,7 @@ def to_regression_cases(accepted: pd.DataFrame, added_on: str) -> list[dict[str,
                       + r.root_cause,
             "tags": ["mined", r.source],
             "origin": {**{k: v for k, v in json.loads(r.provenance).items() if k != "kind"},
-                       "kind": "failure_mining", "source": r.source},
+                       "kind": "failure_mining", "source": r.source, "cluster": r.cluster},
         }
         if r.context:
             case["context"] = json.loads(r.context)

@@ -91,6 +91,9 @@ class Warehouse:
         data's schema on first write.
         """
         arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        # An all-null column would create a column of type NULL that later real values cannot enter.
+        arrow = pa.table({n: (c.cast(pa.string()) if pa.types.is_null(c.type) else c)
+                          for n, c in zip(arrow.column_names, arrow.columns, strict=True)})
 
         def run(c: duckdb.DuckDBPyConnection) -> int:
             c.register("_incoming", arrow)

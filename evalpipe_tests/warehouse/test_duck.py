@@ -85,3 +85,10 @@ def test_lake_views(tmp_path):
     with wh.writer() as con:
         assert wh.refresh_lake_views(con) == ["thing"]
     assert wh.query("SELECT sum(a) FROM thing").iloc[0, 0] == 3
+
+
+def test_all_null_first_write_does_not_freeze_a_null_column(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb", lake_root=None)
+    wh.replace_rows("t", pd.DataFrame({"k": ["a"], "dup": [None]}), {"k": "a"})
+    wh.replace_rows("t", pd.DataFrame({"k": ["b"], "dup": ["reg-1"]}), {"k": "b"})
+    assert wh.query("SELECT dup FROM t WHERE k = 'b'").iloc[0, 0] == "reg-1"

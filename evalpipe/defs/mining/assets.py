@@ -51,13 +51,14 @@ def failure_cases(context: dg.AssetExecutionContext, lake: LakeResource, scrubbe
 @dg.asset(group_name="mining", deps=["failure_cases"], kinds={"duckdb"}, pool="duckdb_writer",
           ins={"example_metrics": dg.AssetIn(metadata={"allow_missing_partitions": True})})
 def regression_promotions(context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource,
-                          eval_dataset: dict, example_metrics: dict[str, pd.DataFrame]) -> pd.DataFrame:
+                          eval_dataset: dict, example_metrics: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
     """Dedup (MinHash) against existing regression cases, cluster by root cause, promote; the next
     eval_dataset version picks the promoted cases up as its regression partition."""
     files = sorted((Path(lake.root) / "failure_cases").glob("*.parquet"))
     production = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
     version = eval_dataset["version"]
-    metrics = [m[m["dataset_version"] == version] for m in example_metrics.values() if len(m)]
+    # No system scored yet (no `systems` partition) -> production failures only.
+    metrics = [m[m["dataset_version"] == version] for m in (example_metrics or {}).values() if len(m)]
     evals = eval_failures(pd.concat(metrics, ignore_index=True), load_dataset(eval_dataset["root"], version),
                           MiningConfig()) if metrics else pd.DataFrame()
     path = promoted_regression_path(lake.root)

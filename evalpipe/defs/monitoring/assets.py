@@ -50,7 +50,7 @@ def quality_drift(context: dg.AssetExecutionContext, config: DriftConfig, wareho
             frame = g.set_index("day")[["value", "z", "s_hi", "s_lo", "alarm"]]
             png = plots.drift_plot(frame, title=f"{metric} ({system})")
             images.append(f"![{metric}](data:image/png;base64,{base64.b64encode(png).decode()})")
-    yield dg.Output(None, metadata={"days": int(series["day"].nunique()) if len(series) else 0,
+    yield dg.Output(drift, metadata={"days": int(series["day"].nunique()) if len(series) else 0,
                                     "alarms": len(alarms), "plots": dg.MetadataValue.md("\n\n".join(images) or "-")})
     yield dg.AssetCheckResult(
         check_name="no_quality_drift", passed=len(alarms) == 0 and len(major_psi) == 0,
