@@ -89,7 +89,7 @@ systems:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # the daemon stops with its test file: no background runs later
 def dagster_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dagster_e2e")
     home = tmp / "home"
