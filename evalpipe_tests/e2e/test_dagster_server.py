@@ -41,10 +41,16 @@ def test_integration_eval_chain_through_graphql_reaches_a_report(dagster_server)
     assert reports.iloc[0]["decision"] in ("block", "proceed", "undecided")
     n = wh.query("SELECT count(*) n FROM report_comparisons").iloc[0, 0]
     assert n > 0
-    runs = dagster_server.graphql("{ runsOrError { ... on Runs { results { jobName status } } } }")
-    jobs = {(r["jobName"], r["status"]) for r in runs["runsOrError"]["results"]}
-    for job in ("integration_eval_job", "eval_dataset_job", "system_eval_job", "report_job"):
-        assert (job, "SUCCESS") in jobs, jobs
+    # The report rows commit while report_job is still finishing: wait for the run itself.
+    wanted = {(job, "SUCCESS") for job in ("integration_eval_job", "eval_dataset_job", "system_eval_job",
+                                           "report_job")}
+    while True:
+        runs = dagster_server.graphql("{ runsOrError { ... on Runs { results { jobName status } } } }")
+        jobs = {(r["jobName"], r["status"]) for r in runs["runsOrError"]["results"]}
+        if wanted <= jobs or time.time() > deadline:
+            break
+        time.sleep(3)
+    assert wanted <= jobs, jobs
 
 
 CHROMIUM = "/usr/bin/chromium"
