@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 
 
-def with_context(messages: list[dict[str, str]], context: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+def with_context(
+    messages: list[dict[str, str]], context: list[dict[str, Any]] | None
+) -> list[dict[str, str]]:
     if not context:
         return messages
     passages = "\n".join(f"[{i + 1}] {c.get('content', '')}" for i, c in enumerate(context))
@@ -33,5 +35,7 @@ def dataset_examples(dataset: pd.DataFrame) -> list[dict[str, Any]]:
     for r in dataset.itertuples(index=False):
         msgs = json.loads(r.input_messages) if r.input_messages else []
         ctx = json.loads(r.context) if getattr(r, "context", None) else None
-        out.append({"example_id": r.example_id, "content_hash": r.content_hash, "messages": with_context(msgs, ctx)})
+        out.append(
+            {"example_id": r.example_id, "content_hash": r.content_hash, "messages": with_context(msgs, ctx)}
+        )
     return out

@@ -67,7 +67,7 @@ def extract_hidden_states(
     model: Any,
     sequences: list[tuple[list[int], list[int]]],
     layers: str | list[int] | None = "all",
-    max_batch_tokens: int = 8192,
+    max_batch_tokens: int = 2048,
     max_batch_size: int = 64,
     pad_id: int = 0,
     share_prefix: bool = True,
@@ -230,7 +230,7 @@ def run_hidden_states(
     cache_dir: str | Path,
     model: Any | None = None,
     layers: str | list[int] | None = None,
-    max_batch_tokens: int = 8192,
+    max_batch_tokens: int = 2048,
     progress: bool = False,
     logprob: str = "auto",
 ) -> tuple[pa.Table, dict[str, Any]]:
