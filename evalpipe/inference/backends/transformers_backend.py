@@ -128,6 +128,8 @@ class TransformersBackend(Backend):
             register_gqa_attention()
         if getattr(model.config, "_attn_implementation", None) != attention:
             model.set_attn_implementation(attention)
+        self._decoder = model.get_decoder() if hasattr(model, "get_decoder") else None
+        self._head = self._packed_head(model) if opts.get("packed_lm_head", True) else None
         self.context_window = int(getattr(model.config, "max_position_embeddings", 0) or 0) or None
         self.batch_size = int(opts.get("batch_size", 32))
         self.max_batch_tokens = int(opts.get("max_batch_tokens", 65536))
@@ -172,6 +174,39 @@ class TransformersBackend(Backend):
             start += size
         return [r for r in results if r is not None]
 
+    def _packed_head(self, model: Any) -> Any | None:
+        """The output projection with its weight pre-packed for oneDNN (CPU only).
+
+        At decode shapes (a few dozen rows x 49,152 vocabulary) MKL's sgemm reaches ~60% of the
+        speed of a pre-packed oneDNN matmul (measured 57 vs 39 ms at 128 rows), and the vocabulary
+        projection is a fifth of a decode step's FLOPs. Only for architectures whose logits are
+        exactly `lm_head(hidden)` (no soft-capping or logit scale); None elsewhere.
+        """
+        cfg = model.config
+        plain = getattr(cfg, "model_type", "") in {"llama", "qwen2", "qwen3", "mistral", "smollm3"}
+        special = any(getattr(cfg, k, None) for k in ("final_logit_softcapping", "logit_scale"))
+        head = model.get_output_embeddings()
+        if (
+            not plain
+            or special
+            or self._decoder is None
+            or not self.device.startswith("cpu")
+            or not torch.backends.mkldnn.is_available()
+            or not isinstance(head, torch.nn.Linear)
+        ):
+            return None
+        from torch.utils.mkldnn import MkldnnLinear
+
+        return MkldnnLinear(head, torch.float32)
+
+    def _forward(self, **kwargs: Any) -> tuple[torch.Tensor, Any]:
+        """One model call: (float32 logits of each row's last position [B, V], KV cache)."""
+        if self._head is None:
+            out = self.model(**kwargs, logits_to_keep=1)
+            return out.logits[:, -1, :].float(), _cache_of(out)
+        out = self._decoder(**kwargs)
+        return self._head(out.last_hidden_state[:, -1, :].contiguous()).float(), _cache_of(out)
+
     @torch.inference_mode()
     def _prefill(
         self, seqs: list[list[int]], plen: int, prefix: Any | None
@@ -211,17 +246,15 @@ class TransformersBackend(Backend):
                         for layer in prefix.layers
                     ]
                 )
-            out = self.model(
+            group_logits, group_cache = self._forward(
                 input_ids=ids.to(dev),
                 attention_mask=att,
                 position_ids=pos[:, plen:],
                 cache=cache,
                 use_cache=True,
-                logits_to_keep=1,
             )
-            group_cache = _cache_of(out)
             if logits is None:
-                logits = torch.empty((n, out.logits.shape[-1]), dtype=torch.float32, device=dev)
+                logits = torch.empty((n, group_logits.shape[-1]), dtype=torch.float32, device=dev)
                 attention = torch.zeros((n, width), dtype=torch.long, device=dev)
                 last_pos = torch.zeros(n, dtype=torch.long, device=dev)
                 for layer in group_cache.layers:
@@ -234,7 +267,7 @@ class TransformersBackend(Backend):
                     )
             rows = torch.tensor(group, device=dev)
             gwidth = plen + gw
-            logits[rows] = out.logits[:, -1, :].float()
+            logits[rows] = group_logits
             attention[rows, width - gwidth :] = att
             last_pos[rows] = pos[:, -1]
             for (kb, vb), layer in zip(bufs, group_cache.layers, strict=True):
@@ -271,6 +304,7 @@ class TransformersBackend(Backend):
         tokens: list[list[int]] = [[] for _ in range(n)]
         logprobs: list[list[float]] = [[] for _ in range(n)]
         live = torch.arange(n, device=dev)  # original row of each batch row still decoding
+        done = torch.zeros(n, dtype=torch.bool, device=dev)  # finished rows not yet dropped
         for step in range(dec.max_new_tokens):
             if warpers is None:
                 nxt = logits.argmax(-1)
@@ -278,28 +312,32 @@ class TransformersBackend(Backend):
                 probs = torch.softmax(warpers(None, logits), dim=-1)
                 nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)
             lp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)
-            for row, t, p in zip(live.tolist(), nxt.tolist(), lp.tolist(), strict=True):
-                tokens[row].append(t)
-                logprobs[row].append(p)
+            for row, t, p, d in zip(live.tolist(), nxt.tolist(), lp.tolist(), done.tolist(), strict=True):
+                if not d:
+                    tokens[row].append(t)
+                    logprobs[row].append(p)
             if step == dec.max_new_tokens - 1:
                 break
-            keep = ~torch.isin(nxt, eos)
-            if not bool(keep.any()):
+            done = done | torch.isin(nxt, eos)
+            n_done = int(done.sum())
+            if n_done == len(done):
                 break
-            if not bool(keep.all()):
-                idx = keep.nonzero().squeeze(1)
+            # Dropping finished rows copies every layer's cache, so it waits until they are worth
+            # a copy (1/16 of the batch, measured): until then they ride along, and are ignored.
+            if n_done and n_done * 16 >= len(done):
+                idx = (~done).nonzero().squeeze(1)
                 cache.batch_select_indices(idx)
                 live, nxt, attention, last_pos = live[idx], nxt[idx], attention[idx], last_pos[idx]
+                done = done[idx]
             attention = torch.cat([attention, attention.new_ones(attention.shape[0], 1)], dim=1)
             last_pos = last_pos + 1
-            out = self.model(
+            logits, cache = self._forward(
                 input_ids=nxt[:, None],
                 attention_mask=attention,
                 position_ids=last_pos[:, None],
                 cache=cache,
                 use_cache=True,
             )
-            logits = out.logits[:, -1, :].float()
         return tokens, logprobs
 
     @torch.inference_mode()
