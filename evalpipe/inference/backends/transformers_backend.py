@@ -350,9 +350,8 @@ class TransformersBackend(Backend):
         prefix = None
         if plen:
             # The shared prefix (system prompt + chat header) is computed once, at batch 1.
-            out = self.model(
-                torch.tensor([seqs[0][:plen]], device=self.device), use_cache=True, logits_to_keep=1
-            )
+            ids = torch.tensor([seqs[0][:plen]], device=self.device)
+            out = self._decoder(ids, use_cache=True) if self._decoder else self.model(ids, use_cache=True)
             prefix = _cache_of(out)
             self.shared_prefix_tokens += plen * (len(reqs) - 1)
         self.n_calls += 1
