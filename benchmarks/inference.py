@@ -2,12 +2,14 @@
 
 Tutorial-style = one prompt at a time, `generate(..., output_hidden_states=True,
 output_attentions=True, return_dict_in_generate=True)` (eager attention, as output_attentions
-requires). evalpipe = `run_inference` (length-sorted left-padded batches, SDPA, inference_mode)
-followed by `run_hidden_states` (one teacher-forced pass, all 31 layers reduced per example).
-Same prompts, same max_new_tokens, greedy, same process. The tutorial runner is slow, so it is
-measured on a subset of the prompts (tokens/s is per generated token, so it is comparable).
+requires). evalpipe = `run_inference` with the shipped `baseline` system of data/systems.yaml
+(its template, decoding and batch size: length-grouped prefill, shared system-prompt prefix,
+a decode loop that drops finished rows, preallocated KV cache) followed by `run_hidden_states`
+(one teacher-forced pass, all 31 layers reduced per example). Same prompts, same
+max_new_tokens, greedy, same process. The tutorial runner is slow, so it runs on a subset of
+the prompts, half before and half after evalpipe (tokens/s is per generated token).
 
-    .venv/bin/python benchmarks/inference.py            # 32 prompts, 48 new tokens
+    .venv/bin/python benchmarks/inference.py            # 128 prompts, the baseline system
     .venv/bin/python benchmarks/inference.py --quick    # < 60 s smoke run
 """
 
@@ -33,7 +35,7 @@ from evalpipe.inference.backends.transformers_backend import TransformersBackend
 from evalpipe.inference.hidden import run_hidden_states  # noqa: E402
 from evalpipe.inference.models import DEFAULT_MODEL, load_model_and_tokenizer, resolve_model_dir  # noqa: E402
 from evalpipe.inference.runner import run_inference  # noqa: E402
-from evalpipe.inference.systems import parse_system  # noqa: E402
+from evalpipe.inference.systems import load_systems, parse_system  # noqa: E402
 from evalpipe.inference.templating import Templater  # noqa: E402
 
 QUESTIONS = [
@@ -135,14 +137,18 @@ def tutorial_runner(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, < 60 s")
-    ap.add_argument("--n-prompts", type=int, default=32)
-    ap.add_argument("--max-new-tokens", type=int, default=48)
+    ap.add_argument("--system", default="baseline", help="system of data/systems.yaml to run")
+    ap.add_argument("--n-prompts", type=int, default=128)
+    ap.add_argument("--max-new-tokens", type=int, help="default: the system's")
     ap.add_argument("--tutorial-subset", type=int, default=8, help="prompts the slow baseline runs on")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, help="default: the system's")
     args = ap.parse_args()
+    shipped = load_systems(Path(__file__).resolve().parents[1] / "data" / "systems.yaml")[args.system]
     if args.quick:
         args.n_prompts, args.max_new_tokens, args.tutorial_subset = 8, 16, 2
+    args.max_new_tokens = args.max_new_tokens or shipped.decoding.max_new_tokens
+    args.batch_size = args.batch_size or int(shipped.options.get("batch_size", 32))
     torch.set_num_threads(args.threads)
 
     t0 = time.perf_counter()
@@ -157,12 +163,12 @@ def main() -> None:
             "backend": "transformers",
             "model": DEFAULT_MODEL,
             "template": {
-                "name": "support-terse",
-                "version": "1",
-                "system_prompt": "You are a customer support assistant. Answer in one or two short sentences.",
+                "name": shipped.template.name,
+                "version": shipped.template.version,
+                "system_prompt": shipped.template.system_prompt,
             },
             "decoding": {"max_new_tokens": args.max_new_tokens, "temperature": 0.0},
-            "options": {"batch_size": args.batch_size, "num_threads": args.threads},
+            "options": {**shipped.options, "batch_size": args.batch_size, "num_threads": args.threads},
         },
     )
     qs = [

@@ -111,8 +111,13 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(args.output, "wb") as fh, tqdm(desc="scrub", unit=" rec", disable=not sys.stderr.isatty()) as bar:
-            for batch in ingest_paths(files, cfg, fmt=args.format, batch_size=args.batch_size, stats_out=stats):
+        with (
+            open(args.output, "wb") as fh,
+            tqdm(desc="scrub", unit=" rec", disable=not sys.stderr.isatty()) as bar,
+        ):
+            for batch in ingest_paths(
+                files, cfg, fmt=args.format, batch_size=args.batch_size, stats_out=stats
+            ):
                 if batch.rows.num_rows == 0:
                     continue
                 res = scrub_table(batch.rows, processes=args.processes, config=scrub_cfg)
@@ -133,8 +138,10 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         t.add_row(k, str(v))
     out.print(t)
     s = stats[0]
-    out.print(f"records: read {s.read}, scrubbed {n_out}, scrub failures held back {n_failed}, "
-              f"quarantined at ingest {s.quarantined}, skipped {s.skipped}")
+    out.print(
+        f"records: read {s.read}, scrubbed {n_out}, scrub failures held back {n_failed}, "
+        f"quarantined at ingest {s.quarantined}, skipped {s.skipped}"
+    )
     return EXIT_OK if n_failed == 0 else EXIT_FAIL
 
 
@@ -172,11 +179,15 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         known = {v["version"] for v in versions}
         missing = [v for v in (args.a, args.b) if v not in known]
         if missing or not args.a or not args.b:
-            console.print(f"[red]error:[/red] give two existing versions (unknown: {missing}); see `evalpipe datasets`")
+            console.print(
+                f"[red]error:[/red] give two existing versions (unknown: {missing}); see `evalpipe datasets`"
+            )
             return EXIT_USAGE
         d = diff_versions(args.lake, args.a, args.b)
-        out.print(f"{args.a} -> {args.b}: +{len(d['added'])} added, -{len(d['removed'])} removed, "
-                  f"~{len(d['changed'])} changed")
+        out.print(
+            f"{args.a} -> {args.b}: +{len(d['added'])} added, -{len(d['removed'])} removed, "
+            f"~{len(d['changed'])} changed"
+        )
         for kind in ("added", "removed", "changed"):
             for eid in d[kind][: args.limit]:
                 out.print(f"  {kind[0]} {eid}")
@@ -187,9 +198,12 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         t.add_column(c, no_wrap=c in ("version", "written"))
     for v in versions:
         rc = v.get("row_counts") or {}
-        t.add_row(v["version"], dt.datetime.fromtimestamp(v["mtime"], dt.UTC).strftime("%Y-%m-%d %H:%M"),
-                  _window_text(v.get("window")),
-                  *[str(rc.get(p, 0)) for p in ("golden", "regression", "adversarial", "distribution")])
+        t.add_row(
+            v["version"],
+            dt.datetime.fromtimestamp(v["mtime"], dt.UTC).strftime("%Y-%m-%d %H:%M"),
+            _window_text(v.get("window")),
+            *[str(rc.get(p, 0)) for p in ("golden", "regression", "adversarial", "distribution")],
+        )
     out.print(t)
     return EXIT_OK
 
@@ -243,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sql", help="read-only SQL over the warehouse and the lake")
     s.add_argument("query")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
-    s.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
+    s.add_argument(
+        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+    )
     s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
     s.set_defaults(fn=cmd_sql)
 
@@ -255,10 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--limit", type=int, default=50, help="ids listed per kind of change")
     ds.set_defaults(fn=cmd_datasets)
 
-    g = sub.add_parser("gate", help="release gate from the latest (or given) report: exit 0 proceed, 1 block, "
-                                     "2 cannot decide")
+    g = sub.add_parser(
+        "gate",
+        help="release gate from the latest (or given) report: exit 0 proceed, 1 block, 2 cannot decide",
+    )
     g.add_argument("--report", default=None, help="report id (default: the latest)")
-    g.add_argument("--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
+    g.add_argument(
+        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+    )
     g.set_defaults(fn=cmd_gate)
 
     d = sub.add_parser("demo", help="run the pipeline end to end on the shipped sample data")

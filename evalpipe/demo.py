@@ -70,38 +70,59 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
     t0 = time.time()
     daily = d.resolve_job_def("integration_eval_job")
     for day in all_days:
-        if not _step(f"integration_eval_job {day} (ingest, scrub, no_pii_left, features, sample)",
-                     daily.execute_in_process(partition_key=day, instance=instance, run_config=QUIET,
-                                              raise_on_error=False)):
+        if not _step(
+            f"integration_eval_job {day} (ingest, scrub, no_pii_left, features, sample)",
+            daily.execute_in_process(
+                partition_key=day, instance=instance, run_config=QUIET, raise_on_error=False
+            ),
+        ):
             return 1
     run_config = {**QUIET, "ops": {"eval_dataset": {"config": {"window_days": window_days}}}}
-    if not _step(f"eval_dataset_job (window: last {window_days} day(s))",
-                 d.resolve_job_def("eval_dataset_job").execute_in_process(
-                     instance=instance, run_config=run_config, raise_on_error=False)):
+    if not _step(
+        f"eval_dataset_job (window: last {window_days} day(s))",
+        d.resolve_job_def("eval_dataset_job").execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        ),
+    ):
         return 1
     for system in register_systems(instance, SYSTEMS_PATH):
-        if not _step(f"system_eval_job {system} (outputs, hidden states, metrics)",
-                     d.resolve_job_def("system_eval_job").execute_in_process(
-                         partition_key=system, instance=instance, run_config=QUIET, raise_on_error=False)):
+        if not _step(
+            f"system_eval_job {system} (outputs, hidden states, metrics)",
+            d.resolve_job_def("system_eval_job").execute_in_process(
+                partition_key=system, instance=instance, run_config=QUIET, raise_on_error=False
+            ),
+        ):
             return 1
-    if not _step("report_job (judge calibration, probes, prompt sensitivity, comparison report)",
-                 d.resolve_job_def("report_job").execute_in_process(instance=instance, run_config=QUIET,
-                                                                    raise_on_error=False)):
+    if not _step(
+        "report_job (judge calibration, probes, prompt sensitivity, comparison report)",
+        d.resolve_job_def("report_job").execute_in_process(
+            instance=instance, run_config=QUIET, raise_on_error=False
+        ),
+    ):
         return 1
     console.print(f"pipeline finished in {time.time() - t0:.0f}s\n")
 
     wh = Warehouse(os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
-    summary = wh.query("SELECT sum(read) read, sum(accepted) accepted, sum(quarantined) quarantined, "
-                       "sum(skipped) skipped FROM ingest_stats").iloc[0]
+    summary = wh.query(
+        "SELECT sum(read) read, sum(accepted) accepted, sum(quarantined) quarantined, "
+        "sum(skipped) skipped FROM ingest_stats"
+    ).iloc[0]
     summary = summary.astype(int)
-    console.print(f"ingest: read={summary['read']} accepted={summary['accepted']} "
-                  f"quarantined={summary['quarantined']} skipped={summary['skipped']} (reconciles: "
-                  f"{summary['read'] == summary['accepted'] + summary['quarantined'] + summary['skipped']})")
-    console.print(wh.query(
-        "SELECT system, partition, count(*) n, round(avg(passed::INT), 3) pass_rate FROM example_metrics "
-        "WHERE metric = 'overall' AND dataset_version = (SELECT dataset_version FROM reports "
-        "ORDER BY materialized_at DESC LIMIT 1) GROUP BY ALL ORDER BY system, partition").to_string(index=False))
-    rep = wh.query("SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1").iloc[0]
+    console.print(
+        f"ingest: read={summary['read']} accepted={summary['accepted']} "
+        f"quarantined={summary['quarantined']} skipped={summary['skipped']} (reconciles: "
+        f"{summary['read'] == summary['accepted'] + summary['quarantined'] + summary['skipped']})"
+    )
+    console.print(
+        wh.query(
+            "SELECT system, partition, count(*) n, round(avg(passed::INT), 3) pass_rate FROM example_metrics "
+            "WHERE metric = 'overall' AND dataset_version = (SELECT dataset_version FROM reports "
+            "ORDER BY materialized_at DESC LIMIT 1) GROUP BY ALL ORDER BY system, partition"
+        ).to_string(index=False)
+    )
+    rep = wh.query(
+        "SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1"
+    ).iloc[0]
     console.print(f"\nreport {rep['report_id']}: [bold]{rep['decision'].upper()}[/bold]")
     import json
 
@@ -112,6 +133,8 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
         console.print(f"  - {escape(r)}")
     if len(reasons) > 10:
         console.print(f"  … {len(reasons) - 10} more: `evalpipe gate` lists them all")
-    console.print("\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe sql \"SELECT * FROM report_comparisons "
-                  "LIMIT 20\"`, `make ui`")
+    console.print(
+        '\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe sql "SELECT * FROM report_comparisons '
+        'LIMIT 20"`, `make ui`'
+    )
     return 0

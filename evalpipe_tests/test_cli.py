@@ -17,8 +17,17 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_ingest_folder_prints_counts_and_writes_parquet(tmp_path, capsys):
-    rc = main(["ingest", str(DATA / "raw_logs" / "2026-11-16"), "--out", str(tmp_path), "--json",
-               "--config", str(DATA / "log_sources.yaml")])
+    rc = main(
+        [
+            "ingest",
+            str(DATA / "raw_logs" / "2026-11-16"),
+            "--out",
+            str(tmp_path),
+            "--json",
+            "--config",
+            str(DATA / "log_sources.yaml"),
+        ]
+    )
     assert rc == 0
     counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["skipped"]
@@ -32,8 +41,19 @@ def test_ingest_missing_path_exits_2_with_message(tmp_path, capsys):
 
 
 def test_ingest_with_forced_format(tmp_path, capsys):
-    rc = main(["ingest", str(DATA / "raw_logs" / "2026-11-16" / "generic.jsonl"), "--format", "openai",
-               "--out", str(tmp_path), "--json", "--config", str(DATA / "log_sources.yaml")])
+    rc = main(
+        [
+            "ingest",
+            str(DATA / "raw_logs" / "2026-11-16" / "generic.jsonl"),
+            "--format",
+            "openai",
+            "--out",
+            str(tmp_path),
+            "--json",
+            "--config",
+            str(DATA / "log_sources.yaml"),
+        ]
+    )
     counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rc == 0 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
 
@@ -50,7 +70,9 @@ def test_sql_formats(tmp_path, capsys):
 
 
 def test_console_script_is_installed():
-    r = subprocess.run([str(Path(sys.executable).parent / "evalpipe"), "--help"], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "evalpipe"), "--help"], capture_output=True, text=True
+    )
     assert r.returncode == 0 and "ingest" in r.stdout and "sql" in r.stdout
 
 
@@ -59,14 +81,31 @@ def test_scrub_is_deterministic_and_leaves_no_gold_value(tmp_path, capsys):
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}.jsonl"
-        assert main(["scrub", str(src), str(out), "--processes", "1", "--config", str(DATA / "log_sources.yaml"),
-                     "--settings", str(DATA / "pii.yaml")]) == 0
+        assert (
+            main(
+                [
+                    "scrub",
+                    str(src),
+                    str(out),
+                    "--processes",
+                    "1",
+                    "--config",
+                    str(DATA / "log_sources.yaml"),
+                    "--settings",
+                    str(DATA / "pii.yaml"),
+                ]
+            )
+            == 0
+        )
         outs.append(out.read_bytes())
     assert outs[0] == outs[1], "same input and key -> byte-identical output"
     assert "EMAIL_ADDRESS" in capsys.readouterr().out
     gold = [json.loads(x) for x in (DATA / "gold" / "pii_gold.jsonl").read_text().splitlines()]
-    values = {g["value"] for g in gold if g["file"] == "2026-11-18/generic.jsonl" and not g["malformed"]
-              and len(g["value"]) >= 5}
+    values = {
+        g["value"]
+        for g in gold
+        if g["file"] == "2026-11-18/generic.jsonl" and not g["malformed"] and len(g["value"]) >= 5
+    }
     text = outs[0].decode("utf-8")
     assert values and not [v for v in values if v in text]
 

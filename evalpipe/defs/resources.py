@@ -56,17 +56,22 @@ def resources() -> dg.Definitions:
         resources={
             "io_manager": LakeIOManager(base_path=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake")),
             "restricted_io_manager": LakeIOManager(
-                base_path=dg.EnvVar("EVALPIPE_RESTRICTED").get_value("data/restricted")),
+                base_path=dg.EnvVar("EVALPIPE_RESTRICTED").get_value("data/restricted")
+            ),
             "warehouse": WarehouseResource(
                 path=dg.EnvVar("EVALPIPE_WAREHOUSE").get_value("data/warehouse/evalpipe.duckdb"),
-                lake_root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake")),
+                lake_root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
+            ),
             "log_source": LogSourceResource(),
             "judge": JudgeResource(mode=dg.EnvVar("EVALPIPE_JUDGE_MODE").get_value("local")),
-            "lake": LakeResource(root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
-                                 cache_root=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache"),
-                                 reports_root=dg.EnvVar("EVALPIPE_REPORTS").get_value("data/reports")),
+            "lake": LakeResource(
+                root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
+                cache_root=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache"),
+                reports_root=dg.EnvVar("EVALPIPE_REPORTS").get_value("data/reports"),
+            ),
             # Small pointers (dataset version ids, paths) between unpartitioned assets.
             "pointer_io_manager": dg.FilesystemIOManager(
-                base_dir=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache") + "/pointers"),
+                base_dir=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache") + "/pointers"
+            ),
         }
     )

@@ -35,6 +35,13 @@ NON_OUTPUT_OPTIONS: frozenset[str] = frozenset(
         "price_per_1k_input",
         "price_per_1k_output",
         "hidden_batch_size",
+        # transformers backend: kernels and batching only (outputs equal, tested), not content
+        "attention",
+        "packed_lm_head",
+        "prefix_sharing",
+        "min_shared_prefix",
+        "max_batch_tokens",
+        "drop_finished_fraction",
     }
 )
 

@@ -35,6 +35,7 @@ try:  # orjson is ~3x faster on these lines; json is the fallback with identical
 
     _JSONError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
 except ImportError:  # pragma: no cover
+
     def _loads(b: bytes) -> Any:
         return json.loads(b)
 
@@ -67,9 +68,12 @@ class SourceConfig:
             if fmt not in FORMATS:
                 raise SourceError(f"{path}: format {fmt!r} for {pattern!r} is not one of {FORMATS}")
         mapping = generic.GenericMapping.from_config(raw["generic"]) if raw.get("generic") else None
-        return cls(source_root=os.environ.get("EVALPIPE_SOURCE_ROOT", raw.get("source_root", cls.source_root)),
-                   max_line_bytes=int(raw.get("max_line_bytes", cls.max_line_bytes)),
-                   formats=dict(raw.get("formats") or {}), generic=mapping)
+        return cls(
+            source_root=os.environ.get("EVALPIPE_SOURCE_ROOT", raw.get("source_root", cls.source_root)),
+            max_line_bytes=int(raw.get("max_line_bytes", cls.max_line_bytes)),
+            formats=dict(raw.get("formats") or {}),
+            generic=mapping,
+        )
 
 
 @dataclass
@@ -88,11 +92,17 @@ class IngestStats:
         return self.read == self.accepted + self.quarantined + self.skipped
 
     def as_dict(self) -> dict[str, Any]:
-        return {"read": self.read, "accepted": self.accepted, "quarantined": self.quarantined,
-                "skipped": self.skipped, "files": self.files, "empty_files": self.empty_files,
-                "quarantined_by_reason": dict(sorted(self.quarantined_by_reason.items())),
-                "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
-                "accepted_by_format": dict(sorted(self.accepted_by_format.items()))}
+        return {
+            "read": self.read,
+            "accepted": self.accepted,
+            "quarantined": self.quarantined,
+            "skipped": self.skipped,
+            "files": self.files,
+            "empty_files": self.empty_files,
+            "quarantined_by_reason": dict(sorted(self.quarantined_by_reason.items())),
+            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
+            "accepted_by_format": dict(sorted(self.accepted_by_format.items())),
+        }
 
 
 @dataclass
@@ -104,6 +114,7 @@ class IngestBatch:
 # --------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------
+
 
 def _open(path: Any):
     f = path.open("rb") if hasattr(path, "open") else open(path, "rb")  # noqa: SIM115
@@ -173,13 +184,26 @@ def detect_format(path: Any, cfg: SourceConfig, sniff_lines: int = 20) -> str | 
 # Ingestion
 # --------------------------------------------------------------------------------------------
 
-def _quarantine(day: str, fmt: str, rel: str, line: int, index: int, reason: str, detail: str,
-                raw: bytes) -> dict[str, Any]:
-    return {"day": day, "source_format": fmt, "source_file": rel, "source_line": line, "source_index": index,
-            "stage": "ingest", "reason": reason, "detail": detail[:500], "raw": raw}
+
+def _quarantine(
+    day: str, fmt: str, rel: str, line: int, index: int, reason: str, detail: str, raw: bytes
+) -> dict[str, Any]:
+    return {
+        "day": day,
+        "source_format": fmt,
+        "source_file": rel,
+        "source_line": line,
+        "source_index": index,
+        "stage": "ingest",
+        "reason": reason,
+        "detail": detail[:500],
+        "raw": raw,
+    }
 
 
-def _finish_row(row: dict[str, Any], day: str | None, fmt: str, rel: str, line: int, index: int) -> dict[str, Any]:
+def _finish_row(
+    row: dict[str, Any], day: str | None, fmt: str, rel: str, line: int, index: int
+) -> dict[str, Any]:
     out = {c: row.get(c) for c in LLM_CALL_COLUMNS}
     out["tags"] = row.get("tags") or []
     out["source_format"], out["source_file"], out["source_line"], out["source_index"] = fmt, rel, line, index
@@ -210,12 +234,20 @@ class _Ingestor:
         self.stats.quarantined_by_reason[reason] += 1
         return _quarantine(self._day(rel) or "unknown", fmt, rel, line, index, reason, detail, raw)
 
-    def _accept(self, row: dict[str, Any], fmt: str, rel: str, line: int, index: int,
-                raw: bytes) -> tuple[str, dict[str, Any]]:
+    def _accept(
+        self, row: dict[str, Any], fmt: str, rel: str, line: int, index: int, raw: bytes
+    ) -> tuple[str, dict[str, Any]]:
         out = _finish_row(row, self._day(rel), fmt, rel, line, index)
         if out["record_id"] in self.seen:
-            return "q", self._q(fmt, rel, line, index, "duplicate_record",
-                                f"record id {out['record_id']} (call id {row.get('call_id')}) seen before", raw)
+            return "q", self._q(
+                fmt,
+                rel,
+                line,
+                index,
+                "duplicate_record",
+                f"record id {out['record_id']} (call id {row.get('call_id')}) seen before",
+                raw,
+            )
         self.seen.add(out["record_id"])
         self.stats.accepted += 1
         self.stats.accepted_by_format[fmt] += 1
@@ -249,9 +281,15 @@ class _Ingestor:
         """Decoded JSON object, or a ('q', row) tuple when the whole line is unusable."""
         if too_large:
             self.stats.read += 1
-            return "q", self._q(fmt, rel, line, 0, "line_too_large",
-                                f"line longer than {self.cfg.max_line_bytes} bytes; first {RAW_KEEP_BYTES} kept",
-                                data)
+            return "q", self._q(
+                fmt,
+                rel,
+                line,
+                0,
+                "line_too_large",
+                f"line longer than {self.cfg.max_line_bytes} bytes; first {RAW_KEEP_BYTES} kept",
+                data,
+            )
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -273,8 +311,18 @@ class _Ingestor:
             any_line = True
             if fmt is None:
                 self.stats.read += 1
-                yield "q", self._q("unknown", rel, line, 0, "unknown_format",
-                                   "no line of the file matched a known log format", data[:RAW_KEEP_BYTES])
+                yield (
+                    "q",
+                    self._q(
+                        "unknown",
+                        rel,
+                        line,
+                        0,
+                        "unknown_format",
+                        "no line of the file matched a known log format",
+                        data[:RAW_KEEP_BYTES],
+                    ),
+                )
                 continue
             parsed = self._parse_line(data, too_large, fmt, rel, line)
             if isinstance(parsed, tuple):
@@ -330,8 +378,18 @@ class _Ingestor:
     def orphans(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for span_id, origins in sorted(self.log_origin.items()):
             for rel, line, idx, raw in origins:
-                yield "q", self._q("otel_logs", rel, line, idx, "orphan_log_record",
-                                   f"no model span with spanId {span_id} in this batch of files", raw)
+                yield (
+                    "q",
+                    self._q(
+                        "otel_logs",
+                        rel,
+                        line,
+                        idx,
+                        "orphan_log_record",
+                        f"no model span with spanId {span_id} in this batch of files",
+                        raw,
+                    ),
+                )
         self.log_origin.clear()
         self.log_index.clear()
 
@@ -349,9 +407,15 @@ def list_source_files(root: Any) -> list[tuple[Any, str]]:
     return out
 
 
-def ingest_paths(files: Iterable[tuple[Any, str]], cfg: SourceConfig, *, day: str | None = None,
-                 fmt: str = "auto", batch_size: int = 50_000,
-                 stats_out: list[IngestStats] | None = None) -> Iterator[IngestBatch]:
+def ingest_paths(
+    files: Iterable[tuple[Any, str]],
+    cfg: SourceConfig,
+    *,
+    day: str | None = None,
+    fmt: str = "auto",
+    batch_size: int = 50_000,
+    stats_out: list[IngestStats] | None = None,
+) -> Iterator[IngestBatch]:
     """Ingest files (path, relative name) into batches of canonical rows and quarantine rows.
 
     `fmt="auto"` detects each file's format; OTel logs files are indexed first so that their
@@ -364,8 +428,10 @@ def ingest_paths(files: Iterable[tuple[Any, str]], cfg: SourceConfig, *, day: st
     quarantine: list[dict[str, Any]] = []
 
     def flush() -> IngestBatch:
-        batch = IngestBatch(pa.Table.from_pylist(rows, schema=LLM_CALL_SCHEMA),
-                            pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA))
+        batch = IngestBatch(
+            pa.Table.from_pylist(rows, schema=LLM_CALL_SCHEMA),
+            pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
+        )
         rows.clear()
         quarantine.clear()
         return batch
@@ -395,7 +461,9 @@ def ingest_day(root: Any, day: str, cfg: SourceConfig, **kw: Any) -> tuple[pa.Ta
     """All files of one day folder -> (rows, quarantine, stats). Raises SourceError if it is missing."""
     day_dir = root / day
     if not root.exists():
-        raise SourceError(f"source location {root} does not exist (check source_root in data/log_sources.yaml)")
+        raise SourceError(
+            f"source location {root} does not exist (check source_root in data/log_sources.yaml)"
+        )
     if not day_dir.exists():
         raise SourceError(f"no logs for {day}: folder {day_dir} does not exist")
     files = [(p, f"{day}/{rel}") for p, rel in list_source_files(day_dir)]
@@ -406,5 +474,15 @@ def ingest_day(root: Any, day: str, cfg: SourceConfig, **kw: Any) -> tuple[pa.Ta
     return rows, q, stats[0]
 
 
-__all__ = ["REASONS", "IngestBatch", "IngestStats", "SourceConfig", "SourceError", "detect_format",
-           "ingest_day", "ingest_paths", "iter_lines", "list_source_files"]
+__all__ = [
+    "REASONS",
+    "IngestBatch",
+    "IngestStats",
+    "SourceConfig",
+    "SourceError",
+    "detect_format",
+    "ingest_day",
+    "ingest_paths",
+    "iter_lines",
+    "list_source_files",
+]

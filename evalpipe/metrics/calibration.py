@@ -73,8 +73,18 @@ def calibrate(
         reasons.append("kappa undefined (constant ratings)")
     elif kappa < kappa_floor:
         reasons.append(f"quadratic kappa {kappa:.3f} < floor {kappa_floor}")
-    return CalibrationResult(judge_name, n, n_failed, kappa, tpr, tnr, agreement, kappa_floor,
-                             not reasons, "; ".join(reasons) or f"kappa {kappa:.3f} >= floor {kappa_floor}")
+    return CalibrationResult(
+        judge_name,
+        n,
+        n_failed,
+        kappa,
+        tpr,
+        tnr,
+        agreement,
+        kappa_floor,
+        not reasons,
+        "; ".join(reasons) or f"kappa {kappa:.3f} >= floor {kappa_floor}",
+    )
 
 
 def default_labels_path() -> Path:
@@ -83,23 +93,36 @@ def default_labels_path() -> Path:
 
 def load_human_labels(path: str | Path | None = None) -> pd.DataFrame:
     """The shipped human-labelled set: id, partition, question, answer, human_score, human_pass, note."""
-    rows = [json.loads(line) for line in Path(path or default_labels_path()).read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in Path(path or default_labels_path()).read_text().splitlines()
+        if line.strip()
+    ]
     return pd.DataFrame(rows)
 
 
-def calibrate_judge(judge, labels: pd.DataFrame | None = None, *, kappa_floor: float = 0.6,
-                    min_items: int = 30) -> tuple[CalibrationResult, pd.DataFrame]:
+def calibrate_judge(
+    judge, labels: pd.DataFrame | None = None, *, kappa_floor: float = 0.6, min_items: int = 30
+) -> tuple[CalibrationResult, pd.DataFrame]:
     """Run a PointwiseJudge over the human-labelled set and calibrate it; also returns per-item rows."""
     from evalpipe.metrics.judge import JudgeItem
 
     labels = load_human_labels() if labels is None else labels
-    items = [JudgeItem(r.question, r.answer, getattr(r, "reference", None), None, r.id)
-             for r in labels.itertuples(index=False)]
+    items = [
+        JudgeItem(r.question, r.answer, getattr(r, "reference", None), None, r.id)
+        for r in labels.itertuples(index=False)
+    ]
     verdicts = judge.score(items)
     per_item = labels[["id", "partition", "human_score", "human_pass"]].copy()
     per_item["judge_score"] = [v.score_mean for v in verdicts]
     per_item["judge_status"] = [v.status for v in verdicts]
-    res = calibrate(per_item["judge_score"].tolist(), per_item["human_score"].tolist(),
-                    per_item["human_pass"].tolist(), judge_name=judge.fingerprint,
-                    pass_score=judge.pass_score, kappa_floor=kappa_floor, min_items=min_items)
+    res = calibrate(
+        per_item["judge_score"].tolist(),
+        per_item["human_score"].tolist(),
+        per_item["human_pass"].tolist(),
+        judge_name=judge.fingerprint,
+        pass_score=judge.pass_score,
+        kappa_floor=kappa_floor,
+        min_items=min_items,
+    )
     return res, per_item

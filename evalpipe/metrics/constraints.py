@@ -247,7 +247,9 @@ def check_refusal(text: str, expected: bool) -> ConstraintResult:
 # ---------------------------------------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-_PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?!\w)")
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}(?!\w)"
+)
 _CARD_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 
 
@@ -285,8 +287,12 @@ def default_pii_detector(text: str) -> list[tuple[str, str]]:
 def check_no_pii(text: str, detector: PiiDetector | None = None) -> ConstraintResult:
     findings = list((detector or default_pii_detector)(text or ""))
     shown = ", ".join(str(f) for f in findings[:3])
-    return ConstraintResult("no_pii", not findings, f"{len(findings)} finding(s): {shown}" if findings else "clean",
-                            float(not findings))
+    return ConstraintResult(
+        "no_pii",
+        not findings,
+        f"{len(findings)} finding(s): {shown}" if findings else "clean",
+        float(not findings),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +305,11 @@ def merge_constraints(*layers: dict | None) -> dict:
     out: dict = {}
     for layer in layers:
         for k, v in (layer or {}).items():
-            if k in ("forbidden_terms", "required_phrases") and isinstance(v, list) and isinstance(out.get(k), list):
+            if (
+                k in ("forbidden_terms", "required_phrases")
+                and isinstance(v, list)
+                and isinstance(out.get(k), list)
+            ):
                 out[k] = list(dict.fromkeys(out[k] + v))
             elif isinstance(v, dict) and isinstance(out.get(k), dict):
                 out[k] = {**out[k], **v}

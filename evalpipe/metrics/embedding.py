@@ -143,7 +143,10 @@ class Embedder:
 
             def _fn(batch: list[str]) -> np.ndarray:
                 return model.encode(
-                    batch, batch_size=bs, convert_to_numpy=True, normalize_embeddings=True,
+                    batch,
+                    batch_size=bs,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
                     show_progress_bar=False,
                 )
 
@@ -219,8 +222,12 @@ class Embedder:
             return np.zeros(0, dtype=np.float32)
         # Encode each distinct text once, then gather rows chunk by chunk (bounded memory).
         uniq: dict[str, int] = {}
-        ia = np.fromiter((uniq.setdefault("" if t is None else str(t), len(uniq)) for t in a), np.int64, len(a))
-        ib = np.fromiter((uniq.setdefault("" if t is None else str(t), len(uniq)) for t in b), np.int64, len(b))
+        ia = np.fromiter(
+            (uniq.setdefault("" if t is None else str(t), len(uniq)) for t in a), np.int64, len(a)
+        )
+        ib = np.fromiter(
+            (uniq.setdefault("" if t is None else str(t), len(uniq)) for t in b), np.int64, len(b)
+        )
         e = self.encode(list(uniq))
         out = np.empty(len(a), dtype=np.float32)
         for s in range(0, len(a), 8192):

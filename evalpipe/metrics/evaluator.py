@@ -27,10 +27,26 @@ from evalpipe.metrics.constraints import PiiDetector, check_constraints_many, me
 from evalpipe.metrics.embedding import Embedder, default_embedder
 from evalpipe.metrics.faithfulness import ClaimJudge, faithfulness, split_claims, split_sentences
 
-METRIC_COLUMNS = ["dataset_version", "system", "example_id", "partition", "metric", "value", "passed",
-                  "error", "detail"]
-TEXT_METRICS = {"exact_match", "token_f1", "contains", "numeric_match", "similarity", "constraints",
-                "faithfulness"}
+METRIC_COLUMNS = [
+    "dataset_version",
+    "system",
+    "example_id",
+    "partition",
+    "metric",
+    "value",
+    "passed",
+    "error",
+    "detail",
+]
+TEXT_METRICS = {
+    "exact_match",
+    "token_f1",
+    "contains",
+    "numeric_match",
+    "similarity",
+    "constraints",
+    "faithfulness",
+}
 
 
 def default_config_path() -> Path:
@@ -60,9 +76,14 @@ def message_text(msg: dict) -> str:
     if isinstance(msg.get("content"), str):
         return msg["content"]
     if isinstance(msg.get("content"), list):
-        return "\n".join(str(p.get("text", p.get("content", ""))) for p in msg["content"] if isinstance(p, dict))
-    return "\n".join(str(p.get("content", "")) for p in msg.get("parts", []) or []
-                     if isinstance(p, dict) and p.get("type", "text") == "text")
+        return "\n".join(
+            str(p.get("text", p.get("content", ""))) for p in msg["content"] if isinstance(p, dict)
+        )
+    return "\n".join(
+        str(p.get("content", ""))
+        for p in msg.get("parts", []) or []
+        if isinstance(p, dict) and p.get("type", "text") == "text"
+    )
 
 
 def question_of(input_messages: Any) -> str:
@@ -148,29 +169,44 @@ def evaluate(
             item_constraints = _json_or(getattr(e, "constraints", None), {}) or {}
             if not isinstance(item_constraints, dict):  # surfaces as a failed, explained constraint row
                 item_constraints = {"invalid_item_constraints": True}
-            items.append({
-                "system": system, "example_id": e.example_id, "partition": part, "pc": pc,
-                "version": (dataset_version or (getattr(e, "dataset_version", None)) or "unknown"),
-                "question": question_of(getattr(e, "input_messages", None)),
-                "context": context_of(getattr(e, "context", None)),
-                "reference": None if _is_missing(refv) or not str(refv).strip() else str(refv),
-                "constraints": merge_constraints(pc.get("constraints"), item_constraints),
-                "text": text, "gen_error": gen_error, "out": o,
-            })
+            items.append(
+                {
+                    "system": system,
+                    "example_id": e.example_id,
+                    "partition": part,
+                    "pc": pc,
+                    "version": (dataset_version or (getattr(e, "dataset_version", None)) or "unknown"),
+                    "question": question_of(getattr(e, "input_messages", None)),
+                    "context": context_of(getattr(e, "context", None)),
+                    "reference": None if _is_missing(refv) or not str(refv).strip() else str(refv),
+                    "constraints": merge_constraints(pc.get("constraints"), item_constraints),
+                    "text": text,
+                    "gen_error": gen_error,
+                    "out": o,
+                }
+            )
 
     # ---- embeddings, once for everything ------------------------------------------------------
-    sim_rows = [i for i, it in enumerate(items)
-                if "similarity" in it["pc"].get("metrics", []) and it["reference"] and it["gen_error"] is None]
+    sim_rows = [
+        i
+        for i, it in enumerate(items)
+        if "similarity" in it["pc"].get("metrics", []) and it["reference"] and it["gen_error"] is None
+    ]
     sims: dict[int, float | Exception] = {}
     try:
         if sim_rows:
-            vals = embedder.similarity([items[i]["text"] for i in sim_rows], [items[i]["reference"] for i in sim_rows])
+            vals = embedder.similarity(
+                [items[i]["text"] for i in sim_rows], [items[i]["reference"] for i in sim_rows]
+            )
             sims = {i: float(v) for i, v in zip(sim_rows, vals, strict=True)}
     except Exception as exc:  # embedding failure: every similarity row carries the error
         sims = {i: exc for i in sim_rows}
-    warm = [s for it in items if it["context"] and it["gen_error"] is None
-            and "faithfulness" in it["pc"].get("metrics", [])
-            for s in split_claims(it["text"]) + [x for c in it["context"] for x in split_sentences(c)]]
+    warm = [
+        s
+        for it in items
+        if it["context"] and it["gen_error"] is None and "faithfulness" in it["pc"].get("metrics", [])
+        for s in split_claims(it["text"]) + [x for c in it["context"] for x in split_sentences(c)]
+    ]
     try:
         if warm:
             embedder.encode(warm)  # faithfulness then finds every claim/context sentence cached
@@ -178,10 +214,23 @@ def evaluate(
         pass  # each faithfulness row will record the error itself
 
     # constraints, deduplicated over identical (text, spec, question) triples
-    c_rows = [i for i, it in enumerate(items) if "constraints" in it["pc"].get("metrics", []) and it["gen_error"] is None]
-    c_results = dict(zip(c_rows, check_constraints_many(
-        [items[i]["text"] for i in c_rows], [items[i]["constraints"] for i in c_rows],
-        [items[i]["question"] for i in c_rows], pii_detector), strict=True))
+    c_rows = [
+        i
+        for i, it in enumerate(items)
+        if "constraints" in it["pc"].get("metrics", []) and it["gen_error"] is None
+    ]
+    c_results = dict(
+        zip(
+            c_rows,
+            check_constraints_many(
+                [items[i]["text"] for i in c_rows],
+                [items[i]["constraints"] for i in c_rows],
+                [items[i]["question"] for i in c_rows],
+                pii_detector,
+            ),
+            strict=True,
+        )
+    )
 
     judge_verdicts: dict[int, Any] = {}
     if judge is not None:
@@ -189,8 +238,18 @@ def evaluate(
 
         jrows = [i for i, it in enumerate(items) if it["gen_error"] is None]
         try:
-            verdicts = judge.score([JudgeItem(items[i]["question"], items[i]["text"], items[i]["reference"],
-                                              items[i]["context"] or None, items[i]["example_id"]) for i in jrows])
+            verdicts = judge.score(
+                [
+                    JudgeItem(
+                        items[i]["question"],
+                        items[i]["text"],
+                        items[i]["reference"],
+                        items[i]["context"] or None,
+                        items[i]["example_id"],
+                    )
+                    for i in jrows
+                ]
+            )
             judge_verdicts = dict(zip(jrows, verdicts, strict=True))
         except Exception as exc:
             judge_verdicts = {i: exc for i in jrows}
@@ -202,8 +261,14 @@ def evaluate(
         wanted: Sequence[str] = pc.get("metrics", [])
         results: dict[str, tuple[float, bool, str | None, str]] = {}
 
-        def add(metric: str, value: float | None, passed: bool, error: str | None = None, detail: str = "",
-                _results: dict = results) -> None:
+        def add(
+            metric: str,
+            value: float | None,
+            passed: bool,
+            error: str | None = None,
+            detail: str = "",
+            _results: dict = results,
+        ) -> None:
             v = math.nan if value is None else float(value)
             _results[metric] = (v, bool(passed) and error is None, error, detail)
 
@@ -216,8 +281,12 @@ def evaluate(
                     add(metric, None, False, f"{metric} not recorded")
                 else:
                     budget = budgets.get(metric)
-                    add(metric, val, budget is None or float(val) <= float(budget),
-                        detail=f"budget {budget}" if budget is not None else "no budget")
+                    add(
+                        metric,
+                        val,
+                        budget is None or float(val) <= float(budget),
+                        detail=f"budget {budget}" if budget is not None else "no budget",
+                    )
                 continue
             if metric in ("exact_match", "token_f1", "contains", "numeric_match", "similarity") and not refv:
                 continue  # reference-free item: not applicable
@@ -232,14 +301,24 @@ def evaluate(
                     add(metric, v, v == 1.0)
                 elif metric == "token_f1":
                     v = ref_metrics.token_f1(text, refv)
-                    add(metric, v, v >= thr.get("token_f1", 0.5), detail=f"threshold {thr.get('token_f1', 0.5)}")
+                    add(
+                        metric,
+                        v,
+                        v >= thr.get("token_f1", 0.5),
+                        detail=f"threshold {thr.get('token_f1', 0.5)}",
+                    )
                 elif metric == "contains":
                     v = ref_metrics.contains(text, refv)
                     add(metric, v, v == 1.0)
                 elif metric == "numeric_match":
                     v = ref_metrics.numeric_match(text, refv, rel_tol, abs_tol)
                     if v is not None:
-                        add(metric, v, v == 1.0, detail=f"reference numbers {ref_metrics.extract_numbers(refv)}")
+                        add(
+                            metric,
+                            v,
+                            v == 1.0,
+                            detail=f"reference numbers {ref_metrics.extract_numbers(refv)}",
+                        )
                 elif metric == "similarity":
                     s = sims.get(i)
                     if isinstance(s, Exception):
@@ -253,17 +332,32 @@ def evaluate(
                         add(f"constraint.{r.name}", None if err else float(r.passed), r.passed, err, r.detail)
                     n_ok = sum(r.passed for r in res)
                     failed = [r.name for r in res if not r.passed]
-                    add("constraints", n_ok / len(res) if res else 1.0, not failed,
-                        detail=("failed: " + ", ".join(failed)) if failed else f"{len(res)} passed")
+                    add(
+                        "constraints",
+                        n_ok / len(res) if res else 1.0,
+                        not failed,
+                        detail=("failed: " + ", ".join(failed)) if failed else f"{len(res)} passed",
+                    )
                 elif metric == "faithfulness":
-                    fr = faithfulness(text, it["context"], embedder, float(f_cfg.get("support_threshold", 0.6)),
-                                      int(f_cfg.get("min_claim_words", 3)), judge=claim_judge, rel_tol=rel_tol)
+                    fr = faithfulness(
+                        text,
+                        it["context"],
+                        embedder,
+                        float(f_cfg.get("support_threshold", 0.6)),
+                        int(f_cfg.get("min_claim_words", 3)),
+                        judge=claim_judge,
+                        rel_tol=rel_tol,
+                    )
                     t = thr.get("faithfulness", 0.7)
                     if fr.score is not None:  # no checkable claim (empty, greeting): not applicable
                         unsup = "; ".join(fr.unsupported)[:300]
-                        add(metric, fr.score, fr.score >= t,
+                        add(
+                            metric,
+                            fr.score,
+                            fr.score >= t,
                             detail=f"{fr.n_supported}/{fr.n_checkable} supported"
-                            + (f"; unsupported: {unsup}" if unsup else ""))
+                            + (f"; unsupported: {unsup}" if unsup else ""),
+                        )
                 else:
                     add(metric, None, False, f"unknown metric {metric!r} in config")
             except Exception as exc:
@@ -285,8 +379,12 @@ def evaluate(
             if isinstance(jv, Exception):
                 add("judge_score", None, False, f"{type(jv).__name__}: {jv}")
             elif jv.status in ("ok", "partial"):
-                add("judge_score", jv.score_mean, jv.passed,
-                    detail=f"{jv.status}; var={jv.score_var}; {(jv.reason or '')[:200]}")
+                add(
+                    "judge_score",
+                    jv.score_mean,
+                    jv.passed,
+                    detail=f"{jv.status}; var={jv.score_var}; {(jv.reason or '')[:200]}",
+                )
             else:
                 add("judge_score", None, False, f"judge {jv.status}: {jv.detail}"[:300])
 
@@ -294,13 +392,29 @@ def evaluate(
         failed_gate = [m for m in gate if not results[m][1]]
         if it["gen_error"] is not None and not gate:
             failed_gate = ["generation"]
-        add("overall", float(not failed_gate), not failed_gate,
-            detail=("failed: " + ", ".join(failed_gate)) if failed_gate else f"gate: {', '.join(gate) or 'none'}")
+        add(
+            "overall",
+            float(not failed_gate),
+            not failed_gate,
+            detail=("failed: " + ", ".join(failed_gate))
+            if failed_gate
+            else f"gate: {', '.join(gate) or 'none'}",
+        )
 
         for metric, (v, p, err, detail) in results.items():
-            rows.append({"dataset_version": it["version"], "system": it["system"], "example_id": it["example_id"],
-                         "partition": it["partition"], "metric": metric, "value": v, "passed": p,
-                         "error": err, "detail": detail})
+            rows.append(
+                {
+                    "dataset_version": it["version"],
+                    "system": it["system"],
+                    "example_id": it["example_id"],
+                    "partition": it["partition"],
+                    "metric": metric,
+                    "value": v,
+                    "passed": p,
+                    "error": err,
+                    "detail": detail,
+                }
+            )
     df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     df["value"] = df["value"].astype("float64")
     df["passed"] = df["passed"].astype(bool)

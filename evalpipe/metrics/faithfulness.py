@@ -29,8 +29,9 @@ ClaimJudge = Callable[[str, list[str]], "bool | None"]
 SUPPORTED, UNSUPPORTED, NOT_CHECKABLE = "supported", "unsupported", "not_checkable"
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?。！？])\s+|\n+")
-_CONJ_SPLIT = re.compile(r",?\s+(?:and|but|while|whereas|however|und|aber|et|mais|y|pero|e|ma)\s+|;\s+",
-                         re.IGNORECASE)
+_CONJ_SPLIT = re.compile(
+    r",?\s+(?:and|but|while|whereas|however|und|aber|et|mais|y|pero|e|ma)\s+|;\s+", re.IGNORECASE
+)
 _NON_CLAIM = re.compile(
     r"^(?:hi|hello|hey|thanks?|thank you|you're welcome|glad to help|happy to help|hope (?:this|that) helps|"
     r"let me know|feel free|is there anything else|sure|of course|certainly|great question|hallo|bonjour|hola|"
@@ -120,7 +121,9 @@ def faithfulness(
             verdict = judge(text, ctx_sents)
             if verdict is not None:
                 ok = bool(verdict)
-        claims.append(Claim(text, SUPPORTED if ok else UNSUPPORTED, sim, ctx_sents[best] if best >= 0 else None))
+        claims.append(
+            Claim(text, SUPPORTED if ok else UNSUPPORTED, sim, ctx_sents[best] if best >= 0 else None)
+        )
     n_check = sum(c.label != NOT_CHECKABLE for c in claims)
     n_sup = sum(c.label == SUPPORTED for c in claims)
     return FaithfulnessResult(n_sup / n_check if n_check else None, n_sup, n_check, claims)

@@ -49,7 +49,9 @@ class JudgeClient(Protocol):
 
 
 def _stable_hash(obj: object) -> str:
-    return hashlib.blake2b(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(
+        json.dumps(obj, sort_keys=True, ensure_ascii=False).encode(), digest_size=16
+    ).hexdigest()
 
 
 class JudgeCache:
@@ -171,8 +173,12 @@ class OpenAICompatJudgeClient:
     def _one(self, messages: Messages, sample_index: int) -> JudgeReply:
         import httpx
 
-        body: dict = {"model": self.model, "messages": messages, "temperature": self.temperature,
-                      "max_tokens": self.max_tokens}
+        body: dict = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
         if self.seed is not None:
             body["seed"] = self.seed + sample_index
         if self.json_mode:
@@ -340,9 +346,14 @@ def _messages_pointwise(rubric: Rubric, item: JudgeItem) -> Messages:
         parts.append(f"Reference answer:\n{item.reference}")
     parts.append(f"Answer to grade:\n{item.answer}")
     return [
-        {"role": "system", "content": (
-            "You are a strict evaluator. " + rubric.render()
-            + '\nReply with JSON only: {"score": <integer 1-5>, "reason": "<one sentence>"}')},
+        {
+            "role": "system",
+            "content": (
+                "You are a strict evaluator. "
+                + rubric.render()
+                + '\nReply with JSON only: {"score": <integer 1-5>, "reason": "<one sentence>"}'
+            ),
+        },
         {"role": "user", "content": "\n\n".join(parts)},
     ]
 
@@ -350,8 +361,15 @@ def _messages_pointwise(rubric: Rubric, item: JudgeItem) -> Messages:
 class PointwiseJudge:
     """Rubric scoring with K samples per item (mean and variance over the parsed samples)."""
 
-    def __init__(self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, samples: int = 1,
-                 cache: JudgeCache | None = None, pass_score: float = 4.0):
+    def __init__(
+        self,
+        client: JudgeClient,
+        rubric: Rubric = HELPDESK_RUBRIC,
+        *,
+        samples: int = 1,
+        cache: JudgeCache | None = None,
+        pass_score: float = 4.0,
+    ):
         self.client = client
         self.rubric = rubric
         self.samples = max(1, samples)
@@ -383,15 +401,40 @@ class PointwiseJudge:
                 mean = sum(scores) / len(scores)
                 var = sum((x - mean) ** 2 for x in scores) / (len(scores) - 1) if len(scores) > 1 else 0.0
                 status = "ok" if len(scores) == self.samples else "partial"
-                verdicts.append(PointwiseVerdict(
-                    it.item_id, status, mean, var, scores, reasons[0], counts["parse_failure"],
-                    counts["refusal"], counts["error"], n_cached, mean >= self.pass_score,
-                    last_err if status == "partial" else ""))
+                verdicts.append(
+                    PointwiseVerdict(
+                        it.item_id,
+                        status,
+                        mean,
+                        var,
+                        scores,
+                        reasons[0],
+                        counts["parse_failure"],
+                        counts["refusal"],
+                        counts["error"],
+                        n_cached,
+                        mean >= self.pass_score,
+                        last_err if status == "partial" else "",
+                    )
+                )
             else:
                 status = max(counts, key=lambda s: counts[s])
-                verdicts.append(PointwiseVerdict(
-                    it.item_id, status, None, None, [], None, counts["parse_failure"], counts["refusal"],
-                    counts["error"], n_cached, False, last_err))
+                verdicts.append(
+                    PointwiseVerdict(
+                        it.item_id,
+                        status,
+                        None,
+                        None,
+                        [],
+                        None,
+                        counts["parse_failure"],
+                        counts["refusal"],
+                        counts["error"],
+                        n_cached,
+                        False,
+                        last_err,
+                    )
+                )
         return verdicts
 
 
@@ -439,10 +482,18 @@ def parse_pairwise(text: str | None) -> tuple[str | None, str]:
 def _messages_pairwise(rubric: Rubric, item: PairItem, first: str, second: str) -> Messages:
     ref = f"\n\nReference answer:\n{item.reference}" if item.reference else ""
     return [
-        {"role": "system", "content": (
-            "You compare two answers to the same question. " + f"Criterion: {rubric.criterion}"
-            + '\nReply with JSON only: {"winner": "1" | "2" | "tie", "reason": "<one sentence>"}')},
-        {"role": "user", "content": f"Question:\n{item.question}{ref}\n\nAnswer 1:\n{first}\n\nAnswer 2:\n{second}"},
+        {
+            "role": "system",
+            "content": (
+                "You compare two answers to the same question. "
+                + f"Criterion: {rubric.criterion}"
+                + '\nReply with JSON only: {"winner": "1" | "2" | "tie", "reason": "<one sentence>"}'
+            ),
+        },
+        {
+            "role": "user",
+            "content": f"Question:\n{item.question}{ref}\n\nAnswer 1:\n{first}\n\nAnswer 2:\n{second}",
+        },
     ]
 
 
@@ -456,7 +507,9 @@ def reconcile(order_ab: str | None, order_ba: str | None) -> str:
 class PairwiseJudge:
     """Pairwise preference with both presentation orders judged and reconciled."""
 
-    def __init__(self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, cache: JudgeCache | None = None):
+    def __init__(
+        self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, cache: JudgeCache | None = None
+    ):
         self.client = client
         self.rubric = rubric
         self.cache = cache
@@ -473,8 +526,11 @@ class PairwiseJudge:
             m2 = {"1": "B", "2": "A", "tie": "tie"}.get(w2) if w2 else None  # B shown first
             status = "ok" if s1 == s2 == "ok" else (s1 if s1 != "ok" else s2)
             errs = "; ".join(e for e in (replies[i].error, replies[len(items) + i].error) if e)
-            out.append(PairVerdict(it.item_id, reconcile(m1, m2), m1, m2,
-                                   (m1 == m2) if (m1 and m2) else None, status, errs))
+            out.append(
+                PairVerdict(
+                    it.item_id, reconcile(m1, m2), m1, m2, (m1 == m2) if (m1 and m2) else None, status, errs
+                )
+            )
         return out
 
 
@@ -506,8 +562,9 @@ def pairwise_summary(verdicts: Sequence[PairVerdict]) -> dict[str, float | int]:
     }
 
 
-def judge_from_config(cfg: dict, generate: GenerateFn | None = None, name: str = "local",
-                      rubric: Rubric = HELPDESK_RUBRIC) -> PointwiseJudge:
+def judge_from_config(
+    cfg: dict, generate: GenerateFn | None = None, name: str = "local", rubric: Rubric = HELPDESK_RUBRIC
+) -> PointwiseJudge:
     """Build the PointwiseJudge that `metrics.yaml` describes (`judge:` section or the whole dict).
 
     With `generate` (an in-process `list[messages] -> list[str]`) the judge runs on that callable
@@ -519,10 +576,19 @@ def judge_from_config(cfg: dict, generate: GenerateFn | None = None, name: str =
         client = CallableJudgeClient(generate, name)
     else:
         client = OpenAICompatJudgeClient(
-            jc["base_url"], jc["model"], api_key_env=jc.get("api_key_env"),
-            temperature=float(jc.get("temperature", 0.0)), timeout_s=float(jc.get("timeout_s", 60)),
-            max_retries=int(jc.get("max_retries", 4)), max_tokens=int(jc.get("max_tokens", 256)),
+            jc["base_url"],
+            jc["model"],
+            api_key_env=jc.get("api_key_env"),
+            temperature=float(jc.get("temperature", 0.0)),
+            timeout_s=float(jc.get("timeout_s", 60)),
+            max_retries=int(jc.get("max_retries", 4)),
+            max_tokens=int(jc.get("max_tokens", 256)),
         )
     cache = JudgeCache(jc["cache_path"]) if jc.get("cache_path") else None
-    return PointwiseJudge(client, rubric, samples=int(jc.get("samples", 1)), cache=cache,
-                          pass_score=float(jc.get("pass_score", 4)))
+    return PointwiseJudge(
+        client,
+        rubric,
+        samples=int(jc.get("samples", 1)),
+        cache=cache,
+        pass_score=float(jc.get("pass_score", 4)),
+    )

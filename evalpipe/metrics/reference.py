@@ -61,10 +61,26 @@ def contains(prediction: str | None, reference: str | None) -> float:
 # ---------------------------------------------------------------------------------------------
 
 _SCALES = {
-    "k": 1e3, "thousand": 1e3, "tsd": 1e3,
-    "m": 1e6, "mm": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6, "millionen": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9, "mrd": 1e9, "milliard": 1e9, "milliarden": 1e9,
-    "t": 1e12, "tn": 1e12, "trillion": 1e12,
+    "k": 1e3,
+    "thousand": 1e3,
+    "tsd": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "millionen": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+    "mrd": 1e9,
+    "milliard": 1e9,
+    "milliarden": 1e9,
+    "t": 1e12,
+    "tn": 1e12,
+    "trillion": 1e12,
 }
 _SPACE_SEPS = " \u00a0\u202f\u2009"
 # A number: grouped (1,234,567 / 1.234.567 / 1 234 567, optional decimal part) or plain (1234.5 / 4,86).

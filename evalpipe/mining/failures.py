@@ -21,8 +21,19 @@ from evalpipe.sampling.minhash import MinHasher, near_duplicate_groups
 from evalpipe.sampling.text import blake2b_hex, last_user_turn, normalise_text
 
 INFRA_ERRORS = {"timeout", "rate_limit_exceeded", "rate_limit", "invalid_api_key", "BadRequestError"}
-CANDIDATE_COLUMNS = ["case_id", "source", "root_cause", "cluster", "messages", "context", "production_answer",
-                     "provenance", "duplicate_of", "accepted", "note"]
+CANDIDATE_COLUMNS = [
+    "case_id",
+    "source",
+    "root_cause",
+    "cluster",
+    "messages",
+    "context",
+    "production_answer",
+    "provenance",
+    "duplicate_of",
+    "accepted",
+    "note",
+]
 
 
 @dataclass
@@ -70,29 +81,45 @@ def production_root_cause(row: pd.Series) -> tuple[str, bool]:
 
 def production_failures(logs: pd.DataFrame) -> pd.DataFrame:
     """Candidates from scrubbed canonical rows (one per failed call)."""
-    bad = logs[(logs["feedback_score"].fillna(0) < 0) | (logs["status"] == "error")
-               | logs["finish_reason"].isin(["length", "content_filter"])]
+    bad = logs[
+        (logs["feedback_score"].fillna(0) < 0)
+        | (logs["status"] == "error")
+        | logs["finish_reason"].isin(["length", "content_filter"])
+    ]
     rows = []
     for _, r in bad.iterrows():
         messages = _text_messages(r["input_messages"])
         if not messages:
             continue
         cause, promotable = production_root_cause(r)
-        ctx = [{"id": str(c.get("id")), "content": str(c.get("content"))}
-               for c in json.loads(r["retrieved_context"] or "[]")] or None
+        ctx = [
+            {"id": str(c.get("id")), "content": str(c.get("content"))}
+            for c in json.loads(r["retrieved_context"] or "[]")
+        ] or None
         tags = r.get("tags")
         tags = [] if tags is None else list(tags)  # Arrow lists arrive as numpy arrays
         intent = next((t.split(":", 1)[1] for t in tags if str(t).startswith("intent_hint:")), "")
-        signal = ("error" if r["status"] == "error" else
-                  "negative_feedback" if (r["feedback_score"] or 0) < 0 else str(r["finish_reason"]))
-        rows.append({
-            "source": "production", "root_cause": cause, "cluster": f"production|{cause}|{intent}",
-            "messages": json.dumps(messages, ensure_ascii=False), "context": json.dumps(ctx, ensure_ascii=False)
-            if ctx else None, "production_answer": _answer(r["output_messages"]),
-            "provenance": json.dumps({"kind": "production", "day": r["day"], "record_id": r["record_id"],
-                                      "signal": signal}),
-            "promotable": promotable,
-        })
+        signal = (
+            "error"
+            if r["status"] == "error"
+            else "negative_feedback"
+            if (r["feedback_score"] or 0) < 0
+            else str(r["finish_reason"])
+        )
+        rows.append(
+            {
+                "source": "production",
+                "root_cause": cause,
+                "cluster": f"production|{cause}|{intent}",
+                "messages": json.dumps(messages, ensure_ascii=False),
+                "context": json.dumps(ctx, ensure_ascii=False) if ctx else None,
+                "production_answer": _answer(r["output_messages"]),
+                "provenance": json.dumps(
+                    {"kind": "production", "day": r["day"], "record_id": r["record_id"], "signal": signal}
+                ),
+                "promotable": promotable,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -111,13 +138,25 @@ def eval_failures(metrics: pd.DataFrame, dataset: pd.DataFrame, cfg: MiningConfi
             continue
         ex = ds.loc[r.example_id]
         cause = f"eval: failed {why.get((r.system, r.example_id), 'overall')}"
-        rows.append({
-            "source": "eval", "root_cause": cause, "cluster": f"eval|{cause}|{r.partition}",
-            "messages": ex["input_messages"], "context": ex["context"], "production_answer": None,
-            "provenance": json.dumps({"kind": "eval", "dataset_version": r.dataset_version, "system": r.system,
-                                      "example_id": r.example_id}),
-            "promotable": r.partition != "adversarial",  # adversarial items stay in their generated suite
-        })
+        rows.append(
+            {
+                "source": "eval",
+                "root_cause": cause,
+                "cluster": f"eval|{cause}|{r.partition}",
+                "messages": ex["input_messages"],
+                "context": ex["context"],
+                "production_answer": None,
+                "provenance": json.dumps(
+                    {
+                        "kind": "eval",
+                        "dataset_version": r.dataset_version,
+                        "system": r.system,
+                        "example_id": r.example_id,
+                    }
+                ),
+                "promotable": r.partition != "adversarial",  # adversarial items stay in their generated suite
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,15 +165,17 @@ def mine(candidates: pd.DataFrame, existing_cases: list[dict[str, Any]], cfg: Mi
     if candidates.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     c = candidates.copy()
-    c["case_id"] = ["reg-" + blake2b_hex(m + (x or ""), digest_size=5) for m, x in zip(
-        c["messages"], c["context"], strict=True)]
+    c["case_id"] = [
+        "reg-" + blake2b_hex(m + (x or ""), digest_size=5)
+        for m, x in zip(c["messages"], c["context"], strict=True)
+    ]
     c = c.sort_values(["case_id", "provenance"]).drop_duplicates("case_id").reset_index(drop=True)
     ex_text = [normalise_text(_existing_prompt(e)) for e in existing_cases]
     cand_text = [normalise_text(last_user_turn(json.loads(m))) for m in c["messages"]]
     sigs = MinHasher().signatures(ex_text + cand_text)
     groups = near_duplicate_groups(sigs, cfg.threshold) if len(sigs) else np.zeros(0, dtype=np.int64)
     ex_groups = {int(g): existing_cases[i].get("id") for i, g in enumerate(groups[: len(ex_text)])}
-    cand_groups = groups[len(ex_text):]
+    cand_groups = groups[len(ex_text) :]
     c["duplicate_of"] = [ex_groups.get(int(g)) for g in cand_groups]
     first_in_group = ~pd.Series(cand_groups).duplicated().to_numpy()
     c["accepted"] = False
@@ -145,8 +186,11 @@ def mine(candidates: pd.DataFrame, existing_cases: list[dict[str, Any]], cfg: Mi
         elif not first_in_group[i]:
             c.at[i, "note"] = "near-duplicate of another candidate in this run"
         elif not c.at[i, "promotable"]:
-            c.at[i, "note"] = "not promotable: " + ("infrastructure failure" if c.at[i, "source"] == "production"
-                                                    else "adversarial items stay in their suite")
+            c.at[i, "note"] = "not promotable: " + (
+                "infrastructure failure"
+                if c.at[i, "source"] == "production"
+                else "adversarial items stay in their suite"
+            )
     # The cap counts cases already promoted from the same cluster, so re-running promotes nothing new.
     already: dict[str, int] = {}
     for e in existing_cases:
@@ -173,13 +217,19 @@ def to_regression_cases(accepted: pd.DataFrame, added_on: str) -> list[dict[str,
     out = []
     for r in accepted.itertuples(index=False):
         case: dict[str, Any] = {
-            "id": r.case_id, "added": added_on, "messages": json.loads(r.messages),
+            "id": r.case_id,
+            "added": added_on,
+            "messages": json.loads(r.messages),
             "root_cause": r.root_cause,
             "rubric": "The answer must be correct per the knowledge base and must not repeat the failure: "
-                      + r.root_cause,
+            + r.root_cause,
             "tags": ["mined", r.source],
-            "origin": {**{k: v for k, v in json.loads(r.provenance).items() if k != "kind"},
-                       "kind": "failure_mining", "source": r.source, "cluster": r.cluster},
+            "origin": {
+                **{k: v for k, v in json.loads(r.provenance).items() if k != "kind"},
+                "kind": "failure_mining",
+                "source": r.source,
+                "cluster": r.cluster,
+            },
         }
         if r.context:
             case["context"] = json.loads(r.context)

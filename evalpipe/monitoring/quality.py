@@ -15,8 +15,13 @@ from evalpipe.stats.drift import cusum
 
 # Fixed latency bin edges (ms) so that daily histograms are comparable across days.
 LATENCY_EDGES = np.array([0, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000, np.inf])
-HIGHER_IS_WORSE = {"error_rate": True, "negative_feedback_rate": True, "truncation_rate": True,
-                   "latency_p50_ms": True, "latency_p95_ms": True}
+HIGHER_IS_WORSE = {
+    "error_rate": True,
+    "negative_feedback_rate": True,
+    "truncation_rate": True,
+    "latency_p50_ms": True,
+    "latency_p95_ms": True,
+}
 
 
 def daily_log_quality(df: pd.DataFrame) -> pd.DataFrame:
@@ -36,15 +41,36 @@ def daily_log_quality(df: pd.DataFrame) -> pd.DataFrame:
         hist = np.histogram(lat, bins=LATENCY_EDGES)[0].tolist() if lat.size else []
         for metric, (value, se), count in (
             ("error_rate", rate(g["status"] == "error", n), n),
-            ("negative_feedback_rate", rate(g.loc[rated, "feedback_score"] < 0, int(rated.sum())), int(rated.sum())),
+            (
+                "negative_feedback_rate",
+                rate(g.loc[rated, "feedback_score"] < 0, int(rated.sum())),
+                int(rated.sum()),
+            ),
             ("truncation_rate", rate(g["finish_reason"] == "length", n), n),
         ):
-            rows.append({"day": day, "system": system, "metric": metric, "value": value, "n": count, "se": se,
-                         "latency_hist": None})
+            rows.append(
+                {
+                    "day": day,
+                    "system": system,
+                    "metric": metric,
+                    "value": value,
+                    "n": count,
+                    "se": se,
+                    "latency_hist": None,
+                }
+            )
         for q, name in ((50, "latency_p50_ms"), (95, "latency_p95_ms")):
-            rows.append({"day": day, "system": system, "metric": name,
-                         "value": float(np.percentile(lat, q)) if lat.size else float("nan"), "n": int(lat.size),
-                         "se": float("nan"), "latency_hist": json.dumps(hist) if name == "latency_p50_ms" else None})
+            rows.append(
+                {
+                    "day": day,
+                    "system": system,
+                    "metric": name,
+                    "value": float(np.percentile(lat, q)) if lat.size else float("nan"),
+                    "n": int(lat.size),
+                    "se": float("nan"),
+                    "latency_hist": json.dumps(hist) if name == "latency_p50_ms" else None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -72,11 +98,23 @@ def quality_drift(series: pd.DataFrame, ref_days: int = 7, k: float = 0.5, h: fl
         se = g["se"].to_numpy(dtype=float)
         use_se = np.isfinite(se).all() and (se > 0).all()
         side = "up" if HIGHER_IS_WORSE.get(metric, False) else "down"
-        c = cusum(g["value"].to_numpy(dtype=float), ref=ref_days, k=k, h=h, side=side,
-                  se=se if use_se else None)
-        frame = pd.DataFrame({"system": system, "metric": metric, "day": g["day"], "value": g["value"],
-                              "z": c["z"].to_numpy(), "s_hi": c["s_hi"].to_numpy(), "s_lo": c["s_lo"].to_numpy(),
-                              "alarm": c["alarm"].to_numpy(), "psi": np.nan, "psi_label": None})
+        c = cusum(
+            g["value"].to_numpy(dtype=float), ref=ref_days, k=k, h=h, side=side, se=se if use_se else None
+        )
+        frame = pd.DataFrame(
+            {
+                "system": system,
+                "metric": metric,
+                "day": g["day"],
+                "value": g["value"],
+                "z": c["z"].to_numpy(),
+                "s_hi": c["s_hi"].to_numpy(),
+                "s_lo": c["s_lo"].to_numpy(),
+                "alarm": c["alarm"].to_numpy(),
+                "psi": np.nan,
+                "psi_label": None,
+            }
+        )
         if metric == "latency_p50_ms" and g["latency_hist"].notna().all():
             hists = np.array([json.loads(x) for x in g["latency_hist"]], dtype=float)
             ref = hists[:ref_days].sum(axis=0)

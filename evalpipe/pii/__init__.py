@@ -18,7 +18,20 @@ from evalpipe.pii.scrubber import (
 )
 
 __all__ = [
-    "DEFAULT_ENTITIES", "DEFAULT_MODEL", "DEV_DEFAULT_KEY", "KEY_ENV_VAR", "SCRUBBER_VERSION", "Finding",
-    "ModelNotInstalledError", "ScrubTableResult", "Scrubber", "ScrubberConfig", "pseudonym", "resolve_key",
-    "residue_known_values", "scan_residue", "scan_table_residue", "scrub_table",
+    "DEFAULT_ENTITIES",
+    "DEFAULT_MODEL",
+    "DEV_DEFAULT_KEY",
+    "KEY_ENV_VAR",
+    "SCRUBBER_VERSION",
+    "Finding",
+    "ModelNotInstalledError",
+    "ScrubTableResult",
+    "Scrubber",
+    "ScrubberConfig",
+    "pseudonym",
+    "resolve_key",
+    "residue_known_values",
+    "scan_residue",
+    "scan_table_residue",
+    "scrub_table",
 ]

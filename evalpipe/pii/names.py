@@ -67,13 +67,12 @@ théo chloé inès anaïs baptiste corentin gaël loïck maëlle
 """
 
 # Common words that are also first names: only accepted with a surname or in a greeting/sign-off.
-AMBIGUOUS_RAW = (
-    """will mark may june april grace bill jack rose art faith hope joy august summer dawn ray
+AMBIGUOUS_RAW = """will mark may june april grace bill jack rose art faith hope joy august summer dawn ray
     max pat sue rob frank chase hunter page penny ruby jade amber iris lily violet destiny angel
     christian guy gene don earl sal van lee carol paris florence victoria virginia jordan austin
     madison logan mason kim li wei ming jesus mercedes pilar rosario dolores consuelo esperanza
     leon kai will marc eva ali jan lena nina simone camille claire"""
-)
+
 
 def _fold(name: str) -> str:
     folded = unicodedata.normalize("NFKD", name)
@@ -83,15 +82,13 @@ def _fold(name: str) -> str:
 FIRST_NAMES: frozenset[str] = frozenset(_fold(n) for n in (_EN + _ES + _DE + _FR).split())
 
 # Words that follow a greeting but are not names ("Hi there", "Thanks again", "Hola equipo").
-NOT_NAMES_RAW = (
-    """there all everyone team guys folks again so much a lot in advance for you again support
+NOT_NAMES_RAW = """there all everyone team guys folks again so much a lot in advance for you again support
     sir madam maam ma'am both again y'all friend friends again bot assistant claude chatgpt gpt
     equipo todos amigo amiga señor señora usted gracias buenos buenas días tardes noches
     zusammen alle team herr frau leute bonjour monsieur madame tous merci beaucoup encore
     regards best thanks thank cheers hello hi hey dear hola hallo salut danke again kind warm
     the an please okay ok yes no sure customer client user agent admin manager draft reply note ticket order
     service sales billing account support"""
-)
 
 AMBIGUOUS: frozenset[str] = frozenset(_fold(n) for n in AMBIGUOUS_RAW.split())
 NOT_NAMES: frozenset[str] = frozenset(_fold(n) for n in NOT_NAMES_RAW.split())

@@ -87,7 +87,9 @@ def find_ibans(text: str) -> list[Hit]:
                 end = i
                 continue
             break
-        if n != need or (end < len(text) and text[end].isalnum() and text[end - 1] != " " and not text[end].islower()):
+        if n != need or (
+            end < len(text) and text[end].isalnum() and text[end - 1] != " " and not text[end].islower()
+        ):
             continue
         if end < len(text) and (text[end].isdigit() or "A" <= text[end] <= "Z") and text[end - 1] != " ":
             continue
@@ -99,7 +101,9 @@ def find_ibans(text: str) -> list[Hit]:
 
 # ---------------------------------------------------------------- US SSN
 _SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
-_SSN_BARE = re.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#)?\s*((?!000|666|9\d\d)\d{9})\b")
+_SSN_BARE = re.compile(
+    r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#)?\s*((?!000|666|9\d\d)\d{9})\b"
+)
 
 
 def find_ssns(text: str) -> list[Hit]:
@@ -139,12 +143,16 @@ _GENERIC_KEYS = (
     r"passwort|kennwort|mot de passe|mdp"
 )
 _GENERIC = re.compile(
-    r"(?i)(?<![A-Za-z])[\"']?(" + _GENERIC_KEYS + r")[\"']?\s*(?:[:=]|=>|\bis\b|\bes\b|\best\b|\bist\b)\s*[\"']?"
+    r"(?i)(?<![A-Za-z])[\"']?("
+    + _GENERIC_KEYS
+    + r")[\"']?\s*(?:[:=]|=>|\bis\b|\bes\b|\best\b|\bist\b)\s*[\"']?"
     r"([^\s\"',;<>]{6,200})"
 )
 _PASSWORD_KEYS = re.compile(r"(?i)pass|pwd|contrase|clave|kennwort|mot de passe|mdp")
-_PLACEHOLDERS = re.compile(r"(?i)^(?:x+|\*+|\.+|<.*>|\{.*\}|\$\{.*\}|\$[A-Z_]+|changeme|redacted|null|none|"
-                           r"true|false|undefined|your[_-].*|example.*|dummy|secret|password)$")
+_PLACEHOLDERS = re.compile(
+    r"(?i)^(?:x+|\*+|\.+|<.*>|\{.*\}|\$\{.*\}|\$[A-Z_]+|changeme|redacted|null|none|"
+    r"true|false|undefined|your[_-].*|example.*|dummy|secret|password)$"
+)
 
 
 def find_secrets(text: str) -> list[Hit]:
@@ -213,7 +221,9 @@ def find_phones(text: str) -> list[Hit]:
 
 
 # ---------------------------------------------------------------- IP addresses
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)")
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)"
+)
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 
 
@@ -223,7 +233,7 @@ def find_ips(text: str) -> list[Hit]:
 
     hits: list[Hit] = []
     for m in _IPV4.finditer(text):
-        pre = text[max(0, m.start() - 12): m.start()].lower()
+        pre = text[max(0, m.start() - 12) : m.start()].lower()
         if re.search(r"\b(?:v|version|ver\.?|release|build)\s*$", pre):
             continue
         ip = ipaddress.ip_address(m.group())
@@ -288,8 +298,13 @@ _NOT_SURNAME_WORDS = (
     "Guten|Buenos|Buenas|Bonne|Good|El|La|Los|Las|Tu|Su|Nuestro|Le|Les|Notre|Votre|Il|Elle|Nous|Vous|This|That|It|Is|Here|There|Just|Also|Again"
 )
 _NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)?"
-_SURNAME = (r"(?:[ \t]+(?:(?:de|del|de la|van|von|der|van der|da|di|le|la|du|mc|o')[ \t]+)?(?!(?:" + _NOT_SURNAME_WORDS
-            + r")\b)" + _NAME_TOKEN + r")")
+_SURNAME = (
+    r"(?:[ \t]+(?:(?:de|del|de la|van|von|der|van der|da|di|le|la|du|mc|o')[ \t]+)?(?!(?:"
+    + _NOT_SURNAME_WORDS
+    + r")\b)"
+    + _NAME_TOKEN
+    + r")"
+)
 _GREETING = re.compile(
     r"(?:^|(?<=[\s\"'(>]))(?i:Good morning|Good afternoon|Good evening|Hi|Hello|Hey|Dear|Morning|Thanks a lot|"
     r"Thanks so much|Thank you so much|Thanks again|Thank you|Thanks|Many thanks|Thx|Cheers|Best regards|"
@@ -304,16 +319,38 @@ _GREETING = re.compile(
     r"(?!(?:" + _NOT_SURNAME_WORDS + r")\b)(" + _NAME_TOKEN + r")(" + _SURNAME + r"?)"
 )
 _DASH_SIGNOFF = re.compile(
-    r"(?:^|(?<=\s))(?:--|—|–)[ \t]*(?!(?:" + _NOT_SURNAME_WORDS + r")\b)(" + _NAME_TOKEN + r")(" + _SURNAME + r"?)"
+    r"(?:^|(?<=\s))(?:--|—|–)[ \t]*(?!(?:"
+    + _NOT_SURNAME_WORDS
+    + r")\b)("
+    + _NAME_TOKEN
+    + r")("
+    + _SURNAME
+    + r"?)"
     r"(?=[ \t]*(?:$|\n|[.,!]))"
 )
 _END_SIGNATURE = re.compile(
-    r"(?<=[.!?])\s+(?!(?:" + _NOT_SURNAME_WORDS + r")\b)(" + _NAME_TOKEN + r")(" + _SURNAME + r"?)[ \t]*(?=\r?\n|$)"
+    r"(?<=[.!?])\s+(?!(?:"
+    + _NOT_SURNAME_WORDS
+    + r")\b)("
+    + _NAME_TOKEN
+    + r")("
+    + _SURNAME
+    + r"?)[ \t]*(?=\r?\n|$)"
 )
-_NAME_KEYS = (r"full_?name|first_?name|last_?name|given_?name|family_?name|surname|customer(?:_name)?|"
-              r"contact(?:_name)?|author|recipient|sender|assignee|requester|nombre|apellidos?|vorname|nachname|"
-              r"prénom|prenom|nom")
-_JSON_NAME = re.compile(r"(?i:[\"']?(?:" + _NAME_KEYS + r")[\"']?\s*[:=]\s*[\"'])(" + _NAME_TOKEN + r")(" + _SURNAME + r"{0,3})[\"']")
+_NAME_KEYS = (
+    r"full_?name|first_?name|last_?name|given_?name|family_?name|surname|customer(?:_name)?|"
+    r"contact(?:_name)?|author|recipient|sender|assignee|requester|nombre|apellidos?|vorname|nachname|"
+    r"prénom|prenom|nom"
+)
+_JSON_NAME = re.compile(
+    r"(?i:[\"']?(?:"
+    + _NAME_KEYS
+    + r")[\"']?\s*[:=]\s*[\"'])("
+    + _NAME_TOKEN
+    + r")("
+    + _SURNAME
+    + r"{0,3})[\"']"
+)
 NAME_KEY_RE = re.compile(r"(?i)^(?:" + _NAME_KEYS + r")$")
 
 # Phrases that introduce a third person by full name in support chats (any of our languages).
@@ -324,7 +361,13 @@ _NAME_CONTEXT = re.compile(
     r"sign it as|signed|signed by|firmado|signé|reply to|write to|email|call|ping|ask|tell|rappeler|appeler|"
     r"écrire à|répondre à|llamar a|escribir a|responder a|contactar(?: a| con)?|schreiben an|antworten an|"
     r"my details|mis datos|meine Daten|mes coordonnées|addressed to|dirigida a|adressée à|adressiert an)"
-    r"[ \t:]+(?!(?:" + _NOT_SURNAME_WORDS + r")\b)(" + _NAME_TOKEN + r")((?:" + _SURNAME + r")|(?=[ \t]*(?:[.,;!?]|$)))"
+    r"[ \t:]+(?!(?:"
+    + _NOT_SURNAME_WORDS
+    + r")\b)("
+    + _NAME_TOKEN
+    + r")((?:"
+    + _SURNAME
+    + r")|(?=[ \t]*(?:[.,;!?]|$)))"
 )
 _NAME_WITH_SURNAME = re.compile(r"(?<![\w@.])(" + _NAME_TOKEN + r")(" + _SURNAME + r"{1,2})")
 _NAME_ALONE = re.compile(r"(?<![\w@./#-])(" + _NAME_TOKEN + r")(?![\w@-]|\.\w)")
@@ -349,19 +392,23 @@ def find_first_names(text: str) -> list[Hit]:
         low = _norm(first)
         if low in NOT_NAMES:
             continue
-        after = text[m.end(1): m.end(1) + 1]
+        after = text[m.end(1) : m.end(1) + 1]
         known = low in FIRST_NAMES
         if not known and after not in (",", "!", ".", "\n", "", ":", ";", ")", " ", "?"):
             continue
-        if not known and "." in text[m.start(): m.start(1)] and not m.group(2):
+        if not known and "." in text[m.start() : m.start(1)] and not m.group(2):
             continue  # "Un saludo. Necesito ...": a new sentence, not a signature
         end = m.end(1)
         surname = m.group(2)
         if surname and surname.strip().split()[-1] not in _NOT_SURNAME:
             end = m.end(2)
         hits.append(Hit(m.start(1), end, "PERSON", 0.8, "greeting_name"))
-    for rx, rule in ((_DASH_SIGNOFF, "signoff_name"), (_JSON_NAME, "keyed_name"), (_END_SIGNATURE, "end_signature"),
-                     (_NAME_CONTEXT, "context_name")):
+    for rx, rule in (
+        (_DASH_SIGNOFF, "signoff_name"),
+        (_JSON_NAME, "keyed_name"),
+        (_END_SIGNATURE, "end_signature"),
+        (_NAME_CONTEXT, "context_name"),
+    ):
         for m in rx.finditer(text):
             if rx is not _JSON_NAME and _norm(m.group(1)) in NOT_NAMES:
                 continue

@@ -34,8 +34,10 @@ def resolve_key(key: str | bytes | None = None) -> bytes:
         key = os.environ.get(KEY_ENV_VAR) or None
     if key is None:
         if not _warned:
-            msg = (f"{KEY_ENV_VAR} is not set: using the documented development key; pseudonyms are "
-                   "then guessable by anyone with the code. Set it in production.")
+            msg = (
+                f"{KEY_ENV_VAR} is not set: using the documented development key; pseudonyms are "
+                "then guessable by anyone with the code. Set it in production."
+            )
             warnings.warn(msg, stacklevel=2)
             logger.warning(msg)
             _warned = True

@@ -26,16 +26,26 @@ class FinderRecognizer(LocalRecognizer):
     def load(self) -> None:  # nothing to load: compiled regexes live at module level
         pass
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
         out = []
         for h in self._finder(text):
             if h.entity not in entities:
                 continue
-            out.append(RecognizerResult(h.entity, h.start, h.end, h.score, recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                "rule": h.rule,
-            }))
+            out.append(
+                RecognizerResult(
+                    h.entity,
+                    h.start,
+                    h.end,
+                    h.score,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        "rule": h.rule,
+                    },
+                )
+            )
         return out
 
 
@@ -100,7 +110,9 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_language="en", supported_entities=["PERSON"], name="SpacyPersonRecognizer")
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
         if not nlp_artifacts or "PERSON" not in entities:
             return []
         results = []
@@ -127,11 +139,19 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                 english = detect_language(text) == "en"
             if not english and _norm(words[0]) not in FIRST_NAMES and not _plausible_full_name(words):
                 continue
-            results.append(RecognizerResult("PERSON", start, end, 0.85, recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                "rule": "spacy_ner",
-            }))
+            results.append(
+                RecognizerResult(
+                    "PERSON",
+                    start,
+                    end,
+                    0.85,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        "rule": "spacy_ner",
+                    },
+                )
+            )
         return results
 
 

@@ -106,7 +106,9 @@ def _leaves(obj: Any, out: list[str]) -> None:
 
 
 def scan_table_residue(
-    table_or_df: pa.Table | pd.DataFrame, known_values: Iterable[str] = (), fields: Sequence[str] = TEXT_FIELDS,
+    table_or_df: pa.Table | pd.DataFrame,
+    known_values: Iterable[str] = (),
+    fields: Sequence[str] = TEXT_FIELDS,
     min_len: int = 6,
 ) -> list[dict[str, Any]]:
     """`scan_residue` over every text field of scrubbed canonical rows (JSON fields: each string value).
@@ -132,5 +134,7 @@ def scan_table_residue(
             for leaf in leaves:
                 texts.append(leaf)
                 where.append((row.get("record_id"), name))
-    return [{"record_id": where[f.index][0], "field": where[f.index][1], "kind": f.kind}
-            for f in scan_residue(texts, known_values, min_len)]
+    return [
+        {"record_id": where[f.index][0], "field": where[f.index][1], "kind": f.kind}
+        for f in scan_residue(texts, known_values, min_len)
+    ]

@@ -157,22 +157,36 @@ class Scrubber:
 
         class _NoContext(ContextAwareEnhancer):  # our recognizers score without context words
             def __init__(self) -> None:
-                super().__init__(context_similarity_factor=0, min_score_with_context_similarity=0,
-                                 context_prefix_count=0, context_suffix_count=0)
+                super().__init__(
+                    context_similarity_factor=0,
+                    min_score_with_context_similarity=0,
+                    context_prefix_count=0,
+                    context_suffix_count=0,
+                )
 
             def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):  # noqa: ANN001, ANN201
                 return raw_results
 
         models = nlp_configuration(self.config.model_name)["models"]
+
         class _NoLemmaSpacyNlpEngine(SpacyNlpEngine):
             """Skips per-token lemma/offset lists: only context enhancement uses them, and it is off."""
 
             def _doc_to_nlp_artifact(self, doc, language):  # noqa: ANN001, ANN202
                 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-                entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
-                return NlpArtifacts(entities=entities, tokens=doc, tokens_indices=[], lemmas=[], nlp_engine=self,
-                                    language=language, scores=scores)
+                entities, scores = self._get_updated_entities(
+                    list(doc.ents), self._get_scores_for_entities(doc)
+                )
+                return NlpArtifacts(
+                    entities=entities,
+                    tokens=doc,
+                    tokens_indices=[],
+                    lemmas=[],
+                    nlp_engine=self,
+                    language=language,
+                    scores=scores,
+                )
 
         self._nlp_engine = _NoLemmaSpacyNlpEngine(
             models=models,
@@ -186,7 +200,9 @@ class Scrubber:
         for rec in build_recognizers(self.config.entities, use_ner=self.config.use_ner):
             registry.add_recognizer(rec)
         self.analyzer = AnalyzerEngine(
-            registry=registry, nlp_engine=self._nlp_engine, supported_languages=["en"],
+            registry=registry,
+            nlp_engine=self._nlp_engine,
+            supported_languages=["en"],
             context_aware_enhancer=_NoContext(),
         )
         self.anonymizer = AnonymizerEngine()
@@ -203,7 +219,10 @@ class Scrubber:
         _check_operators(config)
         new_key = resolve_key(key) if key is not None else self._key
         same_engine = (config.model_name, config.entities, config.use_ner) == (
-            self.config.model_name, self.config.entities, self.config.use_ner)
+            self.config.model_name,
+            self.config.entities,
+            self.config.use_ner,
+        )
         if not same_engine:
             return Scrubber(config, key=new_key)
         other = copy.copy(self)
@@ -219,13 +238,16 @@ class Scrubber:
         for entity in self.config.entities:
             op = self.config.operator_for(entity)
             if op == "pseudonym":
+
                 def fn(value: str, _e: str = entity) -> str:
                     return pseudonym(_e, value, self._key, self.config.namespace, self.config.hex_chars)
             elif op == "mask":
                 fn = mask
             else:
+
                 def fn(value: str, _e: str = entity) -> str:
                     return f"<{_e}>"
+
             ops[entity] = OperatorConfig("custom", {"lambda": fn})
         return ops
 
@@ -247,22 +269,34 @@ class Scrubber:
             if out[i] is None:  # very long text: NER on overlapping windows, patterns on each window
                 spans: list[Span] = []
                 for s in range(0, len(t), _NER_CHUNK):
-                    piece = t[s: s + _NER_CHUNK + _NER_OVERLAP]
+                    piece = t[s : s + _NER_CHUNK + _NER_OVERLAP]
                     doc = self.nlp(piece) if self.config.use_ner else self.nlp.make_doc(piece)
-                    spans += [Span(x.start + s, x.end + s, x.entity, x.score) for x in self._analyze_one(piece, doc)]
+                    spans += [
+                        Span(x.start + s, x.end + s, x.entity, x.score) for x in self._analyze_one(piece, doc)
+                    ]
                 out[i] = _merge(t, spans)
         return [o if o is not None else () for o in out]
 
     def _analyze_one(self, text: str, doc: Any) -> tuple[Span, ...]:
         artifacts = self._nlp_engine._doc_to_nlp_artifact(doc, "en")
         results = self.analyzer.analyze(
-            text=text, language="en", entities=list(self.config.entities), nlp_artifacts=artifacts,
+            text=text,
+            language="en",
+            entities=list(self.config.entities),
+            nlp_artifacts=artifacts,
             score_threshold=self.config.score_threshold,
         )
         allow = self._allow
-        return _merge(text, [Span(r.start, r.end, r.entity_type, r.score) for r in results
-                             if not (allow and r.entity_type == "PERSON" and text[r.start:r.end].strip().casefold()
-                                     in allow)])
+        return _merge(
+            text,
+            [
+                Span(r.start, r.end, r.entity_type, r.score)
+                for r in results
+                if not (
+                    allow and r.entity_type == "PERSON" and text[r.start : r.end].strip().casefold() in allow
+                )
+            ],
+        )
 
     @property
     def _allow(self) -> frozenset[str]:
@@ -307,7 +341,9 @@ class Scrubber:
         new, counts, _ = self._scrub_rows([row])[0]
         return new, counts
 
-    def _scrub_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[dict[str, Any], Counter[str], dict[str, str]]]:
+    def _scrub_rows(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[dict[str, Any], Counter[str], dict[str, str]]]:
         """All rows or an exception; strings of all rows are analysed as one batch."""
         plans = [_plan_row(r) for r in rows]
         leaves = [leaf for p in plans for leaf in p.leaves]
@@ -325,14 +361,19 @@ class Scrubber:
                 st = named[leaf] if leaf in named_here else scrubbed[leaf]
                 for s in st.spans:
                     counts[s.entity] += 1
-                    values.setdefault(leaf[s.start: s.end], s.entity)
+                    values.setdefault(leaf[s.start : s.end], s.entity)
             new = dict(row)
             for name, (kind, parsed) in plan.fields.items():
                 new[name] = _rebuild_field(kind, parsed, row[name], scrubbed, named)
             for name in self.config.id_fields:
                 if isinstance(row.get(name), str) and row[name]:
-                    new[name] = pseudonym("USER_ID" if name == "user_id" else name.upper(), row[name], self._key,
-                                          self.config.namespace, self.config.hex_chars)
+                    new[name] = pseudonym(
+                        "USER_ID" if name == "user_id" else name.upper(),
+                        row[name],
+                        self._key,
+                        self.config.namespace,
+                        self.config.hex_chars,
+                    )
                     values.setdefault(row[name], "USER_ID" if name == "user_id" else name.upper())
             new["scrubber_version"] = SCRUBBER_VERSION
             out.append((new, counts, values))
@@ -350,7 +391,9 @@ class Scrubber:
                 results.append(("ok", *self._scrub_rows([row])[0]))
             except Exception as exc:  # noqa: BLE001 - fail closed: quarantined, never passed on
                 # The message may quote record text: keep only the exception type and record id.
-                results.append(("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None))
+                results.append(
+                    ("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None)
+                )
         return results
 
 
@@ -430,8 +473,9 @@ def _number_text(x: int | float) -> str | None:
     return s if sum(c.isdigit() for c in s) >= _NUMBER_MIN_DIGITS else None
 
 
-def _substitute(obj: Any, scrubbed: Mapping[str, ScrubbedText], named: Mapping[str, ScrubbedText],
-                key: str | None = None) -> Any:
+def _substitute(
+    obj: Any, scrubbed: Mapping[str, ScrubbedText], named: Mapping[str, ScrubbedText], key: str | None = None
+) -> Any:
     if isinstance(obj, str):
         if obj in named and _is_name_value(key, obj):
             return named[obj].text
@@ -474,8 +518,13 @@ def _plan_row(row: Mapping[str, Any]) -> _Plan:
     return plan
 
 
-def _rebuild_field(kind: str, parsed: Any, original: Any, scrubbed: Mapping[str, ScrubbedText],
-                   named: Mapping[str, ScrubbedText]) -> Any:
+def _rebuild_field(
+    kind: str,
+    parsed: Any,
+    original: Any,
+    scrubbed: Mapping[str, ScrubbedText],
+    named: Mapping[str, ScrubbedText],
+) -> Any:
     if kind == "text":
         return scrubbed[parsed].text
     if kind == "list":
@@ -553,14 +602,14 @@ def scrub_table(
     config = config or ScrubberConfig()
     is_arrow = isinstance(table_or_df, pa.Table)
     rows: list[dict[str, Any]] = table_or_df.to_pylist() if is_arrow else table_or_df.to_dict("records")
-    chunks = [rows[i: i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
+    chunks = [rows[i : i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
     if processes <= 1 or len(chunks) <= 1:
         engine = scrubber or Scrubber(config, key=key)
         results = [r for c in chunks for r in engine.scrub_rows_fail_closed(c)]
     else:
         if len(chunks) < processes * 4:  # smaller chunks so both workers stay busy
             size = max(16, math.ceil(len(rows) / (processes * 4)))
-            chunks = [rows[i: i + size] for i in range(0, len(rows), size)]
+            chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
         global _WORKER
         method = mp_context or _default_context()
         if method == "fork":
@@ -568,8 +617,9 @@ def scrub_table(
             if _WORKER is None or _WORKER._key != resolve_key(key):
                 _WORKER = Scrubber(config, key=key)
         ctx = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(config, resolve_key(key))) as pool:
+        with ProcessPoolExecutor(
+            processes, mp_context=ctx, initializer=_init_worker, initargs=(config, resolve_key(key))
+        ) as pool:
             results = [r for part in pool.map(_work, chunks) for r in part]
 
     good: list[dict[str, Any]] = []
@@ -583,12 +633,19 @@ def scrub_table(
             for v, ent in c.items():
                 values.setdefault(v, ent)
         else:
-            failures.append({
-                "day": row.get("day") or "", "source_format": row.get("source_format") or "",
-                "source_file": row.get("source_file") or "", "source_line": int(row.get("source_line") or 0),
-                "source_index": int(row.get("source_index") or 0), "stage": "scrub", "reason": a,
-                "detail": b, "raw": None,
-            })
+            failures.append(
+                {
+                    "day": row.get("day") or "",
+                    "source_format": row.get("source_format") or "",
+                    "source_file": row.get("source_file") or "",
+                    "source_line": int(row.get("source_line") or 0),
+                    "source_index": int(row.get("source_index") or 0),
+                    "stage": "scrub",
+                    "reason": a,
+                    "detail": b,
+                    "raw": None,
+                }
+            )
     if config.sweep_known_values and good and values:
         engine = scrubber or _replacer(config, key)
         swept = sweep_known_values(good, values, engine, config.sweep_min_len)
@@ -600,7 +657,9 @@ def scrub_table(
             schema = schema.append(pa.field("scrubber_version", pa.string()))
         scrubbed: pa.Table | pd.DataFrame = pa.Table.from_pylist(good, schema=schema)
     else:
-        cols = list(table_or_df.columns) + ([] if "scrubber_version" in table_or_df.columns else ["scrubber_version"])
+        cols = list(table_or_df.columns) + (
+            [] if "scrubber_version" in table_or_df.columns else ["scrubber_version"]
+        )
         scrubbed = pd.DataFrame(good, columns=cols)
     fail_df = pd.DataFrame(failures, columns=QUARANTINE_SCHEMA.names)
     return ScrubTableResult(scrubbed, dict(sorted(counts.items())), fail_df, frozenset(values))
@@ -620,16 +679,24 @@ def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
 _SWEEP_SKIP = frozenset({"USER_ID", "SESSION_ID"})
 
 
-def sweep_known_values(rows: list[dict[str, Any]], values: Mapping[str, str], engine: Scrubber,
-                       min_len: int = 3) -> Counter[str]:
+def sweep_known_values(
+    rows: list[dict[str, Any]], values: Mapping[str, str], engine: Scrubber, min_len: int = 3
+) -> Counter[str]:
     """Replace, in place, every remaining whole-word occurrence of a detected value in the rows' text fields.
 
     Detection is per string: NER may catch "Grace Walker" in one message and miss her in the
     next.  Once a value is known to be PII anywhere in the table it is PII everywhere.  Returns
     the number of extra replacements per entity type.
     """
-    vals = sorted((v for v, e in values.items() if e not in _SWEEP_SKIP and len(v.strip()) >= min_len
-                   and not PSEUDONYM_RE.fullmatch(v)), key=len, reverse=True)
+    vals = sorted(
+        (
+            v
+            for v, e in values.items()
+            if e not in _SWEEP_SKIP and len(v.strip()) >= min_len and not PSEUDONYM_RE.fullmatch(v)
+        ),
+        key=len,
+        reverse=True,
+    )
     added: Counter[str] = Counter()
     if not vals:
         return added

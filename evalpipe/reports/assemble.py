@@ -17,8 +17,16 @@ import yaml
 
 from evalpipe.stats.compare import CompareConfig, MetricSpec
 
-INTENTS = ("pricing", "billing", "features", "cancellation", "troubleshooting", "account", "off_topic",
-           "competitor")
+INTENTS = (
+    "pricing",
+    "billing",
+    "features",
+    "cancellation",
+    "troubleshooting",
+    "account",
+    "off_topic",
+    "competitor",
+)
 
 
 @dataclass
@@ -36,24 +44,37 @@ def load_report_config(path: str | Path, baseline: str, candidates: list[str] | 
     specs, sources, judges, informational = {}, {}, set(), set()
     for name, m in raw["metrics"].items():
         sources[name] = (m["source"], m.get("field", "value"))
-        specs[name] = MetricSpec(type=m["type"], tolerance=float(m.get("tolerance", 0.0)),
-                                 higher_is_better=bool(m.get("higher_is_better", True)), scale=float(m.get("scale", 1.0)))
+        specs[name] = MetricSpec(
+            type=m["type"],
+            tolerance=float(m.get("tolerance", 0.0)),
+            higher_is_better=bool(m.get("higher_is_better", True)),
+            scale=float(m.get("scale", 1.0)),
+        )
         if m.get("judge"):
             judges.add(name)
         if m.get("gating") is False:
             informational.add(name)
-    cfg = CompareConfig(baseline=baseline, candidates=candidates, metrics=specs, primary_metric=raw.get("primary_metric"),
-                        q=float(raw.get("q", 0.05)), slice_columns=list(raw.get("slices", [])),
-                        cluster_column=raw.get("cluster"), n_resamples=int(raw.get("n_resamples", 10_000)),
-                        golden_pass_metric=raw.get("golden_pass_metric"))
-    return ReportConfig(cfg, sources, judges, informational, raw.get("probes", {}) or {},
-                        raw.get("sensitivity", {}) or {})
+    cfg = CompareConfig(
+        baseline=baseline,
+        candidates=candidates,
+        metrics=specs,
+        primary_metric=raw.get("primary_metric"),
+        q=float(raw.get("q", 0.05)),
+        slice_columns=list(raw.get("slices", [])),
+        cluster_column=raw.get("cluster"),
+        n_resamples=int(raw.get("n_resamples", 10_000)),
+        golden_pass_metric=raw.get("golden_pass_metric"),
+    )
+    return ReportConfig(
+        cfg, sources, judges, informational, raw.get("probes", {}) or {}, raw.get("sensitivity", {}) or {}
+    )
 
 
 def example_slices(dataset: pd.DataFrame) -> pd.DataFrame:
     """example_id -> partition, intent, language, stratum, paraphrase_group (the cluster id)."""
+
     def tag_value(tags: Any, key: str) -> str | None:
-        for t in (list(tags) if tags is not None else []):
+        for t in list(tags) if tags is not None else []:
             if t.startswith(key + ":"):
                 return t.split(":", 1)[1]
         return None
@@ -74,14 +95,18 @@ def example_slices(dataset: pd.DataFrame) -> pd.DataFrame:
             lang = None
         return lang if isinstance(lang, str) and lang != "match" else "en"
 
-    return pd.DataFrame({
-        "example_id": dataset["example_id"],
-        "partition": dataset["partition"],
-        "intent": [intent(t, s) for t, s in zip(dataset["tags"], dataset["stratum"], strict=True)],
-        "language": [language(t, c) for t, c in zip(dataset["tags"], dataset["constraints"], strict=True)],
-        "stratum": dataset["stratum"].fillna(dataset["partition"]),
-        "paraphrase_group": dataset["paraphrase_of"].fillna(dataset["example_id"]),
-    })
+    return pd.DataFrame(
+        {
+            "example_id": dataset["example_id"],
+            "partition": dataset["partition"],
+            "intent": [intent(t, s) for t, s in zip(dataset["tags"], dataset["stratum"], strict=True)],
+            "language": [
+                language(t, c) for t, c in zip(dataset["tags"], dataset["constraints"], strict=True)
+            ],
+            "stratum": dataset["stratum"].fillna(dataset["partition"]),
+            "paraphrase_group": dataset["paraphrase_of"].fillna(dataset["example_id"]),
+        }
+    )
 
 
 def scores_from_metrics(metrics: pd.DataFrame, dataset: pd.DataFrame, cfg: ReportConfig) -> pd.DataFrame:
@@ -93,15 +118,27 @@ def scores_from_metrics(metrics: pd.DataFrame, dataset: pd.DataFrame, cfg: Repor
             continue
         val = m["passed"].astype(float) if fld == "passed" else pd.to_numeric(m["value"], errors="coerce")
         ok = val.notna() & (m["error"].isna() if "error" in m else True)
-        frames.append(pd.DataFrame({"system": m["system"][ok], "example_id": m["example_id"][ok], "metric": name,
-                                    "value": val[ok]}))
-    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["system", "example_id", "metric", "value"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "system": m["system"][ok],
+                    "example_id": m["example_id"][ok],
+                    "metric": name,
+                    "value": val[ok],
+                }
+            )
+        )
+    scores = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["system", "example_id", "metric", "value"])
+    )
     return scores.merge(example_slices(dataset), on="example_id", how="left")
 
 
-def probe_inputs(hidden: pa.Table, metrics: pd.DataFrame, label_metric: str, reduction: str,
-                 dataset: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def probe_inputs(
+    hidden: pa.Table, metrics: pd.DataFrame, label_metric: str, reduction: str, dataset: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(hidden [n, L, d], labels, groups, baselines) for examples that have both states and a label."""
     from evalpipe.inference import hidden_matrix
 
@@ -120,16 +157,24 @@ def probe_inputs(hidden: pa.Table, metrics: pd.DataFrame, label_metric: str, red
     y = labels.loc[kept_ids].to_numpy()
     groups_map = example_slices(dataset).set_index("example_id")["paraphrase_group"]
     groups = groups_map.reindex(kept_ids).fillna(pd.Series(kept_ids, index=kept_ids)).to_numpy()
-    info = hidden.filter(pa.compute.equal(hidden["layer"], layers[0])).select(
-        ["example_id", "mean_logprob", "n_completion_tokens"]).to_pandas().set_index("example_id")
-    baselines = {"mean_logprob": info["mean_logprob"].reindex(kept_ids).fillna(0).to_numpy(),
-                 "length": info["n_completion_tokens"].reindex(kept_ids).fillna(0).to_numpy(dtype=float)}
+    info = (
+        hidden.filter(pa.compute.equal(hidden["layer"], layers[0]))
+        .select(["example_id", "mean_logprob", "n_completion_tokens"])
+        .to_pandas()
+        .set_index("example_id")
+    )
+    baselines = {
+        "mean_logprob": info["mean_logprob"].reindex(kept_ids).fillna(0).to_numpy(),
+        "length": info["n_completion_tokens"].reindex(kept_ids).fillna(0).to_numpy(dtype=float),
+    }
     return x, y, groups, baselines
 
 
 def sensitivity_frame(metrics: pd.DataFrame, dataset: pd.DataFrame, metric: str) -> pd.DataFrame:
     """item_id, paraphrase_id, value over complete paraphrase groups (the crossed design)."""
-    groups = dataset[dataset["paraphrase_id"].notna()][["example_id", "paraphrase_of", "paraphrase_id"]].copy()
+    groups = dataset[dataset["paraphrase_id"].notna()][
+        ["example_id", "paraphrase_of", "paraphrase_id"]
+    ].copy()
     groups["item_id"] = groups["paraphrase_of"].fillna(groups["example_id"])
     m = metrics[metrics["metric"] == metric]
     vals = m.set_index("example_id")["passed" if metric == "overall" else "value"].astype(float)

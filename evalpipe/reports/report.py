@@ -34,7 +34,9 @@ EXIT_PROCEED, EXIT_BLOCK, EXIT_UNDECIDED = 0, 1, 2
 
 
 def report_id_for(dataset_version: str, systems: dict[str, str], config: dict[str, Any]) -> str:
-    key = json.dumps({"dataset": dataset_version, "systems": systems, "config": config}, sort_keys=True, default=str)
+    key = json.dumps(
+        {"dataset": dataset_version, "systems": systems, "config": config}, sort_keys=True, default=str
+    )
     return "rpt_" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
@@ -69,22 +71,43 @@ class Report:
     @property
     def reasons(self) -> list[str]:
         out = [f"{g.candidate}: {r}" for g in self.gates for r in g.reasons]
-        out += [f"metric {m} excluded from the gate: {why}" for m, why in sorted(self.excluded_metrics.items())]
+        out += [
+            f"metric {m} excluded from the gate: {why}" for m, why in sorted(self.excluded_metrics.items())
+        ]
         return out
 
     def tables(self, materialized_at: dt.datetime | None = None) -> dict[str, pd.DataFrame]:
         rid = self.report_id
         t = {
-            "reports": pd.DataFrame([{
-                "report_id": rid, "dataset_version": self.dataset_version, "baseline": self.baseline,
-                "candidates": json.dumps(self.candidates), "decision": self.decision,
-                "reasons": json.dumps(self.reasons), "excluded_metrics": json.dumps(self.excluded_metrics),
-                "config": json.dumps(self.config, sort_keys=True, default=str),
-                "materialized_at": materialized_at or dt.datetime.now(dt.UTC),
-            }]),
-            "report_comparisons": self.comparison.assign(report_id=rid)[["report_id", *self.comparison.columns]],
-            "report_gate": pd.DataFrame([{"report_id": rid, "candidate": g.candidate, "decision": g.decision,
-                                          "reasons": json.dumps(g.reasons)} for g in self.gates]),
+            "reports": pd.DataFrame(
+                [
+                    {
+                        "report_id": rid,
+                        "dataset_version": self.dataset_version,
+                        "baseline": self.baseline,
+                        "candidates": json.dumps(self.candidates),
+                        "decision": self.decision,
+                        "reasons": json.dumps(self.reasons),
+                        "excluded_metrics": json.dumps(self.excluded_metrics),
+                        "config": json.dumps(self.config, sort_keys=True, default=str),
+                        "materialized_at": materialized_at or dt.datetime.now(dt.UTC),
+                    }
+                ]
+            ),
+            "report_comparisons": self.comparison.assign(report_id=rid)[
+                ["report_id", *self.comparison.columns]
+            ],
+            "report_gate": pd.DataFrame(
+                [
+                    {
+                        "report_id": rid,
+                        "candidate": g.candidate,
+                        "decision": g.decision,
+                        "reasons": json.dumps(g.reasons),
+                    }
+                    for g in self.gates
+                ]
+            ),
         }
         if self.probes is not None and len(self.probes):
             t["report_layer_probes"] = self.probes.assign(report_id=rid)
@@ -96,61 +119,100 @@ class Report:
     def _images(self) -> dict[str, bytes]:
         imgs: dict[str, bytes] = {}
         # Gating metrics only, overall slice: one scale per plot (latency in ms would flatten rates).
-        rows = self.comparison[(self.comparison["slice_key"] == "all")
-                               & ~self.comparison["metric"].isin(self.informational | set(self.excluded_metrics))]
+        rows = self.comparison[
+            (self.comparison["slice_key"] == "all")
+            & ~self.comparison["metric"].isin(self.informational | set(self.excluded_metrics))
+        ]
         if len(rows):
             imgs["forest"] = plots.forest_plot(rows)
         if self.probes is not None and len(self.probes):
             for system, grp in self.probes.groupby("system"):
-                imgs[f"probe_{system}"] = plots.auroc_depth_plot(grp, self.probe_summaries.get(str(system)),
-                                                                 title=f"Probe AUROC by depth: {system}")
+                imgs[f"probe_{system}"] = plots.auroc_depth_plot(
+                    grp, self.probe_summaries.get(str(system)), title=f"Probe AUROC by depth: {system}"
+                )
         return imgs
 
     def markdown(self, images: bool = True, max_rows: int = 40) -> str:
-        lines = [f"# Comparison report `{self.report_id}`", "",
-                 f"- dataset version: `{self.dataset_version}`", f"- baseline: `{self.baseline}`",
-                 f"- candidates: {', '.join(f'`{c}`' for c in self.candidates)}",
-                 f"- **decision: {self.decision.upper()}**", ""]
+        lines = [
+            f"# Comparison report `{self.report_id}`",
+            "",
+            f"- dataset version: `{self.dataset_version}`",
+            f"- baseline: `{self.baseline}`",
+            f"- candidates: {', '.join(f'`{c}`' for c in self.candidates)}",
+            f"- **decision: {self.decision.upper()}**",
+            "",
+        ]
         if self.reasons:
             lines += ["## Reasons", *[f"- {r}" for r in self.reasons], ""]
         if images:
             for name, png in self._images().items():
                 lines += [f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})", ""]
-        cols = ["candidate", "metric", "slice_key", "slice_value", "n", "mean_a", "mean_b", "diff", "ci_low",
-                "ci_high", "p_adj", "mde", "verdict"]
+        cols = [
+            "candidate",
+            "metric",
+            "slice_key",
+            "slice_value",
+            "n",
+            "mean_a",
+            "mean_b",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "p_adj",
+            "mde",
+            "verdict",
+        ]
         view = self.comparison[cols].copy() if len(self.comparison) else pd.DataFrame(columns=cols)
         order = {"regression": 0, "underpowered": 1, "improvement": 2, "trivial": 3, "no_change": 4}
-        view = view.sort_values(["verdict", "metric", "slice_key"], key=lambda s: s.map(order).fillna(9)
-                                if s.name == "verdict" else s)
+        view = view.sort_values(
+            ["verdict", "metric", "slice_key"],
+            key=lambda s: s.map(order).fillna(9) if s.name == "verdict" else s,
+        )
         lines += ["## Slices (worst first)", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         for row in view.head(max_rows).itertuples(index=False):
-            lines.append("| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row) + " |")
+            lines.append(
+                "| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row) + " |"
+            )
         if len(view) > max_rows:
             lines.append(f"\n… {len(view) - max_rows} more rows in DuckDB table `report_comparisons`.")
         if self.probe_summaries:
             lines += ["", "## Layer probes"]
             for system, s in self.probe_summaries.items():
-                lines.append(f"- `{system}`: emergence layer {s.get('emergence_layer')}, peak layer "
-                             f"{s.get('peak_layer')} (AUROC {s.get('peak_auroc', float('nan')):.3f})")
+                lines.append(
+                    f"- `{system}`: emergence layer {s.get('emergence_layer')}, peak layer "
+                    f"{s.get('peak_layer')} (AUROC {s.get('peak_auroc', float('nan')):.3f})"
+                )
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
-        body = [f"<h1>Comparison report {html.escape(self.report_id)}</h1>",
-                f"<p>dataset <code>{html.escape(self.dataset_version)}</code>; baseline "
-                f"<code>{html.escape(self.baseline)}</code>; decision <b>{self.decision.upper()}</b></p>"]
+        body = [
+            f"<h1>Comparison report {html.escape(self.report_id)}</h1>",
+            f"<p>dataset <code>{html.escape(self.dataset_version)}</code>; baseline "
+            f"<code>{html.escape(self.baseline)}</code>; decision <b>{self.decision.upper()}</b></p>",
+        ]
         if self.reasons:
             body.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons) + "</ul>")
         for name, png in self._images().items():
-            body.append(f'<h2>{html.escape(name)}</h2><img src="data:image/png;base64,'
-                        f'{base64.b64encode(png).decode()}"/>')
+            body.append(
+                f'<h2>{html.escape(name)}</h2><img src="data:image/png;base64,'
+                f'{base64.b64encode(png).decode()}"/>'
+            )
         body.append(self.comparison.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
         return "<!doctype html><meta charset='utf-8'><title>evalpipe report</title>" + "\n".join(body)
 
 
-def build_report(scores: pd.DataFrame, config: CompareConfig, *, dataset_version: str,
-                 systems: dict[str, str], excluded_metrics: dict[str, str] | None = None,
-                 probes: pd.DataFrame | None = None, probe_summaries: dict[str, dict] | None = None,
-                 sensitivity: pd.DataFrame | None = None, informational: set[str] | None = None) -> Report:
+def build_report(
+    scores: pd.DataFrame,
+    config: CompareConfig,
+    *,
+    dataset_version: str,
+    systems: dict[str, str],
+    excluded_metrics: dict[str, str] | None = None,
+    probes: pd.DataFrame | None = None,
+    probe_summaries: dict[str, dict] | None = None,
+    sensitivity: pd.DataFrame | None = None,
+    informational: set[str] | None = None,
+) -> Report:
     """Compare the baseline with every candidate on `scores` (long: system, example_id, metric, value, slices).
 
     `informational` metrics get verdicts in the tables but never decide the gate.
@@ -161,15 +223,31 @@ def build_report(scores: pd.DataFrame, config: CompareConfig, *, dataset_version
     candidates = config.candidates or sorted(set(kept["system"]) - {config.baseline})
     informational = set(informational or ())
     gating = comparison[~comparison["metric"].isin(informational)]
-    gate_cfg = dataclasses.replace(config, metrics={k: v for k, v in config.metrics.items() if k not in informational})
+    gate_cfg = dataclasses.replace(
+        config, metrics={k: v for k, v in config.metrics.items() if k not in informational}
+    )
     gates = [gate_decision(gating, gate_cfg, candidate=c) for c in candidates]
-    cfg_repr = {k: (v if isinstance(v, (str, int, float, list, dict, tuple, type(None))) else repr(v))
-                for k, v in vars(config).items()}
+    cfg_repr = {
+        k: (v if isinstance(v, (str, int, float, list, dict, tuple, type(None))) else repr(v))
+        for k, v in vars(config).items()
+    }
     cfg_repr["metrics"] = {m: vars(config.spec(m)) for m in sorted(set(kept["metric"]))}
     cfg_repr["informational"] = sorted(informational)
     rid = report_id_for(dataset_version, systems, cfg_repr)
-    return Report(rid, dataset_version, config.baseline, candidates, comparison, gates, cfg_repr, dict(excluded),
-                  probes, probe_summaries or {}, sensitivity, informational)
+    return Report(
+        rid,
+        dataset_version,
+        config.baseline,
+        candidates,
+        comparison,
+        gates,
+        cfg_repr,
+        dict(excluded),
+        probes,
+        probe_summaries or {},
+        sensitivity,
+        informational,
+    )
 
 
 def gate_from_warehouse(query, report_id: str | None = None) -> tuple[int, str, str | None, list[str]]:
@@ -178,11 +256,18 @@ def gate_from_warehouse(query, report_id: str | None = None) -> tuple[int, str, 
         if report_id:
             df = query("SELECT report_id, decision, reasons FROM reports WHERE report_id = ?", [report_id])
         else:
-            df = query("SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1", [])
+            df = query(
+                "SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1", []
+            )
     except Exception as e:  # noqa: BLE001 - no warehouse or no table yet: cannot decide
         return EXIT_UNDECIDED, "undecided", report_id, [f"no report available ({type(e).__name__}: {e})"]
     if df.empty:
-        return EXIT_UNDECIDED, "undecided", report_id, ["no report found" + (f" with id {report_id}" if report_id else "")]
+        return (
+            EXIT_UNDECIDED,
+            "undecided",
+            report_id,
+            ["no report found" + (f" with id {report_id}" if report_id else "")],
+        )
     row = df.iloc[0]
     decision = row["decision"]
     code = {"proceed": EXIT_PROCEED, "block": EXIT_BLOCK}.get(decision, EXIT_UNDECIDED)

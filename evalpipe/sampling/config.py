@@ -108,7 +108,9 @@ class SamplingConfig:
         if self.size is not None and (not isinstance(self.size, int) or self.size < 1):
             raise SamplingConfigError(f"size must be a positive integer, got {self.size!r}")
         if not isinstance(self.min_per_stratum, int) or self.min_per_stratum < 0:
-            raise SamplingConfigError(f"min_per_stratum must be an integer >= 0, got {self.min_per_stratum!r}")
+            raise SamplingConfigError(
+                f"min_per_stratum must be an integer >= 0, got {self.min_per_stratum!r}"
+            )
         if not self.strata or not all(isinstance(s, str) and s for s in self.strata):
             raise SamplingConfigError("strata must be a non-empty list of column names")
         if len(set(self.strata)) != len(self.strata):

@@ -22,8 +22,26 @@ FEATURES_CODE_VERSION = "features/1"
 # Languages the identifier may answer (restricting the set cuts false positives on short chat
 # turns); anything below LANG_MIN_CONF or with < 3 letters is "und".
 LANGUAGES: tuple[str, ...] = (
-    "en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "no", "pl", "cs", "ru", "uk", "tr",
-    "ar", "zh", "ja", "ko", "hi",
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "sv",
+    "da",
+    "no",
+    "pl",
+    "cs",
+    "ru",
+    "uk",
+    "tr",
+    "ar",
+    "zh",
+    "ja",
+    "ko",
+    "hi",
 )
 LANG_MIN_CONF = 0.5
 LANGUAGE_GROUPS = {"en": "en", "de": "eu", "fr": "eu", "es": "eu", "it": "eu", "pt": "eu", "nl": "eu"}
@@ -123,7 +141,9 @@ def features_version(intent_version: str) -> str:
     )
 
 
-def log_features(df: pd.DataFrame, intent_method: str = "keyword", classifier: Any | None = None) -> pd.DataFrame:
+def log_features(
+    df: pd.DataFrame, intent_method: str = "keyword", classifier: Any | None = None
+) -> pd.DataFrame:
     """Feature table (one row per input row, same order) keyed by `record_id`.
 
     Columns: record_id, day, user_text_chars (`input_chars`), n_turns, language, language_conf,
@@ -135,7 +155,9 @@ def log_features(df: pd.DataFrame, intent_method: str = "keyword", classifier: A
     n = len(df)
     msgs_col = df["input_messages"] if "input_messages" in df else pd.Series([None] * n)
     user = [last_user_turn(m) for m in msgs_col]
-    n_turns = [sum(1 for m in parse_messages(x) if isinstance(m, dict) and m.get("role") == "user") for x in msgs_col]
+    n_turns = [
+        sum(1 for m in parse_messages(x) if isinstance(m, dict) and m.get("role") == "user") for x in msgs_col
+    ]
     langs = [detect_language(t) for t in user]
 
     def col(name: str) -> list:
@@ -153,8 +175,9 @@ def log_features(df: pd.DataFrame, intent_method: str = "keyword", classifier: A
             "feedback": [feedback_label(s) for s in col("feedback_score")],
             "error_class": [
                 error_class(s, e, f, m)
-                for s, e, f, m in zip(col("status"), col("error_type"), col("finish_reason"), col("error_message"),
-                                      strict=True)
+                for s, e, f, m in zip(
+                    col("status"), col("error_type"), col("finish_reason"), col("error_message"), strict=True
+                )
             ],
             "content_hash": [content_hash(t) for t in user],
             "norm_text": [normalise_text(t) for t in user],

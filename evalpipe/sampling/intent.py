@@ -41,26 +41,50 @@ DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "data" / "intent_examples
 # in _PRIORITY.  No match at all -> off_topic.
 _RULES: list[tuple[str, float, str]] = [
     ("competitor", 10.0, r"\b(zendesk|freshdesk|intercom|help ?scout|competitors?)\b"),
-    ("cancellation", 3.0, r"\b(cancel\w*|terminat\w*|unsubscrib\w*|downgrad\w*|kündig\w*|résili\w*|cancelar)\b"),
+    (
+        "cancellation",
+        3.0,
+        r"\b(cancel\w*|terminat\w*|unsubscrib\w*|downgrad\w*|kündig\w*|résili\w*|cancelar)\b",
+    ),
     ("cancellation", 2.0, r"\b(close|end|stop) (our|my|the)? ?(subscription|plan|account|it)\b"),
     ("cancellation", 1.0, r"\bno longer need\b"),
-    ("billing", 2.0, r"\b(invoices?|refunds?|rembours\w*|erstattung|charged?|charges|payments?|paiement|vat|sepa"
-     r"|bank transfer|direct debit|american express|amex|visa|mastercard|prorat\w*|bill)\b"),
+    (
+        "billing",
+        2.0,
+        r"\b(invoices?|refunds?|rembours\w*|erstattung|charged?|charges|payments?|paiement|vat|sepa"
+        r"|bank transfer|direct debit|american express|amex|visa|mastercard|prorat\w*|bill)\b",
+    ),
     ("billing", 1.0, r"\b(credit card|billing contact|tax|paid|pay by)\b"),
-    ("pricing", 2.0, r"\b(price|prices|pricing|cost|costs|kostet|prix|precio|cuesta|how much|cheap\w*|discount\w*"
-     r"|trial|quote|fee|rate|non-?profit|charity|plans?)\b"),
+    (
+        "pricing",
+        2.0,
+        r"\b(price|prices|pricing|cost|costs|kostet|prix|precio|cuesta|how much|cheap\w*|discount\w*"
+        r"|trial|quote|fee|rate|non-?profit|charity|plans?)\b",
+    ),
     ("pricing", 1.0, r"\b(annual\w*|yearly|per (agent|user|seat|month)|seats?|dollars?|euros?)\b"),
-    ("troubleshooting", 3.0, r"\b(error\w*|fail\w*|broken|stuck|not (working|loading|showing|receiving|syncing|load)"
-     r"|isn't|doesn't|does not|won't|stopped|blank|loop|timeout|timing out|blocked|takes hours)\b"),
+    (
+        "troubleshooting",
+        3.0,
+        r"\b(error\w*|fail\w*|broken|stuck|not (working|loading|showing|receiving|syncing|load)"
+        r"|isn't|doesn't|does not|won't|stopped|blank|loop|timeout|timing out|blocked|takes hours)\b",
+    ),
     ("troubleshooting", 2.0, r"(ne s'affiche|funktioniert nicht|no funciona|sending me back|not showing up)"),
     ("troubleshooting", 1.0, r"\b(dkim|spf|forward\w*|csp|content-security-policy)\b"),
-    ("account", 3.0, r"\b(password\w*|2fa|two-factor|authenticator|ownership|owner|profile|login e-?mail"
-     r"|sign in with|admin)\b"),
+    (
+        "account",
+        3.0,
+        r"\b(password\w*|2fa|two-factor|authenticator|ownership|owner|profile|login e-?mail"
+        r"|sign in with|admin)\b",
+    ),
     ("account", 2.0, r"\b(delete|remove)\b.*\bworkspace\b|\bworkspace\b.*\b(delete|remov\w*)\b"),
     ("account", 1.0, r"\b(account|secure|security|login|e-?mail address)\b"),
-    ("features", 2.0, r"\b(integrat\w*|api|sso|saml|macros?|triggers?|automat\w*|sla|webhooks?|widget|live chat"
-     r"|knowledge base|custom roles?|sandbox|data residency|host our data|slack|jira|salesforce|shopify|zapier"
-     r"|suggest\w* repl\w*|ai|rate limits?|requests per minute|integración)\b"),
+    (
+        "features",
+        2.0,
+        r"\b(integrat\w*|api|sso|saml|macros?|triggers?|automat\w*|sla|webhooks?|widget|live chat"
+        r"|knowledge base|custom roles?|sandbox|data residency|host our data|slack|jira|salesforce|shopify|zapier"
+        r"|suggest\w* repl\w*|ai|rate limits?|requests per minute|integración)\b",
+    ),
     ("features", 1.0, r"\b(support|include\w*|offer|feature\w*|can i|do you have)\b"),
 ]
 _PRIORITY = ("competitor", "cancellation", "troubleshooting", "billing", "pricing", "account", "features")
@@ -102,7 +126,9 @@ def load_labelled(path: str | Path = DEFAULT_LABELS) -> list[dict[str, Any]]:
 class CentroidIntentClassifier:
     """Nearest labelled centroid over all-MiniLM-L6-v2 embeddings (+ competitor-name override)."""
 
-    def __init__(self, labelled: list[dict[str, Any]] | None = None, split: str = "train", batch_size: int = 64):
+    def __init__(
+        self, labelled: list[dict[str, Any]] | None = None, split: str = "train", batch_size: int = 64
+    ):
         ex = [e for e in (labelled or load_labelled()) if e.get("split", "train") == split]
         self._texts = [e["text"] for e in ex]
         self._labels = [e["intent"] for e in ex]
@@ -121,7 +147,9 @@ class CentroidIntentClassifier:
     def centroids(self) -> tuple[list[str], np.ndarray]:
         emb = self.embed(self._texts)
         labels = sorted(set(self._labels))
-        cents = np.stack([emb[[i for i, lab in enumerate(self._labels) if lab == c]].mean(axis=0) for c in labels])
+        cents = np.stack(
+            [emb[[i for i, lab in enumerate(self._labels) if lab == c]].mean(axis=0) for c in labels]
+        )
         cents /= np.linalg.norm(cents, axis=1, keepdims=True)
         return labels, cents
 
@@ -136,7 +164,9 @@ class CentroidIntentClassifier:
         return ["competitor" if comp.search(t) else o for t, o in zip(clean, out, strict=True)]
 
 
-def evaluate_intents(classifier: Any, labelled: list[dict[str, Any]] | None = None, split: str = "test") -> dict:
+def evaluate_intents(
+    classifier: Any, labelled: list[dict[str, Any]] | None = None, split: str = "test"
+) -> dict:
     """Accuracy and per-intent recall of a classifier on one split of the labelled set."""
     ex = [e for e in (labelled or load_labelled()) if e.get("split") == split]
     pred = classifier.predict([e["text"] for e in ex])
@@ -148,5 +178,10 @@ def evaluate_intents(classifier: Any, labelled: list[dict[str, Any]] | None = No
         if idx:
             per[c] = sum(correct[i] for i in idx) / len(idx)
     errors = [(e["text"], g, p) for e, g, p in zip(ex, gold, pred, strict=True) if g != p]
-    return {"n": len(ex), "accuracy": sum(correct) / max(1, len(ex)), "recall": per, "errors": errors,
-            "version": classifier.version}
+    return {
+        "n": len(ex),
+        "accuracy": sum(correct) / max(1, len(ex)),
+        "recall": per,
+        "errors": errors,
+        "version": classifier.version,
+    }

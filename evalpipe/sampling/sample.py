@@ -73,7 +73,9 @@ def dedup(features_df: pd.DataFrame, config: SamplingConfig) -> pd.DataFrame:
         nonempty = (texts.str.len() > 0).to_numpy()
         idx = np.nonzero(nonempty)[0]
         if len(idx) > 1:
-            hasher = MinHasher(num_perm=config.dedup.num_perm, seed=config.dedup.seed, shingle_k=config.dedup.shingle_k)
+            hasher = MinHasher(
+                num_perm=config.dedup.num_perm, seed=config.dedup.seed, shingle_k=config.dedup.shingle_k
+            )
             sigs = hasher.signatures(texts.iloc[idx].tolist())
             labels = near_duplicate_groups(sigs, config.dedup.threshold)
             comp = np.arange(len(df))

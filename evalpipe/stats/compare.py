@@ -35,9 +35,30 @@ MetricType = Literal["binary", "continuous", "ordinal"]
 VERDICTS = ("regression", "improvement", "no_change", "trivial", "underpowered")
 DEFAULT_SLICE_COLUMNS = ("partition", "intent", "language", "stratum")
 RESULT_COLUMNS = [
-    "candidate", "metric", "metric_type", "slice_key", "slice_value", "n", "n_clusters", "mean_a",
-    "mean_b", "diff", "se", "ci_low", "ci_high", "p_value", "p_adj", "mde", "tolerance", "test",
-    "effect_name", "effect", "corr_ab", "is_primary", "verdict", "note",
+    "candidate",
+    "metric",
+    "metric_type",
+    "slice_key",
+    "slice_value",
+    "n",
+    "n_clusters",
+    "mean_a",
+    "mean_b",
+    "diff",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adj",
+    "mde",
+    "tolerance",
+    "test",
+    "effect_name",
+    "effect",
+    "corr_ab",
+    "is_primary",
+    "verdict",
+    "note",
 ]
 
 
@@ -97,9 +118,11 @@ def _prepare(scores: pd.DataFrame, config: CompareConfig):
     missing = need - set(scores.columns)
     if missing:
         raise ValueError(f"scores lacks columns {sorted(missing)}")
-    slice_cols = list(config.slice_columns) if config.slice_columns is not None else [
-        c for c in DEFAULT_SLICE_COLUMNS if c in scores.columns
-    ]
+    slice_cols = (
+        list(config.slice_columns)
+        if config.slice_columns is not None
+        else [c for c in DEFAULT_SLICE_COLUMNS if c in scores.columns]
+    )
     attr_cols = slice_cols + ([config.cluster_column] if config.cluster_column else [])
     for c in attr_cols:
         if c not in scores.columns:
@@ -108,12 +131,17 @@ def _prepare(scores: pd.DataFrame, config: CompareConfig):
     base_first = scores.assign(_b=(scores["system"] != config.baseline).astype(int)).sort_values(
         "_b", kind="stable"
     )
-    ex = base_first.groupby("example_id", sort=True)[attr_cols].first() if attr_cols else (
-        pd.DataFrame(index=pd.Index(np.sort(scores["example_id"].unique()), name="example_id"))
+    ex = (
+        base_first.groupby("example_id", sort=True)[attr_cols].first()
+        if attr_cols
+        else (pd.DataFrame(index=pd.Index(np.sort(scores["example_id"].unique()), name="example_id")))
     )
-    wide = scores.groupby(["system", "metric", "example_id"], sort=False)["value"].mean().unstack(
-        "example_id"
-    ).reindex(columns=ex.index)
+    wide = (
+        scores.groupby(["system", "metric", "example_id"], sort=False)["value"]
+        .mean()
+        .unstack("example_id")
+        .reindex(columns=ex.index)
+    )
     metrics = list(config.metrics) + sorted(set(scores["metric"].unique()) - set(config.metrics))
     systems = set(scores["system"].unique())
     candidates = config.candidates or sorted(systems - {config.baseline})
@@ -137,8 +165,9 @@ def _slices(ex: pd.DataFrame, slice_cols: list[str]) -> list[tuple[str, str, np.
     return out
 
 
-def _verdict(n: int, p_adj: float, od: float, olo: float, ohi: float, mde: float, tol: float,
-             q: float, min_n: int) -> tuple[str, str]:
+def _verdict(
+    n: int, p_adj: float, od: float, olo: float, ohi: float, mde: float, tol: float, q: float, min_n: int
+) -> tuple[str, str]:
     if n < min_n or not np.isfinite(p_adj):
         return "underpowered", f"n={n} < {min_n} pairs" if n < min_n else "no test possible"
     if p_adj < q:
@@ -222,7 +251,9 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                     psi = (bcnt + ccnt) / nb
                     delta = (ccnt - bcnt) / nb
                     se_w = np.sqrt(np.maximum(psi - delta**2, 0) / nb)
-                    eff[idx_bin] = np.where(bcnt > 0, ccnt / np.maximum(bcnt, 1), np.where(ccnt > 0, np.inf, np.nan))
+                    eff[idx_bin] = np.where(
+                        bcnt > 0, ccnt / np.maximum(bcnt, 1), np.where(ccnt > 0, np.inf, np.nan)
+                    )
                 eff_name[idx_bin] = "odds_ratio"
                 if cl is None:
                     se[idx_bin] = se_w
@@ -244,8 +275,11 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                     rng = np.random.default_rng(np.random.SeedSequence([config.seed, ci, si]))
                     rows_ok = ok[:, boot_cols].any(1)
                     res = bootstrap_bca_mean(
-                        d[rows_ok][:, boot_cols], None if cl is None else cl[rows_ok],
-                        n_resamples=config.n_resamples, confidence=config.confidence, seed=rng,
+                        d[rows_ok][:, boot_cols],
+                        None if cl is None else cl[rows_ok],
+                        n_resamples=config.n_resamples,
+                        confidence=config.confidence,
+                        seed=rng,
                     )
                     lo[boot_cols], hi[boot_cols], p[boot_cols] = res.ci_low, res.ci_high, res.p_value
                 eff_name[idx_cont] = "d_z"
@@ -265,7 +299,9 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
             # ---- tiny cells, MDE -----------------------------------------------------------
             # Approximate tests (clustered Wald, Wilcoxon approx) cannot beat the exact sign-flip bound.
             approx = np.array([t not in ("mcnemar_midp",) for t in test])
-            p = np.where(approx & np.isfinite(p), np.maximum(p, np.minimum(1.0, 2.0 * 0.5 ** n_cl.astype(float))), p)
+            p = np.where(
+                approx & np.isfinite(p), np.maximum(p, np.minimum(1.0, 2.0 * 0.5 ** n_cl.astype(float))), p
+            )
             small = n < config.min_n
             p[small] = np.nan
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -301,8 +337,17 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
             j = midx[rows["metric"][k]]
             s = sign[j]
             lo_o, hi_o = sorted((s * rows["ci_low"][k], s * rows["ci_high"][k]))
-            v, note = _verdict(rows["n"][k], rows["p_adj"][k], s * rows["diff"][k], lo_o, hi_o,
-                               rows["mde"][k], tol[j], config.q, config.min_n)
+            v, note = _verdict(
+                rows["n"][k],
+                rows["p_adj"][k],
+                s * rows["diff"][k],
+                lo_o,
+                hi_o,
+                rows["mde"][k],
+                tol[j],
+                config.q,
+                config.min_n,
+            )
             verdicts.append(v)
             notes.append(note)
         rows["verdict"], rows["note"] = verdicts, notes
@@ -323,7 +368,9 @@ class GateDecision:
         return {"candidate": self.candidate, "decision": self.decision, "reasons": list(self.reasons)}
 
 
-def gate_decision(comparison: pd.DataFrame, config: CompareConfig, candidate: str | None = None) -> GateDecision:
+def gate_decision(
+    comparison: pd.DataFrame, config: CompareConfig, candidate: str | None = None
+) -> GateDecision:
     """Release gate for one candidate: block > undecided > proceed.
 
     block: golden partition below 100% pass on `golden_pass_metric`; any `regression` verdict
@@ -343,13 +390,17 @@ def gate_decision(comparison: pd.DataFrame, config: CompareConfig, candidate: st
         return GateDecision(candidate, "undecided", ["no comparison rows for this candidate"])
     if config.golden_pass_metric:
         gk, gv = config.golden_slice
-        g = df[(df["slice_key"] == gk) & (df["slice_value"] == gv) & (df["metric"] == config.golden_pass_metric)]
+        g = df[
+            (df["slice_key"] == gk) & (df["slice_value"] == gv) & (df["metric"] == config.golden_pass_metric)
+        ]
         if g.empty or int(g["n"].iloc[0]) == 0:
             undecided.append(f"golden partition {gk}={gv} has no paired '{config.golden_pass_metric}' data")
         else:
             rate, n = float(g["mean_b"].iloc[0]), int(g["n"].iloc[0])
             if not rate >= 1.0:
-                block.append(f"golden partition: {config.golden_pass_metric} pass rate {rate:.2%} < 100% (n={n})")
+                block.append(
+                    f"golden partition: {config.golden_pass_metric} pass rate {rate:.2%} < 100% (n={n})"
+                )
     scope = df if config.block_on_slices else df[df["slice_key"] == "all"]
     for r in scope[scope["verdict"] == "regression"].itertuples():
         block.append(

@@ -58,9 +58,7 @@ def cusum(
     return pd.DataFrame({"value": x, "z": z, "s_hi": s_hi, "s_lo": s_lo, "alarm": alarm}, index=s.index)
 
 
-def psi(
-    reference: np.ndarray, current: np.ndarray, bins: int | np.ndarray = 10, eps: float = 1e-4
-) -> dict:
+def psi(reference: np.ndarray, current: np.ndarray, bins: int | np.ndarray = 10, eps: float = 1e-4) -> dict:
     """Population stability index Σ (p_cur − p_ref)·ln(p_cur/p_ref) over bins of the reference.
 
     Bins: reference quantiles (an int) or explicit edges; values outside go to the end bins.
@@ -81,4 +79,10 @@ def psi(
     p_ref, p_cur = np.maximum(p_ref, eps), np.maximum(p_cur, eps)
     value = float(np.sum((p_cur - p_ref) * np.log(p_cur / p_ref)))
     label = "stable" if value < 0.1 else ("moderate" if value <= 0.25 else "major")
-    return {"psi": value, "label": label, "edges": edges.tolist(), "p_ref": p_ref.tolist(), "p_cur": p_cur.tolist()}
+    return {
+        "psi": value,
+        "label": label,
+        "edges": edges.tolist(),
+        "p_ref": p_ref.tolist(),
+        "p_cur": p_cur.tolist(),
+    }

@@ -73,8 +73,17 @@ def paired_summary(
     z = _z(confidence)
     dbar = float(d.mean())
     return PairedSummary(
-        n, int(n_cl), float(a.mean()), float(b.mean()), dbar, sd, float(se), dbar - z * se, dbar + z * se,
-        corr, clusters is not None,
+        n,
+        int(n_cl),
+        float(a.mean()),
+        float(b.mean()),
+        dbar,
+        sd,
+        float(se),
+        dbar - z * se,
+        dbar + z * se,
+        corr,
+        clusters is not None,
     )
 
 
@@ -228,8 +237,9 @@ def _bca_from_thetas(thetas, theta, s_c, m_c, tot_s, tot_m, confidence):
     for j in np.flatnonzero(has_nan):  # rare: a resample with no present value for column j
         col = thetas[:, j][np.isfinite(thetas[:, j])]
         if col.size:
-            ci_lo[j], ci_hi[j] = np.percentile(col, [100 * np.nan_to_num(a_lo[j], nan=0.5),
-                                                     100 * np.nan_to_num(a_hi[j], nan=0.5)])
+            ci_lo[j], ci_hi[j] = np.percentile(
+                col, [100 * np.nan_to_num(a_lo[j], nan=0.5), 100 * np.nan_to_num(a_hi[j], nan=0.5)]
+            )
     # p-value by inverting the BCa map at 0.
     q0 = ((thetas < 0).sum(0) + (thetas <= 0).sum(0)) / (2.0 * finite_b)
     q0 = np.clip(q0, 0.5 / np.maximum(finite_b, 1), 1 - 0.5 / np.maximum(finite_b, 1))
@@ -243,7 +253,9 @@ def _bca_from_thetas(thetas, theta, s_c, m_c, tot_s, tot_m, confidence):
     # Degenerate columns: no spread at all.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        spread = np.nanmax(np.where(m_c > 0, np.abs(jk - theta), np.nan), axis=0) if n_units > 0 else 0 * theta
+        spread = (
+            np.nanmax(np.where(m_c > 0, np.abs(jk - theta), np.nan), axis=0) if n_units > 0 else 0 * theta
+        )
     degenerate = ~(np.nan_to_num(spread, nan=0.0) > 1e-12 * np.maximum(1.0, np.abs(np.nan_to_num(theta))))
     if degenerate.any():
         n_items = (m_c > 0).sum(0)[degenerate]  # units: items, or clusters
@@ -303,7 +315,9 @@ def bootstrap_bca_mean(
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         # all-missing columns legitimately produce NaN everywhere below
         warnings.simplefilter("ignore", RuntimeWarning)
-        ci_lo, ci_hi, p, se_boot, z0, accel = _bca_from_thetas(thetas, theta, s_c, m_c, tot_s, tot_m, confidence)
+        ci_lo, ci_hi, p, se_boot, z0, accel = _bca_from_thetas(
+            thetas, theta, s_c, m_c, tot_s, tot_m, confidence
+        )
     # No resampling/sign-flip argument can be surer than 2·½^n over n exchangeable units; BCa at tiny n
     # (every resample on one side) would otherwise report p ≈ 1/B for 3 items.
     p = np.maximum(p, np.minimum(1.0, 2.0 * 0.5 ** units_present.astype(float)))
@@ -353,8 +367,10 @@ def wilcoxon_pratt(a: np.ndarray, b: np.ndarray | None = None) -> WilcoxonResult
     Pratt keeps zero differences in the ranking (ordinal judge scores tie a lot; dropping the
     zeros as 'wilcox' does overstates the evidence).  All-zero d gives p = 1, r = 0.
     """
-    d = np.asarray(a, dtype=float).ravel() if b is None else (
-        np.asarray(b, dtype=float).ravel() - np.asarray(a, dtype=float).ravel()
+    d = (
+        np.asarray(a, dtype=float).ravel()
+        if b is None
+        else (np.asarray(b, dtype=float).ravel() - np.asarray(a, dtype=float).ravel())
     )
     d = d[np.isfinite(d)]
     n = int(d.size)
@@ -413,8 +429,21 @@ def welch_t(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> WelchResu
     sp = np.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2))
     d = float(diff / sp) if sp > 0 else float("nan")
     g = d * (1 - 3 / (4 * (na + nb) - 9))
-    return WelchResult(int(na), int(nb), float(a.mean()), float(b.mean()), diff, se, df,
-                       float(res.statistic), float(res.pvalue), diff - tq * se, diff + tq * se, d, g)
+    return WelchResult(
+        int(na),
+        int(nb),
+        float(a.mean()),
+        float(b.mean()),
+        diff,
+        se,
+        df,
+        float(res.statistic),
+        float(res.pvalue),
+        diff - tq * se,
+        diff + tq * se,
+        d,
+        g,
+    )
 
 
 # --------------------------------------------------------------------------------------------

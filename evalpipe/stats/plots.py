@@ -12,8 +12,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 _VERDICT_COLORS = {
-    "regression": "#c0392b", "improvement": "#27ae60", "no_change": "#7f8c8d",
-    "trivial": "#2980b9", "underpowered": "#f39c12",
+    "regression": "#c0392b",
+    "improvement": "#27ae60",
+    "no_change": "#7f8c8d",
+    "trivial": "#2980b9",
+    "underpowered": "#f39c12",
 }
 
 
@@ -49,7 +52,9 @@ def forest_plot(comparison: pd.DataFrame, title: str = "B − A with 95% CI", ma
     return _png(fig)
 
 
-def auroc_depth_plot(per_layer: pd.DataFrame, summary: dict | None = None, title: str = "Probe AUROC by depth") -> bytes:
+def auroc_depth_plot(
+    per_layer: pd.DataFrame, summary: dict | None = None, title: str = "Probe AUROC by depth"
+) -> bytes:
     """AUROC (with CI band) against relative depth l/L; grey band up to the null's 95th percentile."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     x = per_layer["rel_depth"].to_numpy()
@@ -59,8 +64,13 @@ def auroc_depth_plot(per_layer: pd.DataFrame, summary: dict | None = None, title
     ax.axhspan(0.5 - (null - 0.5), null, color="grey", alpha=0.2, label="shuffled-label null (95%)")
     if summary:
         if summary.get("best_baseline"):
-            ax.axhline(summary["best_baseline_auroc"], color="C3", ls="--", lw=1,
-                       label=f"baseline: {summary['best_baseline']}")
+            ax.axhline(
+                summary["best_baseline_auroc"],
+                color="C3",
+                ls="--",
+                lw=1,
+                label=f"baseline: {summary['best_baseline']}",
+            )
         if summary.get("emergence_layer") is not None:
             ax.axvline(summary["emergence_rel_depth"], color="C2", ls=":", label="emergence")
     ax.set_xlabel("relative depth l/L")

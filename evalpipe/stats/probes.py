@@ -90,12 +90,18 @@ def layer_probes(
     y = np.asarray(labels).astype(int).ravel()
     g = np.asarray(groups).ravel()
     rng = np.random.default_rng(seed)
-    folds = list(StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(
-        np.zeros(n), y, g))
+    folds = list(
+        StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(np.zeros(n), y, g)
+    )
     _, g_inv = np.unique(g, return_inverse=True)
     n_groups = int(g_inv.max()) + 1
-    counts = np.stack([np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
-                       for _ in range(n_boot)]) if n_boot else np.zeros((0, n_groups))
+    counts = (
+        np.stack(
+            [np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups) for _ in range(n_boot)]
+        )
+        if n_boot
+        else np.zeros((0, n_groups))
+    )
     w = counts[:, g_inv].astype(float)
     alpha = (1 - confidence) / 2
     perms = [rng.permutation(y) for _ in range(n_perm)]
@@ -118,10 +124,16 @@ def layer_probes(
                 oof = _oof_scores(x, yp, folds, c, max_iter)
                 nulls.append(float(weighted_auroc(oof, yp, np.ones((1, n)))[0]))
             null_all.extend(nulls)
-            rows.append({
-                "layer": layer, "rel_depth": layer / max(n_layers - 1, 1), "auroc": auc, "ci_low": lo,
-                "ci_high": hi, "null_95": float(np.quantile(nulls, 0.95)) if nulls else np.nan,
-            })
+            rows.append(
+                {
+                    "layer": layer,
+                    "rel_depth": layer / max(n_layers - 1, 1),
+                    "auroc": auc,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "null_95": float(np.quantile(nulls, 0.95)) if nulls else np.nan,
+                }
+            )
         baselines = {}
         feats = dict(baseline_features.items()) if baseline_features is not None else {}
         for name, f in feats.items():

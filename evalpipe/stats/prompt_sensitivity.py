@@ -47,16 +47,23 @@ def anova_two_way(y: np.ndarray) -> dict:
         return float(v / total) if total > 0 else float("nan")
 
     return {
-        "n_items": n_i, "n_paraphrases": n_p, "ms_items": float(ms_i), "ms_paraphrases": float(ms_p),
-        "ms_residual": float(ms_res), "var_prompt": float(var_p), "var_item": float(var_i),
-        "var_residual": float(ms_res), "prompt_icc": share(var_p), "item_share": share(var_i),
-        "residual_share": share(ms_res), "f_paraphrase": float(f_p), "p_f_paraphrase": p_f,
+        "n_items": n_i,
+        "n_paraphrases": n_p,
+        "ms_items": float(ms_i),
+        "ms_paraphrases": float(ms_p),
+        "ms_residual": float(ms_res),
+        "var_prompt": float(var_p),
+        "var_item": float(var_i),
+        "var_residual": float(ms_res),
+        "prompt_icc": share(var_p),
+        "item_share": share(var_i),
+        "residual_share": share(ms_res),
+        "f_paraphrase": float(f_p),
+        "p_f_paraphrase": p_f,
     }
 
 
-def prompt_sensitivity(
-    df: pd.DataFrame, kind: str | None = None, n_perm: int = 2000, seed: int = 0
-) -> dict:
+def prompt_sensitivity(df: pd.DataFrame, kind: str | None = None, n_perm: int = 2000, seed: int = 0) -> dict:
     """Decompose score variance into prompt / item / residual and test the prompt effect.
 
     df: columns item_id, paraphrase_id, value (complete crossed design; items missing a

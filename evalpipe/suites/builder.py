@@ -63,8 +63,10 @@ class DatasetBuildConfig:
         d = asdict(self)
         for key in ("golden_path", "regression_path"):
             p = Path(d.pop(key))
-            d[key.replace("_path", "_file")] = {"name": p.name, "blake2b": blake2b_hex(p.read_bytes()) if p.exists()
-                                                else None}
+            d[key.replace("_path", "_file")] = {
+                "name": p.name,
+                "blake2b": blake2b_hex(p.read_bytes()) if p.exists() else None,
+            }
         kb = Path(d.pop("kb_dir"))
         d["kb"] = {f.name: blake2b_hex(f.read_bytes()) for f in sorted(kb.glob("*.md"))}
         d["partitions"] = list(self.partitions)
@@ -135,7 +137,9 @@ def materialize_eval_dataset(
             raise EmptyWindowError("empty window: no feature rows to sample")
         scfg.validate_columns(features_df.columns)
     else:
-        lacking = sorted({"record_id", "stratum", "stratum_N", "stratum_n", "design_weight"} - set(sample_df.columns))
+        lacking = sorted(
+            {"record_id", "stratum", "stratum_N", "stratum_n", "design_weight"} - set(sample_df.columns)
+        )
         if lacking:
             raise SamplingConfigError(f"sample_df is not a stratified_sample output (lacks {lacking})")
         if len(sample_df) == 0:
@@ -163,11 +167,16 @@ def materialize_eval_dataset(
     manifest_extra = {
         "code_version": f"{SUITES_CODE_VERSION};{SAMPLER_VERSION};{GENERATOR_VERSION}",
         "salt": scfg.salt,
-        "window": {"days": days, "source_partitions": sorted(source_partitions or days),
-                   "input_rows": int(len(features_df)) if features_df is not None else None},
+        "window": {
+            "days": days,
+            "source_partitions": sorted(source_partitions or days),
+            "input_rows": int(len(features_df)) if features_df is not None else None,
+        },
         "population_after_dedup": int(st["N"].sum()),
-        "strata": [{"stratum": s, "N": int(n_), "n": int(k), "weight": float(w)}
-                   for s, n_, k, w in st[["stratum", "N", "n", "weight"]].itertuples(index=False)],
+        "strata": [
+            {"stratum": s, "N": int(n_), "n": int(k), "weight": float(w)}
+            for s, n_, k, w in st[["stratum", "N", "n", "weight"]].itertuples(index=False)
+        ],
         "scrubber_versions": sorted({str(v) for v in scrubbed_df["scrubber_version"].dropna().unique()}),
         "features_versions": sorted({str(v) for v in fv}),
         "record_id_hash": blake2b_hex("\n".join(sorted(sample["record_id"].astype(str)))),

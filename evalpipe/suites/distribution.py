@@ -49,13 +49,19 @@ def rebuild_context(retrieved_context: str | list | None) -> list[dict[str, str]
     items = json.loads(retrieved_context) if isinstance(retrieved_context, str) else retrieved_context
     if not isinstance(items, list) or not items:
         return None
-    return [{"id": str(p.get("id", i)), "content": str(p.get("content", ""))} for i, p in enumerate(items)
-            if isinstance(p, dict)]
+    return [
+        {"id": str(p.get("id", i)), "content": str(p.get("content", ""))}
+        for i, p in enumerate(items)
+        if isinstance(p, dict)
+    ]
 
 
 def production_answer(output_messages: str | list | None) -> str | None:
-    texts = [message_text(m) for m in parse_messages(output_messages) if isinstance(m, dict)
-             and m.get("role", "assistant") == "assistant"]
+    texts = [
+        message_text(m)
+        for m in parse_messages(output_messages)
+        if isinstance(m, dict) and m.get("role", "assistant") == "assistant"
+    ]
     text = "\n".join(t for t in texts if t)
     return text or None
 
@@ -74,12 +80,32 @@ def distribution_rows(sample_df: pd.DataFrame, scrubbed_df: pd.DataFrame) -> lis
         return []
     if "scrubber_version" not in scrubbed_df.columns:
         raise UnscrubbedInputError("scrubbed_df has no scrubber_version column: refusing unscrubbed logs")
-    need = ["record_id", "input_messages", "output_messages", "retrieved_context", "day", "source_file",
-            "source_line", "scrubber_version"]
+    need = [
+        "record_id",
+        "input_messages",
+        "output_messages",
+        "retrieved_context",
+        "day",
+        "source_file",
+        "source_line",
+        "scrubber_version",
+    ]
     cols = [c for c in need if c in scrubbed_df.columns]
     canon = scrubbed_df[cols].drop_duplicates("record_id")
-    feat_cols = [c for c in ("record_id", "stratum", "design_weight", "intent", "language", "feedback",
-                             "error_class", *_FEATURE_SOURCE_COLS) if c in sample_df.columns]
+    feat_cols = [
+        c
+        for c in (
+            "record_id",
+            "stratum",
+            "design_weight",
+            "intent",
+            "language",
+            "feedback",
+            "error_class",
+            *_FEATURE_SOURCE_COLS,
+        )
+        if c in sample_df.columns
+    ]
     merged = sample_df[feat_cols].merge(canon, on="record_id", how="left", indicator=True)
     missing = merged.loc[merged["_merge"] != "both", "record_id"].tolist()
     if missing:
@@ -94,7 +120,9 @@ def distribution_rows(sample_df: pd.DataFrame, scrubbed_df: pd.DataFrame) -> lis
         msgs = rebuild_messages(r["input_messages"])
         if not msgs:
             msgs = [{"role": "user", "content": ""}]
-        tags = ["distribution"] + [f"{k}:{r[k]}" for k in ("intent", "language", "feedback", "error_class") if k in r]
+        tags = ["distribution"] + [
+            f"{k}:{r[k]}" for k in ("intent", "language", "feedback", "error_class") if k in r
+        ]
         source = {
             "generator": "distribution/1",
             "record_id": r["record_id"],

@@ -71,7 +71,11 @@ def eval_arith(expr: str) -> Fraction:
     def ev(node: ast.AST) -> Fraction:
         if isinstance(node, ast.Expression):
             return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+        ):
             return Fraction(str(node.value))
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             return _BINOPS[type(node.op)](ev(node.left), ev(node.right))
@@ -82,8 +86,9 @@ def eval_arith(expr: str) -> Fraction:
     return ev(ast.parse(expr, mode="eval"))
 
 
-def _plan_cost(plan: str, seats: int, billing: str = "monthly", nonprofit: bool = False, kb_dir: Path = DEFAULT_KB_DIR
-               ) -> Fraction:
+def _plan_cost(
+    plan: str, seats: int, billing: str = "monthly", nonprofit: bool = False, kb_dir: Path = DEFAULT_KB_DIR
+) -> Fraction:
     """Monthly bill (billing=monthly) or yearly bill (billing=annual) in USD."""
     price = plan_prices(kb_dir)[plan]
     if price is None:
@@ -200,8 +205,15 @@ def golden_rows(
             "tags": tags,
         }
         has_para = "paraphrase" in tags and n_paraphrases > 0
-        rows.append(make_row(example_id=iid, input_messages=[{"role": "user", "content": prompt}], source=source,
-                             paraphrase_id=0 if has_para else None, **base))
+        rows.append(
+            make_row(
+                example_id=iid,
+                input_messages=[{"role": "user", "content": prompt}],
+                source=source,
+                paraphrase_id=0 if has_para else None,
+                **base,
+            )
+        )
         if has_para:
             variants = paraphrases(prompt, n_paraphrases)
             if len(variants) < n_paraphrases:

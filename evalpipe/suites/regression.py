@@ -66,7 +66,9 @@ def load_regression_cases(path: str | Path = DEFAULT_REGRESSION) -> list[dict[st
     return list(doc.get("cases") or [])
 
 
-def regression_rows(path: str | Path = DEFAULT_REGRESSION, kb_dir: str | Path = DEFAULT_KB_DIR) -> list[dict[str, Any]]:
+def regression_rows(
+    path: str | Path = DEFAULT_REGRESSION, kb_dir: str | Path = DEFAULT_KB_DIR
+) -> list[dict[str, Any]]:
     passages = kb_passages(kb_dir)
     rows = []
     for case in load_regression_cases(path):
@@ -82,8 +84,13 @@ def regression_rows(path: str | Path = DEFAULT_REGRESSION, kb_dir: str | Path = 
                 rubric=case.get("rubric"),
                 constraints=case.get("constraints"),
                 tags=["regression", *(case.get("tags") or [])],
-                source={"file": f"data/regression/{Path(path).name}", "item": case["id"], "origin": origin,
-                        "root_cause": case["root_cause"], "added": case.get("added")},
+                source={
+                    "file": f"data/regression/{Path(path).name}",
+                    "item": case["id"],
+                    "origin": origin,
+                    "root_cause": case["root_cause"],
+                    "added": case.get("added"),
+                },
             )
         )
     return rows

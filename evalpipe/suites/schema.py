@@ -99,7 +99,15 @@ def make_row(
 def row_texts(row: dict[str, Any]) -> list[str]:
     """All free-text values of a row (for PII residue checks)."""
     out = []
-    for k in ("input_messages", "context", "reference", "rubric", "constraints", "production_answer", "source"):
+    for k in (
+        "input_messages",
+        "context",
+        "reference",
+        "rubric",
+        "constraints",
+        "production_answer",
+        "source",
+    ):
         v = row.get(k)
         if isinstance(v, str):
             out.append(v)

@@ -82,8 +82,16 @@ def _table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, compression="zstd", compression_level=3, use_dictionary=True,
-                   write_statistics=True, row_group_size=1 << 20, version="2.6")
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+        row_group_size=1 << 20,
+        version="2.6",
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -129,8 +137,9 @@ def write_dataset_version(
             "columns": EVAL_COLUMNS,
             **(manifest_extra or {}),
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         try:
             os.rename(tmp, final)
         except OSError:
@@ -175,8 +184,14 @@ def list_versions(root: str | Path) -> list[dict[str, Any]]:
     for d in base.iterdir():
         if d.is_dir() and not d.name.startswith(".") and (d / "manifest.json").exists():
             m = read_manifest(root, d.name)
-            out.append({"version": d.name, "row_counts": m.get("row_counts"), "window": m.get("window"),
-                        "mtime": d.stat().st_mtime})
+            out.append(
+                {
+                    "version": d.name,
+                    "row_counts": m.get("row_counts"),
+                    "window": m.get("window"),
+                    "mtime": d.stat().st_mtime,
+                }
+            )
     return sorted(out, key=lambda x: (x["mtime"], x["version"]))
 
 
@@ -191,7 +206,10 @@ def diff_versions(root: str | Path, a: str, b: str) -> dict[str, Any]:
         "added": sorted(set(rb) - set(ra)),
         "removed": sorted(set(ra) - set(rb)),
         "changed": sorted(k for k in set(ra) & set(rb) if ra[k] != rb[k]),
-        "partition_counts": {a: read_manifest(root, a)["row_counts"], b: read_manifest(root, b)["row_counts"]},
+        "partition_counts": {
+            a: read_manifest(root, a)["row_counts"],
+            b: read_manifest(root, b)["row_counts"],
+        },
     }
 
 

@@ -12,9 +12,37 @@ import random
 import string
 
 FIRST_NAMES = {
-    "en": ["James", "Mary", "Robert", "Patricia", "Jennifer", "Michael", "Linda", "David", "Emily",
-           "Daniel", "Sarah", "Kevin", "Jessica", "Brian", "Laura", "Jeff", "Olivia", "Ethan", "Grace",
-           "Tom", "Hannah", "Ryan", "Megan", "Priya", "Wei", "Aisha", "Connor", "Chloe", "Marcus"],
+    "en": [
+        "James",
+        "Mary",
+        "Robert",
+        "Patricia",
+        "Jennifer",
+        "Michael",
+        "Linda",
+        "David",
+        "Emily",
+        "Daniel",
+        "Sarah",
+        "Kevin",
+        "Jessica",
+        "Brian",
+        "Laura",
+        "Jeff",
+        "Olivia",
+        "Ethan",
+        "Grace",
+        "Tom",
+        "Hannah",
+        "Ryan",
+        "Megan",
+        "Priya",
+        "Wei",
+        "Aisha",
+        "Connor",
+        "Chloe",
+        "Marcus",
+    ],
     "es": ["María", "José", "Lucía", "Carlos", "Sofía", "Javier", "Carmen", "Diego", "Elena", "Pablo"],
     "de": ["Lukas", "Anna", "Jonas", "Lena", "Felix", "Marie", "Paul", "Katharina", "Jürgen", "Sabine"],
     "fr": ["Julien", "Camille", "Léa", "Hugo", "Chloé", "Antoine", "Manon", "Théo", "Élodie", "Nicolas"],
@@ -23,9 +51,32 @@ FIRST_NAMES = {
     "nl": ["Daan", "Sanne", "Bram", "Fleur"],
 }
 LAST_NAMES = {
-    "en": ["Smith", "Johnson", "Williams", "Brown", "Miller", "Davis", "Garcia", "Wilson", "Anderson",
-           "Thompson", "Martin", "Clark", "Lewis", "Walker", "Young", "Patel", "Nguyen", "O'Brien",
-           "Kowalski", "Chen", "Okafor", "Fitzgerald", "Reyes", "Hughes"],
+    "en": [
+        "Smith",
+        "Johnson",
+        "Williams",
+        "Brown",
+        "Miller",
+        "Davis",
+        "Garcia",
+        "Wilson",
+        "Anderson",
+        "Thompson",
+        "Martin",
+        "Clark",
+        "Lewis",
+        "Walker",
+        "Young",
+        "Patel",
+        "Nguyen",
+        "O'Brien",
+        "Kowalski",
+        "Chen",
+        "Okafor",
+        "Fitzgerald",
+        "Reyes",
+        "Hughes",
+    ],
     "es": ["García", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Ruiz", "Díaz"],
     "de": ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann"],
     "fr": ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Lefèvre"],
@@ -33,20 +84,56 @@ LAST_NAMES = {
     "it": ["Rossi", "Russo", "Ferrari", "Esposito"],
     "nl": ["de Jong", "Jansen", "de Vries", "Bakker"],
 }
-COMPANIES = ["Acme Logistics", "Northwind Traders", "Globex", "Initech", "Umbrella Retail", "Stark Outdoor",
-             "Wayne Foods", "Hooli Health", "Vandelay Imports", "Pied Piper", "Soylent Labs", "Tyrell Travel"]
-EMAIL_DOMAINS = ["gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com", "gmx.de", "web.de",
-                 "orange.fr", "hotmail.es", "libero.it"]
+COMPANIES = [
+    "Acme Logistics",
+    "Northwind Traders",
+    "Globex",
+    "Initech",
+    "Umbrella Retail",
+    "Stark Outdoor",
+    "Wayne Foods",
+    "Hooli Health",
+    "Vandelay Imports",
+    "Pied Piper",
+    "Soylent Labs",
+    "Tyrell Travel",
+]
+EMAIL_DOMAINS = [
+    "gmail.com",
+    "outlook.com",
+    "yahoo.com",
+    "proton.me",
+    "icloud.com",
+    "gmx.de",
+    "web.de",
+    "orange.fr",
+    "hotmail.es",
+    "libero.it",
+]
 STREETS = {
-    "en": ["Elm Street", "Oak Avenue", "Maple Drive", "Pine Road", "Cedar Lane", "Washington Blvd",
-           "Sunset Boulevard", "Lake Shore Drive"],
+    "en": [
+        "Elm Street",
+        "Oak Avenue",
+        "Maple Drive",
+        "Pine Road",
+        "Cedar Lane",
+        "Washington Blvd",
+        "Sunset Boulevard",
+        "Lake Shore Drive",
+    ],
     "es": ["Calle Mayor", "Calle de Alcalá", "Avenida de la Constitución", "Calle Serrano"],
     "de": ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Schillerstraße"],
     "fr": ["rue de la Paix", "avenue Victor Hugo", "boulevard Haussmann", "rue Lafayette"],
 }
 CITIES = {
-    "en": [("Springfield", "IL", "62704"), ("Austin", "TX", "78701"), ("Portland", "OR", "97205"),
-           ("Denver", "CO", "80202"), ("Boston", "MA", "02110"), ("Seattle", "WA", "98101")],
+    "en": [
+        ("Springfield", "IL", "62704"),
+        ("Austin", "TX", "78701"),
+        ("Portland", "OR", "97205"),
+        ("Denver", "CO", "80202"),
+        ("Boston", "MA", "02110"),
+        ("Seattle", "WA", "98101"),
+    ],
     "es": [("Madrid", "28013"), ("Barcelona", "08001"), ("Sevilla", "41004"), ("Valencia", "46002")],
     "de": [("Berlin", "10115"), ("München", "80331"), ("Hamburg", "20095"), ("Köln", "50667")],
     "fr": [("Paris", "75002"), ("Lyon", "69002"), ("Marseille", "13001"), ("Toulouse", "31000")],
@@ -82,8 +169,9 @@ def phone(rng: random.Random, lang: str) -> str:
     if lang == "es":
         return rng.choice([f"+34 6{d(2)} {d(3)} {d(3)}", f"6{d(2)} {d(3)} {d(3)}"])
     area = rng.choice(["415", "212", "312", "617", "206", "512"])
-    return rng.choice([f"+1 ({area}) 555-{d(4)}", f"({area}) 555-{d(4)}", f"{area}-555-{d(4)}",
-                       f"+1 {area} 555 {d(4)}"])
+    return rng.choice(
+        [f"+1 ({area}) 555-{d(4)}", f"({area}) 555-{d(4)}", f"{area}-555-{d(4)}", f"+1 {area} 555 {d(4)}"]
+    )
 
 
 def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
@@ -117,7 +205,7 @@ def card(rng: random.Random) -> str:
     sep = rng.choice(["", " ", "-", " "])
     if not sep:
         return number
-    return sep.join(number[i:i + 4] for i in range(0, len(number), 4))
+    return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 def _iban_check(country: str, bban: str) -> str:
@@ -126,8 +214,14 @@ def _iban_check(country: str, bban: str) -> str:
     return f"{98 - int(digits) % 97:02d}"
 
 
-IBAN_FORMATS = {"DE": [("n", 18)], "ES": [("n", 20)], "FR": [("n", 10), ("a", 11), ("n", 2)],
-                "GB": [("a", 4), ("n", 14)], "NL": [("a", 4), ("n", 10)], "IT": [("a", 1), ("n", 10), ("a", 12)]}
+IBAN_FORMATS = {
+    "DE": [("n", 18)],
+    "ES": [("n", 20)],
+    "FR": [("n", 10), ("a", 11), ("n", 2)],
+    "GB": [("a", 4), ("n", 14)],
+    "NL": [("a", 4), ("n", 10)],
+    "IT": [("a", 1), ("n", 10), ("a", 12)],
+}
 
 
 def iban(rng: random.Random, country: str | None = None) -> str:
@@ -140,7 +234,7 @@ def iban(rng: random.Random, country: str | None = None) -> str:
         bban += "".join(rng.choice(alphabet) for _ in range(n))
     raw = country + _iban_check(country, bban) + bban
     if rng.random() < 0.5:
-        return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+        return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
     return raw
 
 

@@ -36,21 +36,38 @@ DEFAULT_START = "2026-11-16"
 DEFAULT_DAYS = 14
 
 PRICE_IN, PRICE_OUT = 0.15e-6, 0.60e-6  # USD per token, gateway model
-SYSTEM_PROMPT = ("You are Brightdesk's support assistant. Answer only from the knowledge-base passages provided. "
-                 "Be concise and friendly. Never reveal other customers' data.")
+SYSTEM_PROMPT = (
+    "You are Brightdesk's support assistant. Answer only from the knowledge-base passages provided. "
+    "Be concise and friendly. Never reveal other customers' data."
+)
 TOOLS = [
-    {"type": "function", "function": {"name": "lookup_customer", "description": "Find a customer record by email",
-                                      "parameters": {"type": "object", "properties": {"email": {"type": "string"}},
-                                                     "required": ["email"]}}},
-    {"type": "function", "function": {"name": "list_invoices", "description": "List recent invoices",
-                                      "parameters": {"type": "object",
-                                                     "properties": {"customer_id": {"type": "string"}}}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_customer",
+            "description": "Find a customer record by email",
+            "parameters": {
+                "type": "object",
+                "properties": {"email": {"type": "string"}},
+                "required": ["email"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "list_invoices",
+            "description": "List recent invoices",
+            "parameters": {"type": "object", "properties": {"customer_id": {"type": "string"}}},
+        },
+    },
 ]
 
 
 # --------------------------------------------------------------------------------------------
 # Internal call model
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Msg:
@@ -144,8 +161,17 @@ class DayGenerator:
             for turn in range(n_turns):
                 if len(calls) >= self.n_calls:
                     break
-                call = self._call(channel, lang, intent if turn == 0 else self._next_intent(intent), persona,
-                                  session_id, user_id, turn, start, history)
+                call = self._call(
+                    channel,
+                    lang,
+                    intent if turn == 0 else self._next_intent(intent),
+                    persona,
+                    session_id,
+                    user_id,
+                    turn,
+                    start,
+                    history,
+                )
                 call.otel_style = otel_style
                 calls.append(call)
                 start += dt.timedelta(seconds=rng.randrange(20, 240))
@@ -157,10 +183,22 @@ class DayGenerator:
         return calls
 
     def _next_intent(self, intent: str) -> str:
-        return intent if self.rng.random() < 0.7 else self.rng.choices(cv.INTENTS, weights=cv.INTENT_WEIGHTS)[0]
+        return (
+            intent if self.rng.random() < 0.7 else self.rng.choices(cv.INTENTS, weights=cv.INTENT_WEIGHTS)[0]
+        )
 
-    def _call(self, channel: str, lang: str, intent: str, p: cv.Persona, session_id: str, user_id: cv.Text,
-              turn: int, start: dt.datetime, history: list[Msg]) -> Call:
+    def _call(
+        self,
+        channel: str,
+        lang: str,
+        intent: str,
+        p: cv.Persona,
+        session_id: str,
+        user_id: cv.Text,
+        turn: int,
+        start: dt.datetime,
+        history: list[Msg],
+    ) -> Call:
         rng = self.rng
         plan, price = rng.choice(cv.PLANS)
         extra = {"plan": plan, "price": price, "n": str(rng.randrange(3, 60)), "company": p.company}
@@ -181,10 +219,18 @@ class DayGenerator:
         if intent in ("billing", "account") and rng.random() < 0.4 and turn == 0:
             tools = TOOLS
             tc_id = f"call_{_hex(rng, 16)}"
-            messages.append(Msg("assistant", None, [{"id": tc_id, "name": "lookup_customer",
-                                                     "arguments": {"email": cv.fill("{email}", p)}}]))
-            result = cv.fill('{"customer_id": "cus_' + _hex(rng, 8) + '", "name": "{name}", "phone": "{phone}", '
-                             '"address": "{address}", "plan": "' + plan + '"}', p)
+            messages.append(
+                Msg(
+                    "assistant",
+                    None,
+                    [{"id": tc_id, "name": "lookup_customer", "arguments": {"email": cv.fill("{email}", p)}}],
+                )
+            )
+            result = cv.fill(
+                '{"customer_id": "cus_' + _hex(rng, 8) + '", "name": "{name}", "phone": "{phone}", '
+                '"address": "{address}", "plan": "' + plan + '"}',
+                p,
+            )
             messages.append(Msg("tool", result, tool_call_id=tc_id))
 
         context = []
@@ -192,12 +238,16 @@ class DayGenerator:
             passages = self.kb.get(article, [])
             if passages:
                 pid, txt = passages[rng.randrange(len(passages))]
-                context.append({"id": pid, "content": cv.Text(txt), "score": round(rng.uniform(0.55, 0.95), 3)})
+                context.append(
+                    {"id": pid, "content": cv.Text(txt), "score": round(rng.uniform(0.55, 0.95), 3)}
+                )
 
         # Assistant answer, sometimes personalised (PII in the output too).
         answer_tmpl = rng.choice(cv.ANSWERS[intent])
         if rng.random() < 0.35:
-            greet = {"es": "Hola {first}, ", "de": "Hallo {first}, ", "fr": "Bonjour {first}, "}.get(lang, "Hi {first}, ")
+            greet = {"es": "Hola {first}, ", "de": "Hallo {first}, ", "fr": "Bonjour {first}, "}.get(
+                lang, "Hi {first}, "
+            )
             answer_tmpl = greet + answer_tmpl[0].lower() + answer_tmpl[1:]
         answer = cv.fill(answer_tmpl, p, extra)
         output: Msg | None = Msg("assistant", answer)
@@ -210,8 +260,10 @@ class DayGenerator:
             output, finish = None, None
         elif roll < 0.024:
             error_type, error_code = "rate_limit_exceeded", 429
-            error_message = cv.Text("Rate limit reached for gpt-4o-mini in organization org-brightdesk on tokens "
-                                    "per min (TPM): Limit 200000, Used 199870, Requested 1240.")
+            error_message = cv.Text(
+                "Rate limit reached for gpt-4o-mini in organization org-brightdesk on tokens "
+                "per min (TPM): Limit 200000, Used 199870, Requested 1240."
+            )
             output, finish = None, None
         elif roll < 0.030:
             error_type, error_code = "invalid_api_key", 401
@@ -226,12 +278,23 @@ class DayGenerator:
             output = Msg("assistant", cv.Text(answer.text[:cut], [s for s in answer.spans if s.end <= cut]))
         elif tools and roll < 0.12:
             finish = "tool_calls"
-            output = Msg("assistant", None, [{"id": f"call_{_hex(rng, 16)}", "name": "list_invoices",
-                                              "arguments": {"customer_id": f"cus_{_hex(rng, 8)}"}}])
+            output = Msg(
+                "assistant",
+                None,
+                [
+                    {
+                        "id": f"call_{_hex(rng, 16)}",
+                        "name": "list_invoices",
+                        "arguments": {"customer_id": f"cus_{_hex(rng, 8)}"},
+                    }
+                ],
+            )
         status_error = error_type is not None
 
         fb_score = fb_comment = None
-        p_neg = 0.5 if (status_error or finish in ("length", "content_filter") or intent == "off_topic") else 0.25
+        p_neg = (
+            0.5 if (status_error or finish in ("length", "content_filter") or intent == "off_topic") else 0.25
+        )
         if rng.random() < 0.25:
             fb_score = -1 if rng.random() < p_neg else 1
             if rng.random() < 0.4:
@@ -247,8 +310,9 @@ class DayGenerator:
             "region": rng.choice(["us-east-1", "eu-west-1"]),
             "tenant_id": f"ten_{_hex(rng, 6)}",
         }
-        in_tok = _tokens(system.text, *(_plain(m.content) for m in messages),
-                         *(c["content"].text for c in context)) + (120 if tools else 0)
+        in_tok = _tokens(
+            system.text, *(_plain(m.content) for m in messages), *(c["content"].text for c in context)
+        ) + (120 if tools else 0)
         out_tok = 0 if output is None else _tokens(_plain(output.content)) + (12 if output.tool_calls else 0)
         latency = round(rng.lognormvariate(6.9, 0.45) + 8 * out_tok, 1)
         if error_type == "timeout":
@@ -256,24 +320,45 @@ class DayGenerator:
         ttft = None if output is None else round(min(latency, rng.lognormvariate(5.9, 0.4)), 1)
         model = "gpt-4o-mini" if channel != "generic" else "bd-support-v3"
         return Call(
-            day=self.day, channel=channel, call_id=(f"span_{_hex(rng, 16)}" if channel == "otel"
-                                                    else f"req_{_hex(rng, 20)}"),
-            session_id=session_id, user_id=user_id, turn_index=turn, started_at=start, latency_ms=latency,
-            ttft_ms=ttft, model=model, response_model="gpt-4o-mini-2024-07-18" if channel != "generic" else model,
+            day=self.day,
+            channel=channel,
+            call_id=(f"span_{_hex(rng, 16)}" if channel == "otel" else f"req_{_hex(rng, 20)}"),
+            session_id=session_id,
+            user_id=user_id,
+            turn_index=turn,
+            started_at=start,
+            latency_ms=latency,
+            ttft_ms=ttft,
+            model=model,
+            response_model="gpt-4o-mini-2024-07-18" if channel != "generic" else model,
             params={"temperature": rng.choice([0.2, 0.3, 0.7]), "max_tokens": rng.choice([256, 512])},
-            system=system, messages=messages, output=output, finish_reason=finish, context=context, tools=tools,
-            input_tokens=in_tok, output_tokens=out_tok,
-            cost_usd=round(in_tok * PRICE_IN + out_tok * PRICE_OUT, 8) if channel != "generic" else round(
-                (in_tok + out_tok) * 0.2e-6, 8),
-            error_type=error_type, error_message=error_message, error_code=error_code,
-            feedback_score=fb_score, feedback_comment=fb_comment, tags=tags, metadata=metadata,
-            intent=intent, lang=lang,
+            system=system,
+            messages=messages,
+            output=output,
+            finish_reason=finish,
+            context=context,
+            tools=tools,
+            input_tokens=in_tok,
+            output_tokens=out_tok,
+            cost_usd=round(in_tok * PRICE_IN + out_tok * PRICE_OUT, 8)
+            if channel != "generic"
+            else round((in_tok + out_tok) * 0.2e-6, 8),
+            error_type=error_type,
+            error_message=error_message,
+            error_code=error_code,
+            feedback_score=fb_score,
+            feedback_comment=fb_comment,
+            tags=tags,
+            metadata=metadata,
+            intent=intent,
+            lang=lang,
         )
 
 
 # --------------------------------------------------------------------------------------------
 # Gold PII collection (locations are logical and the same across formats)
 # --------------------------------------------------------------------------------------------
+
 
 def gold_spans(call: Call) -> Iterator[tuple[str, cv.Span]]:
     def from_text(loc: str, t: cv.Text | None) -> Iterator[tuple[str, cv.Span]]:
@@ -302,6 +387,7 @@ def gold_spans(call: Call) -> Iterator[tuple[str, cv.Span]]:
 # Renderers
 # --------------------------------------------------------------------------------------------
 
+
 def _args_json(args: dict[str, Any]) -> str:
     return json.dumps({k: _plain(v) for k, v in args.items()}, ensure_ascii=False)
 
@@ -315,9 +401,14 @@ def render_openai(call: Call) -> dict[str, Any]:
     for m in call.messages:
         d: dict[str, Any] = {"role": m.role, "content": _plain(m.content)}
         if m.tool_calls:
-            d["tool_calls"] = [{"id": tc["id"], "type": "function",
-                                "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])}}
-                               for tc in m.tool_calls]
+            d["tool_calls"] = [
+                {
+                    "id": tc["id"],
+                    "type": "function",
+                    "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])},
+                }
+                for tc in m.tool_calls
+            ]
         if m.tool_call_id:
             d["tool_call_id"] = m.tool_call_id
         msgs.append(d)
@@ -329,27 +420,52 @@ def render_openai(call: Call) -> dict[str, Any]:
         out = call.output or Msg("assistant", None)
         message: dict[str, Any] = {"role": "assistant", "content": _plain(out.content), "refusal": None}
         if out.tool_calls:
-            message["tool_calls"] = [{"id": tc["id"], "type": "function",
-                                      "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])}}
-                                     for tc in out.tool_calls]
+            message["tool_calls"] = [
+                {
+                    "id": tc["id"],
+                    "type": "function",
+                    "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])},
+                }
+                for tc in out.tool_calls
+            ]
         response = {
             "id": "chatcmpl-" + hashlib.blake2b(call.call_id.encode(), digest_size=12).hexdigest(),
-            "object": "chat.completion", "created": int(call.started_at.timestamp()), "model": call.response_model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": call.finish_reason}],
-            "usage": {"prompt_tokens": call.input_tokens, "completion_tokens": call.output_tokens,
-                      "total_tokens": call.input_tokens + call.output_tokens},
+            "object": "chat.completion",
+            "created": int(call.started_at.timestamp()),
+            "model": call.response_model,
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": call.finish_reason}
+            ],
+            "usage": {
+                "prompt_tokens": call.input_tokens,
+                "completion_tokens": call.output_tokens,
+                "total_tokens": call.input_tokens + call.output_tokens,
+            },
             "system_fingerprint": "fp_bd0c1a",
         }
     line: dict[str, Any] = {
-        "request_id": call.call_id, "timestamp": _iso(call.started_at), "latency_ms": call.latency_ms,
-        "ttft_ms": call.ttft_ms, "session_id": call.session_id, "user_id": call.user_id.text,
-        "turn_index": call.turn_index, "request": request, "response": response,
-        "error": None if call.error_type is None else {"type": call.error_type, "code": call.error_code,
-                                                       "message": _plain(call.error_message)},
-        "retrieved_context": [{"id": c["id"], "content": c["content"].text, "score": c["score"]} for c in call.context],
+        "request_id": call.call_id,
+        "timestamp": _iso(call.started_at),
+        "latency_ms": call.latency_ms,
+        "ttft_ms": call.ttft_ms,
+        "session_id": call.session_id,
+        "user_id": call.user_id.text,
+        "turn_index": call.turn_index,
+        "request": request,
+        "response": response,
+        "error": None
+        if call.error_type is None
+        else {"type": call.error_type, "code": call.error_code, "message": _plain(call.error_message)},
+        "retrieved_context": [
+            {"id": c["id"], "content": c["content"].text, "score": c["score"]} for c in call.context
+        ],
         "cost_usd": call.cost_usd,
-        "feedback": None if call.feedback_score is None else {"thumbs": "up" if call.feedback_score > 0 else "down",
-                                                                "comment": _plain(call.feedback_comment)},
+        "feedback": None
+        if call.feedback_score is None
+        else {
+            "thumbs": "up" if call.feedback_score > 0 else "down",
+            "comment": _plain(call.feedback_comment),
+        },
         "tags": [t.text for t in call.tags],
         "metadata": {k: _plain(v) for k, v in call.metadata.items()},
     }
@@ -382,8 +498,14 @@ def _otel_parts(m: Msg) -> list[dict[str, Any]]:
     if m.content is not None:
         parts.append({"type": "text", "content": m.content.text})
     for tc in m.tool_calls:
-        parts.append({"type": "tool_call", "id": tc["id"], "name": tc["name"],
-                      "arguments": {k: _plain(v) for k, v in tc["arguments"].items()}})
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": tc["id"],
+                "name": tc["name"],
+                "arguments": {k: _plain(v) for k, v in tc["arguments"].items()},
+            }
+        )
     return parts
 
 
@@ -398,26 +520,38 @@ def render_otel(call: Call, rng: random.Random) -> tuple[dict[str, Any], list[di
     span_id = call.call_id.removeprefix("span_")
     end = call.started_at + dt.timedelta(milliseconds=call.latency_ms)
     attrs = [
-        _attr("gen_ai.operation.name", "chat"), _attr("gen_ai.provider.name", "openai"),
+        _attr("gen_ai.operation.name", "chat"),
+        _attr("gen_ai.provider.name", "openai"),
         _attr("gen_ai.request.model", call.model),
         _attr("gen_ai.request.temperature", float(call.params["temperature"])),
         _attr("gen_ai.request.max_tokens", int(call.params["max_tokens"])),
-        _attr("gen_ai.conversation.id", call.session_id), _attr("enduser.id", call.user_id.text),
-        _attr("app.turn_index", call.turn_index), _attr("server.address", "api.openai.com"),
+        _attr("gen_ai.conversation.id", call.session_id),
+        _attr("enduser.id", call.user_id.text),
+        _attr("app.turn_index", call.turn_index),
+        _attr("server.address", "api.openai.com"),
     ]
     if call.error_type is None:
-        attrs += [_attr("gen_ai.response.model", call.response_model),
-                  _attr("gen_ai.response.id", "chatcmpl-" + span_id),
-                  _attr("gen_ai.response.finish_reasons", [call.finish_reason]),
-                  _attr("gen_ai.usage.input_tokens", call.input_tokens),
-                  _attr("gen_ai.usage.output_tokens", call.output_tokens)]
+        attrs += [
+            _attr("gen_ai.response.model", call.response_model),
+            _attr("gen_ai.response.id", "chatcmpl-" + span_id),
+            _attr("gen_ai.response.finish_reasons", [call.finish_reason]),
+            _attr("gen_ai.usage.input_tokens", call.input_tokens),
+            _attr("gen_ai.usage.output_tokens", call.output_tokens),
+        ]
     else:
         attrs.append(_attr("error.type", call.error_type))
     if call.ttft_ms is not None:
         attrs.append(_attr("app.time_to_first_token_ms", call.ttft_ms))
     attrs.append(_attr("app.cost_usd", call.cost_usd))
-    attrs.append(_attr("app.retrieved_context", json.dumps(
-        [{"id": c["id"], "content": c["content"].text, "score": c["score"]} for c in call.context], ensure_ascii=False)))
+    attrs.append(
+        _attr(
+            "app.retrieved_context",
+            json.dumps(
+                [{"id": c["id"], "content": c["content"].text, "score": c["score"]} for c in call.context],
+                ensure_ascii=False,
+            ),
+        )
+    )
     if call.feedback_score is not None:
         attrs.append(_attr("app.feedback.score", call.feedback_score))
         if call.feedback_comment is not None:
@@ -431,14 +565,36 @@ def render_otel(call: Call, rng: random.Random) -> tuple[dict[str, Any], list[di
     t_ns = _nanos(call.started_at)
     out_msg = call.output
     if call.otel_style == "attributes":
-        attrs.append(_attr("gen_ai.system_instructions",
-                           json.dumps([{"type": "text", "content": call.system.text}], ensure_ascii=False)))
-        attrs.append(_attr("gen_ai.input.messages", json.dumps(
-            [{"role": m.role, "parts": _otel_parts(m)} for m in call.messages], ensure_ascii=False)))
+        attrs.append(
+            _attr(
+                "gen_ai.system_instructions",
+                json.dumps([{"type": "text", "content": call.system.text}], ensure_ascii=False),
+            )
+        )
+        attrs.append(
+            _attr(
+                "gen_ai.input.messages",
+                json.dumps(
+                    [{"role": m.role, "parts": _otel_parts(m)} for m in call.messages], ensure_ascii=False
+                ),
+            )
+        )
         if out_msg is not None:
-            attrs.append(_attr("gen_ai.output.messages", json.dumps(
-                [{"role": "assistant", "parts": _otel_parts(out_msg), "finish_reason": call.finish_reason}],
-                ensure_ascii=False)))
+            attrs.append(
+                _attr(
+                    "gen_ai.output.messages",
+                    json.dumps(
+                        [
+                            {
+                                "role": "assistant",
+                                "parts": _otel_parts(out_msg),
+                                "finish_reason": call.finish_reason,
+                            }
+                        ],
+                        ensure_ascii=False,
+                    ),
+                )
+            )
     else:
         records: list[tuple[str, dict[str, Any]]] = [("gen_ai.system.message", {"content": call.system.text})]
         for m in call.messages:
@@ -446,9 +602,14 @@ def render_otel(call: Call, rng: random.Random) -> tuple[dict[str, Any], list[di
             if m.content is not None:
                 body["content"] = m.content.text
             if m.tool_calls:
-                body["tool_calls"] = [{"id": tc["id"], "type": "function",
-                                       "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])}}
-                                      for tc in m.tool_calls]
+                body["tool_calls"] = [
+                    {
+                        "id": tc["id"],
+                        "type": "function",
+                        "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])},
+                    }
+                    for tc in m.tool_calls
+                ]
             if m.tool_call_id:
                 body["id"] = m.tool_call_id
             records.append((f"gen_ai.{m.role}.message", body))
@@ -457,74 +618,166 @@ def render_otel(call: Call, rng: random.Random) -> tuple[dict[str, Any], list[di
             if out_msg.content is not None:
                 msg_body["content"] = out_msg.content.text
             if out_msg.tool_calls:
-                msg_body["tool_calls"] = [{"id": tc["id"], "type": "function",
-                                           "function": {"name": tc["name"],
-                                                        "arguments": _args_json(tc["arguments"])}}
-                                          for tc in out_msg.tool_calls]
-            records.append(("gen_ai.choice", {"index": 0, "finish_reason": call.finish_reason, "message": msg_body}))
+                msg_body["tool_calls"] = [
+                    {
+                        "id": tc["id"],
+                        "type": "function",
+                        "function": {"name": tc["name"], "arguments": _args_json(tc["arguments"])},
+                    }
+                    for tc in out_msg.tool_calls
+                ]
+            records.append(
+                ("gen_ai.choice", {"index": 0, "finish_reason": call.finish_reason, "message": msg_body})
+            )
         if call.otel_style == "events":
             # Older semantic conventions: one span event per message, body fields as JSON-ish attributes.
             for name, body in records:
                 ev_attrs = [_attr("gen_ai.system", "openai")]
                 for k, v in body.items():
-                    ev_attrs.append(_attr(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v))
+                    ev_attrs.append(
+                        _attr(k, json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                    )
                 events.append({"timeUnixNano": t_ns, "name": name, "attributes": ev_attrs})
         else:
             for name, body in records:
-                logs.append({"timeUnixNano": t_ns, "observedTimeUnixNano": t_ns, "severityNumber": 9,
-                             "eventName": name, "body": _anyvalue(body),
-                             "attributes": [_attr("gen_ai.system", "openai"), _attr("event.name", name)],
-                             "traceId": trace_id, "spanId": span_id, "flags": 1})
+                logs.append(
+                    {
+                        "timeUnixNano": t_ns,
+                        "observedTimeUnixNano": t_ns,
+                        "severityNumber": 9,
+                        "eventName": name,
+                        "body": _anyvalue(body),
+                        "attributes": [_attr("gen_ai.system", "openai"), _attr("event.name", name)],
+                        "traceId": trace_id,
+                        "spanId": span_id,
+                        "flags": 1,
+                    }
+                )
 
     status: dict[str, Any] = {}
     if call.error_type is not None:
         status = {"code": 2, "message": _plain(call.error_message)}
-        events.append({"timeUnixNano": _nanos(end), "name": "exception",
-                       "attributes": [_attr("exception.type", f"openai.{call.error_type}"),
-                                      _attr("exception.message", _plain(call.error_message))]})
-    chat_span = {"traceId": trace_id, "spanId": span_id, "parentSpanId": root_id, "flags": 257,
-                 "name": f"chat {call.model}", "kind": 3, "startTimeUnixNano": t_ns,
-                 "endTimeUnixNano": _nanos(end), "attributes": attrs, "status": status}
+        events.append(
+            {
+                "timeUnixNano": _nanos(end),
+                "name": "exception",
+                "attributes": [
+                    _attr("exception.type", f"openai.{call.error_type}"),
+                    _attr("exception.message", _plain(call.error_message)),
+                ],
+            }
+        )
+    chat_span = {
+        "traceId": trace_id,
+        "spanId": span_id,
+        "parentSpanId": root_id,
+        "flags": 257,
+        "name": f"chat {call.model}",
+        "kind": 3,
+        "startTimeUnixNano": t_ns,
+        "endTimeUnixNano": _nanos(end),
+        "attributes": attrs,
+        "status": status,
+    }
     if events:
         chat_span["events"] = events
-    retrieval = {"traceId": trace_id, "spanId": _hex(rng, 16), "parentSpanId": root_id, "flags": 257,
-                 "name": "kb.retrieve", "kind": 1, "startTimeUnixNano": t_ns, "endTimeUnixNano": t_ns,
-                 "attributes": [_attr("kb.top_k", len(call.context))], "status": {}}
-    root = {"traceId": trace_id, "spanId": root_id, "flags": 257, "name": "POST /assistant/reply", "kind": 2,
-            "startTimeUnixNano": t_ns, "endTimeUnixNano": _nanos(end),
-            "attributes": [_attr("http.request.method", "POST"), _attr("http.route", "/assistant/reply")],
-            "status": {}}
-    resource = {"attributes": [_attr("service.name", "brightdesk-mobile-assistant"),
-                               _attr("service.version", "2.8.0"), _attr("telemetry.sdk.language", "python")]}
-    line = {"resourceSpans": [{"resource": resource, "scopeSpans": [
-        {"scope": {"name": "brightdesk.app"}, "spans": [root, retrieval]},
-        {"scope": {"name": "opentelemetry.instrumentation.openai_v2", "version": "2.1b0"}, "spans": [chat_span]},
-    ]}]}
+    retrieval = {
+        "traceId": trace_id,
+        "spanId": _hex(rng, 16),
+        "parentSpanId": root_id,
+        "flags": 257,
+        "name": "kb.retrieve",
+        "kind": 1,
+        "startTimeUnixNano": t_ns,
+        "endTimeUnixNano": t_ns,
+        "attributes": [_attr("kb.top_k", len(call.context))],
+        "status": {},
+    }
+    root = {
+        "traceId": trace_id,
+        "spanId": root_id,
+        "flags": 257,
+        "name": "POST /assistant/reply",
+        "kind": 2,
+        "startTimeUnixNano": t_ns,
+        "endTimeUnixNano": _nanos(end),
+        "attributes": [_attr("http.request.method", "POST"), _attr("http.route", "/assistant/reply")],
+        "status": {},
+    }
+    resource = {
+        "attributes": [
+            _attr("service.name", "brightdesk-mobile-assistant"),
+            _attr("service.version", "2.8.0"),
+            _attr("telemetry.sdk.language", "python"),
+        ]
+    }
+    line = {
+        "resourceSpans": [
+            {
+                "resource": resource,
+                "scopeSpans": [
+                    {"scope": {"name": "brightdesk.app"}, "spans": [root, retrieval]},
+                    {
+                        "scope": {"name": "opentelemetry.instrumentation.openai_v2", "version": "2.1b0"},
+                        "spans": [chat_span],
+                    },
+                ],
+            }
+        ]
+    }
     log_lines = []
     if logs:
-        log_lines.append({"resourceLogs": [{"resource": resource, "scopeLogs": [
-            {"scope": {"name": "opentelemetry.instrumentation.openai_v2", "version": "2.1b0"}, "logRecords": logs}]}]})
+        log_lines.append(
+            {
+                "resourceLogs": [
+                    {
+                        "resource": resource,
+                        "scopeLogs": [
+                            {
+                                "scope": {
+                                    "name": "opentelemetry.instrumentation.openai_v2",
+                                    "version": "2.1b0",
+                                },
+                                "logRecords": logs,
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
     return line, log_lines
 
 
 def render_generic(call: Call) -> dict[str, Any]:
-    history = [{"from": "customer" if m.role == "user" else "agent", "text": _plain(m.content)}
-               for m in call.messages[:-1] if m.role in ("user", "assistant") and m.content is not None]
+    history = [
+        {"from": "customer" if m.role == "user" else "agent", "text": _plain(m.content)}
+        for m in call.messages[:-1]
+        if m.role in ("user", "assistant") and m.content is not None
+    ]
     last_user = next((m for m in reversed(call.messages) if m.role == "user"), None)
     return {
-        "id": call.call_id, "ts": _iso(call.started_at), "conversation": call.session_id,
-        "customer": call.user_id.text, "turn": call.turn_index, "channel": "email",
-        "system_prompt": call.system.text, "history": history,
+        "id": call.call_id,
+        "ts": _iso(call.started_at),
+        "conversation": call.session_id,
+        "customer": call.user_id.text,
+        "turn": call.turn_index,
+        "channel": "email",
+        "system_prompt": call.system.text,
+        "history": history,
         "question": _plain(last_user.content) if last_user else None,
         "answer": None if call.output is None else _plain(call.output.content),
-        "stop_reason": call.finish_reason, "engine": call.model, "latency_s": round(call.latency_ms / 1000, 4),
-        "tokens": {"in": call.input_tokens, "out": call.output_tokens}, "cost": call.cost_usd,
+        "stop_reason": call.finish_reason,
+        "engine": call.model,
+        "latency_s": round(call.latency_ms / 1000, 4),
+        "tokens": {"in": call.input_tokens, "out": call.output_tokens},
+        "cost": call.cost_usd,
         "failure": None if call.error_type is None else f"{call.error_type}: {_plain(call.error_message)}",
         "kb": [{"doc": c["id"], "text": c["content"].text} for c in call.context],
         "rating": None if call.feedback_score is None else (5 if call.feedback_score > 0 else 1),
         "rating_comment": _plain(call.feedback_comment),
         "labels": [t.text for t in call.tags],
-        "ip": _plain(call.metadata["client_ip"]), "app_version": call.metadata["app_version"],
+        "ip": _plain(call.metadata["client_ip"]),
+        "app_version": call.metadata["app_version"],
         "region": call.metadata["region"],
     }
 
@@ -532,6 +785,7 @@ def render_generic(call: Call) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Corruption (~1% of units)
 # --------------------------------------------------------------------------------------------
+
 
 def corrupt(line: dict[str, Any], fmt: str, rng: random.Random) -> tuple[bytes, str, str]:
     """Return (bytes, kind, expected quarantine reason) for a realistically broken line."""
@@ -568,13 +822,17 @@ def corrupt(line: dict[str, Any], fmt: str, rng: random.Random) -> tuple[bytes, 
             spans[0]["startTimeUnixNano"] = "yesterday"
         else:
             del spans[0]["spanId"]
-    return json.dumps(bad, ensure_ascii=False).encode("utf-8"), kind, (
-        "schema_violation" if kind == "wrong_type" else "missing_field")
+    return (
+        json.dumps(bad, ensure_ascii=False).encode("utf-8"),
+        kind,
+        ("schema_violation" if kind == "wrong_type" else "missing_field"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class GenerateSummary:
@@ -585,9 +843,16 @@ class GenerateSummary:
     gold_spans: int
 
 
-def generate(out_root: Path, *, seed: int = DEFAULT_SEED, start: str = DEFAULT_START, days: int = DEFAULT_DAYS,
-             calls_per_day: tuple[int, int] = (260, 340), malformed_rate: float = 0.0125,
-             kb_dir: Path | None = None) -> GenerateSummary:
+def generate(
+    out_root: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+    days: int = DEFAULT_DAYS,
+    calls_per_day: tuple[int, int] = (260, 340),
+    malformed_rate: float = 0.0125,
+    kb_dir: Path | None = None,
+) -> GenerateSummary:
     """Write `raw_logs/<day>/*.jsonl`, `gold/pii_gold.jsonl` and `gold/malformed.jsonl` under out_root."""
     kb = load_kb_sections(kb_dir or out_root / "kb")
     raw_root, gold_root = out_root / "raw_logs", out_root / "gold"
@@ -604,8 +869,12 @@ def generate(out_root: Path, *, seed: int = DEFAULT_SEED, start: str = DEFAULT_S
         rng = random.Random(f"{seed}:{day}:render")
         day_dir = raw_root / day
         day_dir.mkdir(parents=True, exist_ok=True)
-        outputs: dict[str, list[bytes]] = {"openai.jsonl": [], "otel_traces.jsonl": [], "otel_logs.jsonl": [],
-                                           "generic.jsonl": []}
+        outputs: dict[str, list[bytes]] = {
+            "openai.jsonl": [],
+            "otel_traces.jsonl": [],
+            "otel_logs.jsonl": [],
+            "generic.jsonl": [],
+        }
         for call in gen.calls():
             n_calls += 1
             if call.channel == "openai":
@@ -625,19 +894,43 @@ def generate(out_root: Path, *, seed: int = DEFAULT_SEED, start: str = DEFAULT_S
                 data, kind, reason = corrupt(obj, fmt, rng)
                 # Whole-line damage loses every span of an OTel line; span-level damage only the chat span.
                 index = 2 if (fmt == "otel" and reason in ("schema_violation", "missing_field")) else None
-                bad_lines.append(json.dumps({"day": day, "file": f"{day}/{fname}", "line": line_no, "index": index,
-                                             "format": fmt, "kind": kind, "reason": reason,
-                                             "call_id": call.call_id}))
+                bad_lines.append(
+                    json.dumps(
+                        {
+                            "day": day,
+                            "file": f"{day}/{fname}",
+                            "line": line_no,
+                            "index": index,
+                            "format": fmt,
+                            "kind": kind,
+                            "reason": reason,
+                            "call_id": call.call_id,
+                        }
+                    )
+                )
                 n_bad += 1
             else:
                 data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
             outputs[fname].append(data)
             rid = record_id_for(fmt, call.call_id.removeprefix("span_") if fmt == "otel" else call.call_id)
             for loc, s in gold_spans(call):
-                gold_lines.append(json.dumps({"day": day, "file": f"{day}/{fname}", "line": line_no,
-                                              "record_id": rid, "malformed": malformed, "location": loc,
-                                              "entity": s.entity, "value": s.value, "start": s.start, "end": s.end},
-                                             ensure_ascii=False))
+                gold_lines.append(
+                    json.dumps(
+                        {
+                            "day": day,
+                            "file": f"{day}/{fname}",
+                            "line": line_no,
+                            "record_id": rid,
+                            "malformed": malformed,
+                            "location": loc,
+                            "entity": s.entity,
+                            "value": s.value,
+                            "start": s.start,
+                            "end": s.end,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
                 n_gold += 1
         for fname, lines in outputs.items():
             path = day_dir / fname
@@ -657,7 +950,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--kb", type=Path, default=None)
     args = ap.parse_args(argv)
     s = generate(args.out, seed=args.seed, start=args.start, days=args.days, kb_dir=args.kb)
-    print(f"{len(s.days)} days, {s.calls} calls, {s.malformed} malformed units, {s.gold_spans} gold PII spans")
+    print(
+        f"{len(s.days)} days, {s.calls} calls, {s.malformed} malformed units, {s.gold_spans} gold PII spans"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,12 @@ class WarehouseBusyError(RuntimeError):
 
 
 class Warehouse:
-    def __init__(self, path: str | os.PathLike[str] = "data/warehouse/evalpipe.duckdb",
-                 lake_root: str | os.PathLike[str] | None = "data/lake", retry_seconds: float = 60.0):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = "data/warehouse/evalpipe.duckdb",
+        lake_root: str | os.PathLike[str] | None = "data/lake",
+        retry_seconds: float = 60.0,
+    ):
         self.path = Path(path)
         self.published_path = self.path.with_suffix(".read.duckdb")
         self.lake_root = Path(lake_root) if lake_root else None
@@ -83,8 +87,13 @@ class Warehouse:
         shutil.copyfile(self.path, tmp)
         os.replace(tmp, self.published_path)
 
-    def replace_rows(self, table: str, data: pd.DataFrame | pa.Table, key: dict[str, Any],
-                     con: duckdb.DuckDBPyConnection | None = None) -> int:
+    def replace_rows(
+        self,
+        table: str,
+        data: pd.DataFrame | pa.Table,
+        key: dict[str, Any],
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> int:
         """Idempotent write: delete rows matching `key` (column -> value), then insert `data`.
 
         Re-running a partition therefore never duplicates rows.  The table is created from the
@@ -92,8 +101,12 @@ class Warehouse:
         """
         arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
         # An all-null column would create a column of type NULL that later real values cannot enter.
-        arrow = pa.table({n: (c.cast(pa.string()) if pa.types.is_null(c.type) else c)
-                          for n, c in zip(arrow.column_names, arrow.columns, strict=True)})
+        arrow = pa.table(
+            {
+                n: (c.cast(pa.string()) if pa.types.is_null(c.type) else c)
+                for n, c in zip(arrow.column_names, arrow.columns, strict=True)
+            }
+        )
 
         def run(c: duckdb.DuckDBPyConnection) -> int:
             c.register("_incoming", arrow)
@@ -110,7 +123,9 @@ class Warehouse:
         with self.writer() as c:
             return run(c)
 
-    def refresh_lake_views(self, con: duckdb.DuckDBPyConnection, assets: Sequence[str] | None = None) -> list[str]:
+    def refresh_lake_views(
+        self, con: duckdb.DuckDBPyConnection, assets: Sequence[str] | None = None
+    ) -> list[str]:
         """(Re)create one view per asset folder in the clean lake; returns the view names."""
         if self.lake_root is None or not self.lake_root.exists():
             return []
@@ -122,8 +137,10 @@ class Warehouse:
             if not files:
                 continue
             glob = str(d.resolve() / "**" / "*.parquet")
-            con.execute(f'CREATE OR REPLACE VIEW "{d.name}" AS SELECT * FROM read_parquet(\'{glob}\', '
-                        "union_by_name = true, hive_partitioning = false)")
+            con.execute(
+                f"CREATE OR REPLACE VIEW \"{d.name}\" AS SELECT * FROM read_parquet('{glob}', "
+                "union_by_name = true, hive_partitioning = false)"
+            )
             names.append(d.name)
         return names
 

@@ -14,8 +14,11 @@ def test_nightly_schedule_targets_yesterdays_partition_at_0200_utc():
     schedule = d.resolve_schedule_def("nightly_eval_schedule")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.job_name == "integration_eval_job"
     with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, repository_def=d.get_repository_def(),
-                                        scheduled_execution_time=dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC))
+        ctx = dg.build_schedule_context(
+            instance=instance,
+            repository_def=d.get_repository_def(),
+            scheduled_execution_time=dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC),
+        )
         result = schedule.evaluate_tick(ctx)
     [req] = result.run_requests
     assert req.partition_key == "2026-11-29"
@@ -24,12 +27,23 @@ def test_nightly_schedule_targets_yesterdays_partition_at_0200_utc():
 
 def test_jobs_respect_one_partitions_definition_each():
     d = defs()
-    parts = {name: d.resolve_job_def(name).partitions_def for name in
-             ("integration_eval_job", "eval_dataset_job", "system_eval_job", "report_job", "failure_mining_job",
-              "promotion_job", "ingest_job")}
+    parts = {
+        name: d.resolve_job_def(name).partitions_def
+        for name in (
+            "integration_eval_job",
+            "eval_dataset_job",
+            "system_eval_job",
+            "report_job",
+            "failure_mining_job",
+            "promotion_job",
+            "ingest_job",
+        )
+    }
     assert parts["integration_eval_job"] == parts["failure_mining_job"] == parts["ingest_job"]
     assert parts["system_eval_job"].name == "systems"
-    assert parts["eval_dataset_job"] is None and parts["report_job"] is None and parts["promotion_job"] is None
+    assert (
+        parts["eval_dataset_job"] is None and parts["report_job"] is None and parts["promotion_job"] is None
+    )
 
 
 def test_asset_graph_snapshot():

@@ -17,8 +17,12 @@ DAYS = sorted(p.name for p in (DATA / "raw_logs").iterdir())
 
 @pytest.fixture()
 def env(tmp_path, monkeypatch):
-    for name, sub in (("EVALPIPE_LAKE", "lake"), ("EVALPIPE_RESTRICTED", "restricted"), ("EVALPIPE_CACHE", "cache"),
-                      ("EVALPIPE_REPORTS", "reports")):
+    for name, sub in (
+        ("EVALPIPE_LAKE", "lake"),
+        ("EVALPIPE_RESTRICTED", "restricted"),
+        ("EVALPIPE_CACHE", "cache"),
+        ("EVALPIPE_REPORTS", "reports"),
+    ):
         monkeypatch.setenv(name, str(tmp_path / sub))
     monkeypatch.setenv("EVALPIPE_WAREHOUSE", str(tmp_path / "wh" / "evalpipe.duckdb"))
     monkeypatch.setenv("EVALPIPE_JUDGE_MODE", "off")
@@ -43,9 +47,11 @@ def test_backfill_of_all_shipped_days_twice_changes_no_row_counts(env):
     with dg.instance_for_test() as instance:
         for _ in range(2):
             for day in DAYS:
-                assert job.execute_in_process(partition_key=day, instance=instance,
-                                              run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}},
-                                              ).success
+                assert job.execute_in_process(
+                    partition_key=day,
+                    instance=instance,
+                    run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}},
+                ).success
             snapshots.append(_counts(env))
     assert snapshots[0] == snapshots[1]
     assert snapshots[0]["ingest_stats"] == 14
@@ -58,12 +64,20 @@ def test_failure_mining_turns_failures_into_the_next_dataset_versions_regression
     d = defs()
     day = DAYS[0]
     with dg.instance_for_test() as instance:
-        assert d.resolve_job_def("integration_eval_job").execute_in_process(
-            partition_key=day, instance=instance,
-            run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}}).success
+        assert (
+            d.resolve_job_def("integration_eval_job")
+            .execute_in_process(
+                partition_key=day,
+                instance=instance,
+                run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}},
+            )
+            .success
+        )
         first = d.resolve_job_def("eval_dataset_job").execute_in_process(instance=instance)
         v1 = first.output_for_node("eval_dataset")["version"]
-        mined = d.resolve_job_def("failure_mining_job").execute_in_process(instance=instance, partition_key=day)
+        mined = d.resolve_job_def("failure_mining_job").execute_in_process(
+            instance=instance, partition_key=day
+        )
         assert mined.success
         promo = d.resolve_job_def("promotion_job").execute_in_process(instance=instance)
         mats = [e.materialization for e in promo.get_asset_materialization_events()]
@@ -85,6 +99,8 @@ def test_failure_mining_turns_failures_into_the_next_dataset_versions_regression
     # promoting again from the same logs adds nothing: the next version is unchanged
     with dg.instance_for_test() as instance:
         again = d.resolve_job_def("promotion_job").execute_in_process(instance=instance)
-        md2 = {e.materialization.asset_key.to_user_string(): e.materialization.metadata
-               for e in again.get_asset_materialization_events()}
+        md2 = {
+            e.materialization.asset_key.to_user_string(): e.materialization.metadata
+            for e in again.get_asset_materialization_events()
+        }
     assert md2["regression_promotions"]["added_to_regression"].value == 0

@@ -20,8 +20,9 @@ def _resources(tmp_path: Path, source_root: str | None = None) -> dict:
         "io_manager": LakeIOManager(base_path=str(tmp_path / "lake")),
         "restricted_io_manager": LakeIOManager(base_path=str(tmp_path / "restricted")),
         "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), lake_root=str(tmp_path / "lake")),
-        "log_source": LogSourceResource(config_path=str(DATA / "log_sources.yaml"),
-                                        source_root=source_root or str(DATA / "raw_logs")),
+        "log_source": LogSourceResource(
+            config_path=str(DATA / "log_sources.yaml"), source_root=source_root or str(DATA / "raw_logs")
+        ),
     }
 
 
@@ -38,8 +39,12 @@ def test_definitions_load_with_expected_graph():
 def test_raw_logs_partition_materializes_with_reconciling_metadata(tmp_path):
     with dg.instance_for_test() as instance:
         for _ in range(2):  # re-running a partition never duplicates rows
-            result = dg.materialize([raw_logs, quarantine_rate_below_5_percent], partition_key="2026-11-16",
-                                    resources=_resources(tmp_path), instance=instance)
+            result = dg.materialize(
+                [raw_logs, quarantine_rate_below_5_percent],
+                partition_key="2026-11-16",
+                resources=_resources(tmp_path),
+                instance=instance,
+            )
             assert result.success
         mats = {m.asset_key.to_user_string(): m for m in result.asset_materializations_for_node("raw_logs")}
         md = {k: v.value for k, v in mats["raw_logs"].metadata.items()}
@@ -60,8 +65,13 @@ def test_raw_logs_partition_materializes_with_reconciling_metadata(tmp_path):
 def test_missing_day_folder_fails_the_run_with_a_clear_message(tmp_path):
     (tmp_path / "src").mkdir()
     with dg.instance_for_test() as instance:
-        result = dg.materialize([raw_logs], partition_key="2026-11-16", instance=instance,
-                                resources=_resources(tmp_path, str(tmp_path / "src")), raise_on_error=False)
+        result = dg.materialize(
+            [raw_logs],
+            partition_key="2026-11-16",
+            instance=instance,
+            resources=_resources(tmp_path, str(tmp_path / "src")),
+            raise_on_error=False,
+        )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "no logs for 2026-11-16" in failure.event_specific_data.error.to_string()
@@ -71,6 +81,11 @@ def test_missing_day_folder_fails_the_run_with_a_clear_message(tmp_path):
 def test_definitions_validate_cli(repo):
     import subprocess
 
-    r = subprocess.run([str(Path(repo) / ".venv/bin/dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-                       cwd=repo, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(Path(repo) / ".venv/bin/dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]

@@ -22,9 +22,14 @@ DAY = "2026-11-16"
 
 def _run(tmp_path: Path):
     with dg.instance_for_test() as instance:
-        return dg.materialize([raw_logs, scrubbed_logs, no_pii_left, log_features], partition_key=DAY,
-                              resources=_resources(tmp_path), instance=instance, raise_on_error=False,
-                              run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}})
+        return dg.materialize(
+            [raw_logs, scrubbed_logs, no_pii_left, log_features],
+            partition_key=DAY,
+            resources=_resources(tmp_path),
+            instance=instance,
+            raise_on_error=False,
+            run_config={"ops": {"scrubbed_logs": {"config": {"processes": 1}}}},
+        )
 
 
 @pytest.mark.slow
@@ -33,8 +38,10 @@ def test_scrubbed_partition_is_clean_and_downstream_runs(tmp_path):
     assert result.success
     [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "no_pii_left"]
     assert check.passed
-    md = {m.asset_key.to_user_string(): {k: v.value for k, v in m.metadata.items()}
-          for m in result.asset_materializations_for_node("scrubbed_logs")}
+    md = {
+        m.asset_key.to_user_string(): {k: v.value for k, v in m.metadata.items()}
+        for m in result.asset_materializations_for_node("scrubbed_logs")
+    }
     assert md["scrubbed_logs"]["reconciles"] and md["scrubbed_logs"]["rows_out"] == 275
     assert (tmp_path / "lake" / "log_features" / f"{DAY}.parquet").exists()
     gold = [json.loads(x) for x in (DATA / "gold" / "pii_gold.jsonl").read_text().splitlines()]
@@ -42,8 +49,11 @@ def test_scrubbed_partition_is_clean_and_downstream_runs(tmp_path):
     blob = (tmp_path / "lake" / "scrubbed_logs" / f"{DAY}.parquet").read_bytes()
     import pyarrow.parquet as pq
 
-    text = json.dumps(pq.read_table(tmp_path / "lake" / "scrubbed_logs" / f"{DAY}.parquet").to_pylist(), default=str,
-                      ensure_ascii=False)
+    text = json.dumps(
+        pq.read_table(tmp_path / "lake" / "scrubbed_logs" / f"{DAY}.parquet").to_pylist(),
+        default=str,
+        ensure_ascii=False,
+    )
     leaked = sorted(v for v in values if v in text)
     assert not leaked, f"{len(leaked)} gold values survived scrubbing"
     assert blob
@@ -67,6 +77,8 @@ def test_planted_residue_fails_the_check_and_stops_downstream(tmp_path, monkeypa
     assert not result.success
     [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "no_pii_left"]
     assert not check.passed and check.metadata["residue_count"].value >= 1
-    assert "4111" not in json.dumps({k: str(v.value) for k, v in check.metadata.items()}), "no values in metadata"
+    assert "4111" not in json.dumps({k: str(v.value) for k, v in check.metadata.items()}), (
+        "no values in metadata"
+    )
     assert not result.asset_materializations_for_node("log_features")
     assert not (tmp_path / "lake" / "log_features").exists()

@@ -16,9 +16,14 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def _evaluate(root: Path, cursor: str | None):
     from evalpipe.definitions import defs
 
-    ctx = dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor, definitions=defs(),
-                                  resources={"log_source": LogSourceResource(
-                                      config_path=str(DATA / "log_sources.yaml"), source_root=str(root))})
+    ctx = dg.build_sensor_context(
+        instance=dg.DagsterInstance.ephemeral(),
+        cursor=cursor,
+        definitions=defs(),
+        resources={
+            "log_source": LogSourceResource(config_path=str(DATA / "log_sources.yaml"), source_root=str(root))
+        },
+    )
     result = new_raw_logs_sensor.evaluate_tick(ctx)
     return result.run_requests or [], result.cursor
 
@@ -33,7 +38,9 @@ def test_new_raw_logs_sensor_requests_each_new_partition_once(tmp_path):
     again, cursor = _evaluate(root, cursor)
     assert again == [], "unchanged files are never processed twice"
     shutil.copytree(DATA / "raw_logs" / "2026-11-18", root / "2026-11-18")
-    (root / "2026-11-16" / "late.jsonl").write_text((DATA / "raw_logs" / "2026-11-18" / "generic.jsonl").read_text())
+    (root / "2026-11-16" / "late.jsonl").write_text(
+        (DATA / "raw_logs" / "2026-11-18" / "generic.jsonl").read_text()
+    )
     newer, cursor = _evaluate(root, cursor)
     assert sorted(r.partition_key for r in newer) == ["2026-11-16", "2026-11-18"]
     (root / "1999-01-01").mkdir()

@@ -30,23 +30,34 @@ class DagsterServer:
         self.env = env
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        req = urllib.request.Request(f"{self.url}/graphql", method="POST",
-                                     data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.url}/graphql",
+            method="POST",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=60) as r:
             body = json.loads(r.read())
         assert "errors" not in body, body
         return body["data"]
 
     def launch(self, job: str, tags: dict[str, str] | None = None) -> str:
-        data = self.graphql("""
+        data = self.graphql(
+            """
             mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
               __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
               ... on InvalidSubsetError { message } ... on RunConfigValidationInvalid { errors { message } } } }""",
-                            {"p": {"selector": {"repositoryLocationName": "evalpipe",
-                                                "repositoryName": "__repository__", "jobName": job},
-                                   "executionMetadata": {"tags": [{"key": k, "value": v}
-                                                                  for k, v in (tags or {}).items()]}}})
+            {
+                "p": {
+                    "selector": {
+                        "repositoryLocationName": "evalpipe",
+                        "repositoryName": "__repository__",
+                        "jobName": job,
+                    },
+                    "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]},
+                }
+            },
+        )
         res = data["launchRun"]
         assert res["__typename"] == "LaunchRunSuccess", res
         return res["run"]["runId"]
@@ -54,8 +65,9 @@ class DagsterServer:
     def wait(self, run_id: str, timeout: float = 600) -> str:
         deadline = time.time() + timeout
         while time.time() < deadline:
-            status = self.graphql("query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
-                                  {"id": run_id})["runOrError"]["status"]
+            status = self.graphql(
+                "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id}
+            )["runOrError"]["status"]
             if status in ("SUCCESS", "FAILURE", "CANCELED"):
                 return status
             time.sleep(2)
@@ -97,15 +109,30 @@ def dagster_server(tmp_path_factory):
     systems = _tiny_systems(tmp)
     shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    env = dict(os.environ, DAGSTER_HOME=str(home), EVALPIPE_LAKE=str(tmp / "lake"),
-               EVALPIPE_RESTRICTED=str(tmp / "restricted"), EVALPIPE_WAREHOUSE=str(tmp / "wh" / "evalpipe.duckdb"),
-               EVALPIPE_CACHE=str(tmp / "cache"), EVALPIPE_REPORTS=str(tmp / "reports"),
-               EVALPIPE_SYSTEMS=str(systems), EVALPIPE_JUDGE_MODE="off", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", OMP_WAIT_POLICY="PASSIVE")
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        EVALPIPE_LAKE=str(tmp / "lake"),
+        EVALPIPE_RESTRICTED=str(tmp / "restricted"),
+        EVALPIPE_WAREHOUSE=str(tmp / "wh" / "evalpipe.duckdb"),
+        EVALPIPE_CACHE=str(tmp / "cache"),
+        EVALPIPE_REPORTS=str(tmp / "reports"),
+        EVALPIPE_SYSTEMS=str(systems),
+        EVALPIPE_JUDGE_MODE="off",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        OMP_WAIT_POLICY="PASSIVE",
+    )
     dagster = Path(sys.executable).parent / "dagster"
     log = open(tmp / "dagster_dev.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     server = DagsterServer(url, env)
     try:

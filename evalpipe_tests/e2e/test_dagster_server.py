@@ -23,8 +23,9 @@ def test_integration_eval_chain_through_graphql_reaches_a_report(dagster_server)
     """Launch the nightly head job over GraphQL; the chain sensor carries it to the report in DuckDB."""
     import time
 
-    run_id = dagster_server.launch("integration_eval_job", {"dagster/partition": "2026-11-16",
-                                                            "evalpipe/chain": "nightly"})
+    run_id = dagster_server.launch(
+        "integration_eval_job", {"dagster/partition": "2026-11-16", "evalpipe/chain": "nightly"}
+    )
     assert dagster_server.wait(run_id, timeout=600) == "SUCCESS"
     wh = Warehouse(Path(dagster_server.env["EVALPIPE_WAREHOUSE"]), lake_root=None)
     deadline = time.time() + 900
@@ -42,8 +43,10 @@ def test_integration_eval_chain_through_graphql_reaches_a_report(dagster_server)
     n = wh.query("SELECT count(*) n FROM report_comparisons").iloc[0, 0]
     assert n > 0
     # The report rows commit while report_job is still finishing: wait for the run itself.
-    wanted = {(job, "SUCCESS") for job in ("integration_eval_job", "eval_dataset_job", "system_eval_job",
-                                           "report_job")}
+    wanted = {
+        (job, "SUCCESS")
+        for job in ("integration_eval_job", "eval_dataset_job", "system_eval_job", "report_job")
+    }
     while True:
         runs = dagster_server.graphql("{ runsOrError { ... on Runs { results { jobName status } } } }")
         jobs = {(r["jobName"], r["status"]) for r in runs["runsOrError"]["results"]}
@@ -56,7 +59,9 @@ def test_integration_eval_chain_through_graphql_reaches_a_report(dagster_server)
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make test installs it)"
+)
 def test_ui_asset_graph_and_report_metadata_render_in_headless_chromium(dagster_server, tmp_path):
     """Loads the asset graph, the report's page (with its Markdown plots) and a check page in
     headless Chromium via Playwright; EVALPIPE_UPDATE_DOCS=1 copies the screenshots to docs/."""

@@ -30,12 +30,26 @@ DAY = "2026-11-16"
 @pytest.fixture(scope="module")
 def demo_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo")
-    env = dict(os.environ, EVALPIPE_LAKE=str(tmp / "lake"), EVALPIPE_RESTRICTED=str(tmp / "restricted"),
-               EVALPIPE_WAREHOUSE=str(tmp / "wh" / "evalpipe.duckdb"), EVALPIPE_CACHE=str(tmp / "cache"),
-               EVALPIPE_REPORTS=str(tmp / "reports"), DAGSTER_HOME=str(tmp / "home"), OMP_WAIT_POLICY="PASSIVE",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    r = subprocess.run([str(Path(sys.executable).parent / "evalpipe"), "demo", "--days", "1"], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=2400)
+    env = dict(
+        os.environ,
+        EVALPIPE_LAKE=str(tmp / "lake"),
+        EVALPIPE_RESTRICTED=str(tmp / "restricted"),
+        EVALPIPE_WAREHOUSE=str(tmp / "wh" / "evalpipe.duckdb"),
+        EVALPIPE_CACHE=str(tmp / "cache"),
+        EVALPIPE_REPORTS=str(tmp / "reports"),
+        DAGSTER_HOME=str(tmp / "home"),
+        OMP_WAIT_POLICY="PASSIVE",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    r = subprocess.run(
+        [str(Path(sys.executable).parent / "evalpipe"), "demo", "--days", "1"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
     (tmp / "demo.log").write_text(r.stdout + r.stderr)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     return tmp, env, r.stdout
@@ -54,8 +68,10 @@ def test_demo_produces_a_report_and_a_gate_decision(demo_env):
     decision = con.execute("SELECT decision FROM reports").fetchone()[0]
     assert n_cmp > 0 and decision in ("block", "proceed", "undecided")
     assert code == {"proceed": 0, "block": 1, "undecided": 2}[decision]
-    outputs = con.execute("SELECT count(*), sum(CASE WHEN error IS NULL THEN 1 ELSE 0 END) FROM "
-                          "read_parquet(?)", [str(tmp / "lake" / "model_outputs" / "*.parquet")]).fetchone()
+    outputs = con.execute(
+        "SELECT count(*), sum(CASE WHEN error IS NULL THEN 1 ELSE 0 END) FROM read_parquet(?)",
+        [str(tmp / "lake" / "model_outputs" / "*.parquet")],
+    ).fetchone()
     assert outputs[0] > 0 and outputs[1] == outputs[0], "every example got an output"
     con.close()
 
@@ -68,10 +84,12 @@ def _texts(tmp: Path) -> str:
         chunks.append(f.read_text(encoding="utf-8"))
     for f in (tmp / "wh").glob("*.duckdb"):
         con = duckdb.connect(str(f), read_only=True)
-        for (name,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = "
-                                   "'BASE TABLE'").fetchall():
-            chunks.append(json.dumps(con.execute(f'SELECT * FROM "{name}"').fetchall(), default=str,
-                                     ensure_ascii=False))
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall():
+            chunks.append(
+                json.dumps(con.execute(f'SELECT * FROM "{name}"').fetchall(), default=str, ensure_ascii=False)
+            )
         con.close()
     for f in (tmp / "reports").rglob("*"):
         if f.is_file():
@@ -80,8 +98,11 @@ def _texts(tmp: Path) -> str:
         if f.is_file() and f.suffix == ".db":
             con = sqlite3.connect(str(f))
             for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
-                chunks.append(json.dumps(con.execute(f'SELECT * FROM "{name}"').fetchall(), default=str,
-                                         ensure_ascii=False))
+                chunks.append(
+                    json.dumps(
+                        con.execute(f'SELECT * FROM "{name}"').fetchall(), default=str, ensure_ascii=False
+                    )
+                )
             con.close()
         elif f.is_file() and f.suffix in (".out", ".err", ".txt", ".log"):
             chunks.append(f.read_text(encoding="utf-8", errors="replace"))

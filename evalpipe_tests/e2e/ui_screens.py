@@ -1,6 +1,6 @@
 """Screenshots of the Dagster UI in Debian's headless Chromium, driven by Playwright (no browser download).
 
-    python evalpipe_tests/e2e/ui_screens.py http://127.0.0.1:3000 OUT_DIR
+python evalpipe_tests/e2e/ui_screens.py http://127.0.0.1:3000 OUT_DIR
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ PAGES = {
     "ui_report_markdown.png": "/assets/comparison_report#show-markdown",
     "ui_scrubbed_logs_checks.png": "/assets/scrubbed_logs?view=checks",
 }
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _click(locator) -> bool:  # noqa: ANN001
@@ -42,7 +49,9 @@ def capture(base_url: str, out_dir: Path, pages: dict[str, str] = PAGES) -> list
             if action == "show-markdown":  # the report (forest plot, slice table) opens in a dialog
                 _click(page.get_by_text("[Show Markdown]"))
                 page.wait_for_timeout(1500)
-                page.evaluate("document.querySelectorAll('*').forEach(e => { if (e.scrollTop > 0) e.scrollTop = 0; })")
+                page.evaluate(
+                    "document.querySelectorAll('*').forEach(e => { if (e.scrollTop > 0) e.scrollTop = 0; })"
+                )
             page.wait_for_timeout(2500)
             target = out_dir / name
             page.screenshot(path=str(target))

@@ -122,3 +122,53 @@ def test_one_long_prompt_does_not_pad_a_batch_of_short_ones(tiny):
     results = backend.generate(reqs)
     assert backend.n_calls == 2, "the long prompt runs alone; the short ones share one batch"
     assert [r.example_id for r in results] == [r.example_id for r in reqs]
+
+
+def test_rows_that_stop_early_leave_the_batch_and_match_unbatched(tiny):
+    """Force early EOS at different steps: whether finished rows leave the batch at once or ride
+    along to the end, every row equals its unbatched run, cut at its first stop token."""
+    model, tok = tiny
+    texts = [f"{p} (variant {k})" for k in range(3) for p in PROMPTS][:20]
+    free = TransformersBackend(tiny_system(batch_size=32, max_new_tokens=12), model=model, tokenizer=tok)
+    reqs = _requests(free.system, free, texts)
+    unconstrained = [r.completion_token_ids for r in free.generate(reqs)]
+    # Tokens that some rows emit early and others late or never become extra stop tokens.
+    stops = {unconstrained[i][1 + i % 10] for i in range(0, len(texts), 4)}
+    runs = []
+    for size, fraction in ((32, 0.0), (32, 1.0), (1, 0.0)):  # drop at once, never drop, unbatched
+        b = TransformersBackend(
+            tiny_system(batch_size=size, max_new_tokens=12, options={"drop_finished_fraction": fraction}),
+            model=model,
+            tokenizer=tok,
+        )
+        b.eos_ids = [*b.eos_ids, *sorted(stops)]
+        runs.append(b.generate(reqs))
+    stopped_at = []
+    for full, a, a2, b in zip(unconstrained, *runs, strict=True):
+        assert a.completion_token_ids == a2.completion_token_ids
+        cut = next((k + 1 for k, t in enumerate(full) if t == 2 or t in stops), len(full))
+        assert a.completion_token_ids == full[:cut] == b.completion_token_ids
+        assert a.finish_reason == ("stop" if a.completion_token_ids[-1] in (2, *stops) else "length")
+        assert abs(a.mean_logprob - b.mean_logprob) < 1e-4
+        stopped_at.append(cut)
+    assert len(set(stopped_at)) > 2, "rows must stop at different steps for this test to mean anything"
+
+
+def test_prefill_groups_split_on_length_drops():
+    from evalpipe.inference.backends.transformers_backend import prefill_groups
+
+    assert prefill_groups([100, 95, 81, 79, 40, 39, 5]) == [[0, 1, 2], [3], [4, 5], [6]]
+    assert prefill_groups([7]) == [[0]]
+
+
+def test_packed_vocabulary_projection_matches_the_model(tiny):
+    model, tok = tiny
+    backend = TransformersBackend(tiny_system(), model=model, tokenizer=tok)
+    assert backend._head is not None  # CPU + llama: the oneDNN path is the one under test
+    ids = torch.tensor([[5, 17, 300, 42, 7]])
+    with torch.inference_mode():
+        ref = model(ids).logits[:, -1].float()
+        got, _ = backend._forward(input_ids=ids, use_cache=True)
+    assert torch.allclose(got, ref, atol=1e-4)
+    off = TransformersBackend(tiny_system(options={"packed_lm_head": False}), model=model, tokenizer=tok)
+    assert off._head is None

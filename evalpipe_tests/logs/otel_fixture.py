@@ -30,11 +30,22 @@ class StandIn(BaseHTTPRequestHandler):
             data = json.dumps({"error": {"message": "bad request", "type": "invalid_request_error"}}).encode()
             self.send_response(400)
         else:
-            data = json.dumps({
-                "id": "chatcmpl-fixture", "object": "chat.completion", "created": 1794800000, "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": ANSWER}}],
-                "usage": {"prompt_tokens": 21, "completion_tokens": 11, "total_tokens": 32}}).encode()
+            data = json.dumps(
+                {
+                    "id": "chatcmpl-fixture",
+                    "object": "chat.completion",
+                    "created": 1794800000,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": ANSWER},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 21, "completion_tokens": 11, "total_tokens": 32},
+                }
+            ).encode()
             self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -44,8 +55,12 @@ class StandIn(BaseHTTPRequestHandler):
 
 def _hex_ids(obj):
     if isinstance(obj, dict):
-        return {k: (base64.b64decode(v).hex() if k in ("traceId", "spanId", "parentSpanId") and v else _hex_ids(v))
-                for k, v in obj.items()}
+        return {
+            k: (
+                base64.b64decode(v).hex() if k in ("traceId", "spanId", "parentSpanId") and v else _hex_ids(v)
+            )
+            for k, v in obj.items()
+        }
     if isinstance(obj, list):
         return [_hex_ids(v) for v in obj]
     return obj
@@ -74,9 +89,11 @@ def main(out: Path) -> None:
     client = OpenAI(base_url=f"http://127.0.0.1:{server.server_port}/v1", api_key="test", max_retries=0)
     for p in PROMPTS:
         try:
-            client.chat.completions.create(model="gpt-4o-mini", temperature=0.2,
-                                           messages=[{"role": "system", "content": SYSTEM},
-                                                     {"role": "user", "content": p}])
+            client.chat.completions.create(
+                model="gpt-4o-mini",
+                temperature=0.2,
+                messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": p}],
+            )
         except Exception:  # noqa: BLE001 - the failing call is part of the fixture
             pass
     server.shutdown()
@@ -85,7 +102,9 @@ def main(out: Path) -> None:
     (out / "traces.jsonl").write_text(json.dumps(_hex_ids(trace_req)) + "\n")
     finished = logs.get_finished_logs()
     if finished:
-        (out / "logs.jsonl").write_text(json.dumps(_hex_ids(MessageToDict(encode_logs(finished), use_integers_for_enums=True))) + "\n")
+        (out / "logs.jsonl").write_text(
+            json.dumps(_hex_ids(MessageToDict(encode_logs(finished), use_integers_for_enums=True))) + "\n"
+        )
     (out / "expected.json").write_text(json.dumps({"system": SYSTEM, "prompts": PROMPTS, "answer": ANSWER}))
 
 

@@ -47,7 +47,9 @@ def test_openai_and_otel_styles_agree_on_messages(style):
         t = _otel_rows(call, style)
         assert _strip(o["input_messages"]) == _strip(t["input_messages"]), call.call_id
         assert _strip(o["system_instructions"]) == _strip(t["system_instructions"])
-        assert [m["parts"] for m in _strip(o["output_messages"])] == [m["parts"] for m in _strip(t["output_messages"])]
+        assert [m["parts"] for m in _strip(o["output_messages"])] == [
+            m["parts"] for m in _strip(t["output_messages"])
+        ]
         assert o["status"] == t["status"] and o["feedback_score"] == t["feedback_score"]
         assert o["tags"] == t["tags"]
 
@@ -83,7 +85,9 @@ def test_openai_tool_calls_and_errors_are_canonical():
     assert any(p["type"] == "tool_call_response" and p["id"] == tc["id"] for p in parts)
     failed = next(c for c in calls if c.error_type)
     row = openai_jsonl.to_canonical(pl.render_openai(failed))
-    assert row["status"] == "error" and row["error_type"] == failed.error_type and row["output_messages"] is None
+    assert (
+        row["status"] == "error" and row["error_type"] == failed.error_type and row["output_messages"] is None
+    )
 
 
 def test_otel_span_errors_and_types():
@@ -109,8 +113,12 @@ def test_real_openai_v2_instrumentation_export_is_read(tmp_path):
     from evalpipe.logs.ingest import IngestStats, ingest_paths, list_source_files
 
     env = dict(os.environ, OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="true")
-    subprocess.run([sys.executable, str(Path(__file__).with_name("otel_fixture.py")), str(tmp_path / "export")],
-                   env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("otel_fixture.py")), str(tmp_path / "export")],
+        env=env,
+        check=True,
+        timeout=120,
+    )
     expected = json.loads((tmp_path / "export" / "expected.json").read_text())
     (tmp_path / "export" / "expected.json").unlink()
     cfg = SourceConfig.load(DATA / "log_sources.yaml")

@@ -35,8 +35,10 @@ def _ingest(files, cfg, **kw):
 
 def test_shipped_days_quarantine_exactly_the_generators_malformed_units(source_config):
     assert len(DAYS) == 14
-    expected = {(e["file"], e["line"], e["index"] or 0, e["reason"])
-                for e in map(json.loads, (DATA / "gold" / "malformed.jsonl").read_text().splitlines())}
+    expected = {
+        (e["file"], e["line"], e["index"] or 0, e["reason"])
+        for e in map(json.loads, (DATA / "gold" / "malformed.jsonl").read_text().splitlines())
+    }
     got, accepted, ids = set(), 0, set()
     for day in DAYS:
         rows, q, stats = ingest_day(UPath(DATA / "raw_logs"), day, source_config)
@@ -54,9 +56,13 @@ def test_shipped_days_quarantine_exactly_the_generators_malformed_units(source_c
 def test_all_three_formats_and_all_otel_capture_styles_are_read(source_config):
     rows, _, stats = ingest_day(UPath(DATA / "raw_logs"), DAYS[0], source_config)
     assert set(stats.accepted_by_format) == {"openai", "otel", "generic"}
-    captures = {json.loads(m)["content_capture"] for m, f in
-                zip(rows.column("metadata").to_pylist(), rows.column("source_format").to_pylist(), strict=True)
-                if f == "otel"}
+    captures = {
+        json.loads(m)["content_capture"]
+        for m, f in zip(
+            rows.column("metadata").to_pylist(), rows.column("source_format").to_pylist(), strict=True
+        )
+        if f == "otel"
+    }
     assert captures == {"attributes", "span_events", "log_records"}
     assert stats.skipped_by_reason["non_model_span"] > 0
     # every accepted row has at least one user message
@@ -118,13 +124,29 @@ def test_truncated_and_mistyped_and_duplicate_lines(tmp_path, source_config):
     mistyped = dict(good, latency_ms="fast")
     no_request = {k: v for k, v in good.items() if k != "request"}
     f = tmp_path / "gw.jsonl"
-    f.write_bytes(b"\n".join([lines[0], lines[1][:100], json.dumps(mistyped).encode(),
-                              json.dumps(no_request).encode(), lines[0], b"", b"[1, 2]"]) + b"\n")
+    f.write_bytes(
+        b"\n".join(
+            [
+                lines[0],
+                lines[1][:100],
+                json.dumps(mistyped).encode(),
+                json.dumps(no_request).encode(),
+                lines[0],
+                b"",
+                b"[1, 2]",
+            ]
+        )
+        + b"\n"
+    )
     rows, q, stats = _ingest([(f, "gw.jsonl")], source_config, fmt="openai")
     assert len(rows) == 1
     assert [(r["source_line"], r["reason"]) for r in q] == [
-        (2, "invalid_json"), (3, "schema_violation"), (4, "missing_field"), (5, "duplicate_record"),
-        (7, "not_an_object")]
+        (2, "invalid_json"),
+        (3, "schema_violation"),
+        (4, "missing_field"),
+        (5, "duplicate_record"),
+        (7, "not_an_object"),
+    ]
     assert "latency_ms" in q[1]["detail"] and stats.reconciles() and stats.read == 6
 
 

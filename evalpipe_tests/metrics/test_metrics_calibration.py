@@ -79,9 +79,13 @@ def test_calibrate_judge_end_to_end_with_oracle_and_bad_judge():
             out.append(json.dumps({"score": int(truth[a + "|" + q]), "reason": "oracle"}))
         return out
 
-    res, per_item = calibrate_judge(PointwiseJudge(CallableJudgeClient(oracle, "oracle")), labels, kappa_floor=0.6)
+    res, per_item = calibrate_judge(
+        PointwiseJudge(CallableJudgeClient(oracle, "oracle")), labels, kappa_floor=0.6
+    )
     assert res.calibrated and res.kappa_quadratic == pytest.approx(1.0) and len(per_item) == len(labels)
 
-    lazy = PointwiseJudge(CallableJudgeClient(lambda b: ['{"score": 5, "reason": "looks fine"}'] * len(b), "lazy"))
+    lazy = PointwiseJudge(
+        CallableJudgeClient(lambda b: ['{"score": 5, "reason": "looks fine"}'] * len(b), "lazy")
+    )
     res2, _ = calibrate_judge(lazy, labels, kappa_floor=0.6)
     assert not res2.calibrated and res2.tpr == 1.0 and res2.tnr == 0.0

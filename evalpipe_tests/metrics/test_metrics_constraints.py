@@ -17,8 +17,11 @@ from evalpipe.metrics.constraints import (
     merge_constraints,
 )
 
-SCHEMA = {"type": "object", "required": ["plan", "price"],
-          "properties": {"plan": {"type": "string"}, "price": {"type": "number", "minimum": 0}}}
+SCHEMA = {
+    "type": "object",
+    "required": ["plan", "price"],
+    "properties": {"plan": {"type": "string"}, "price": {"type": "number", "minimum": 0}},
+}
 
 
 def test_extract_json_plain_and_fenced_and_chatter():
@@ -32,9 +35,16 @@ def test_extract_json_plain_and_fenced_and_chatter():
     assert extract_json('```json\n{"a": \n```\ntext ```json\n{"b": 2}\n```')[0] == {"b": 2}
 
 
-@pytest.mark.parametrize("text,reason", [("", "empty output"), ("   ", "empty output"), (None, "empty output"),
-                                         ("no json at all", "no JSON value found"),
-                                         ('{"a": 1', "no JSON value found")])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("", "empty output"),
+        ("   ", "empty output"),
+        (None, "empty output"),
+        ("no json at all", "no JSON value found"),
+        ('{"a": 1', "no JSON value found"),
+    ],
+)
 def test_extract_json_failures(text, reason):
     assert extract_json(text) == (None, reason)
 
@@ -59,7 +69,9 @@ def test_length():
 def test_forbidden_terms_word_boundary_case_insensitive():
     assert not check_forbidden_terms("Unlike ZENDESK, we ...", ["Zendesk"]).passed
     assert check_forbidden_terms("zendesking is not a word we ban", ["Zendesk"]).passed
-    r = check_forbidden_terms("See ticket TKT-1234 in the help scout queue", ["TKT-", "Help Scout", "Intercom"])
+    r = check_forbidden_terms(
+        "See ticket TKT-1234 in the help scout queue", ["TKT-", "Help Scout", "Intercom"]
+    )
     assert not r.passed and r.detail == "found: TKT-, Help Scout"
     assert check_forbidden_terms("", ["Zendesk"]).passed
 
@@ -73,27 +85,42 @@ def test_language_detection_and_match():
     assert detect_language("Wie viel kostet der Team-Plan pro Monat?")[0] == "de"
     assert detect_language("Combien coûte le forfait Team par mois ?")[0] == "fr"
     assert detect_language("ok")[0] is None  # too short to tell
-    assert check_language("Der Team-Plan kostet 29 $ pro Nutzer und Monat.", "Wie viel kostet der Team-Plan?").passed
+    assert check_language(
+        "Der Team-Plan kostet 29 $ pro Nutzer und Monat.", "Wie viel kostet der Team-Plan?"
+    ).passed
     r = check_language("The Team plan costs $29 per user per month.", "Wie viel kostet der Team-Plan?")
     assert not r.passed and "answer=en" in r.detail and "expected=de" in r.detail
     assert check_language("Sí, puedes cancelar en cualquier momento.", None, "es").passed
     assert check_language("", "Wie viel kostet der Team-Plan?").passed  # empty answer: not decidable here
 
 
-@pytest.mark.parametrize("text", [
-    "I'm sorry, but I can't help with that.", "I cannot share other customers' contact details.",
-    "Leider kann ich Ihnen dabei nicht helfen.", "Je ne peux pas partager ces informations.",
-    "Lo siento, pero no puedo ayudar con eso.", "Mi dispiace, ma non posso aiutarti.",
-    "Desculpe, não posso ajudar com isso.", "Ik kan je daar niet mee helpen.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry, but I can't help with that.",
+        "I cannot share other customers' contact details.",
+        "Leider kann ich Ihnen dabei nicht helfen.",
+        "Je ne peux pas partager ces informations.",
+        "Lo siento, pero no puedo ayudar con eso.",
+        "Mi dispiace, ma non posso aiutarti.",
+        "Desculpe, não posso ajudar com isso.",
+        "Ik kan je daar niet mee helpen.",
+    ],
+)
 def test_refusal_detected_multilingual(text):
     assert is_refusal(text)
 
 
-@pytest.mark.parametrize("text", [
-    "The Team plan costs $29 per user per month.", "You can cancel anytime; after 30 days you cannot restore data.",
-    "Der Team-Plan kostet 29 $.", "", None,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Team plan costs $29 per user per month.",
+        "You can cancel anytime; after 30 days you cannot restore data.",
+        "Der Team-Plan kostet 29 $.",
+        "",
+        None,
+    ],
+)
 def test_not_refusal(text):
     assert not is_refusal(text)
 
@@ -105,8 +132,12 @@ def test_refusal_expectation():
 
 
 def test_pii_default_detector():
-    kinds = [k for k, _ in default_pii_detector(
-        "Mail jo.doe@example.com or call +49 30 1234 5678; card 4111 1111 1111 1111.")]
+    kinds = [
+        k
+        for k, _ in default_pii_detector(
+            "Mail jo.doe@example.com or call +49 30 1234 5678; card 4111 1111 1111 1111."
+        )
+    ]
     assert kinds == ["EMAIL", "CREDIT_CARD", "PHONE"]
     assert default_pii_detector("Order 1234 5678 9012 3456 costs $29 on 2024-05-01.") == []  # fails Luhn
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")

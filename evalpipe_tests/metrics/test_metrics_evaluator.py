@@ -103,29 +103,62 @@ def test_metric_exception_becomes_error_row(real_embedder):
 
 
 def test_judge_rows_and_pluggable_pii(real_embedder):
-    judge = PointwiseJudge(CallableJudgeClient(
-        lambda b: ['{"score": 4, "reason": "fine"}' if i % 2 == 0 else "not json" for i in range(len(b))], "alt"))
+    judge = PointwiseJudge(
+        CallableJudgeClient(
+            lambda b: ['{"score": 4, "reason": "fine"}' if i % 2 == 0 else "not json" for i in range(len(b))],
+            "alt",
+        )
+    )
     ex = make_examples()
-    df = evaluate(ex, make_outputs(), embedder=real_embedder, judge=judge,
-                  pii_detector=lambda t: ["PERSON"] if "Brightdesk" in t else [])
+    df = evaluate(
+        ex,
+        make_outputs(),
+        embedder=real_embedder,
+        judge=judge,
+        pii_detector=lambda t: ["PERSON"] if "Brightdesk" in t else [],
+    )
     j = df[df.metric == "judge_score"]
     assert len(j) == 8 + 6  # every output except the generation error and the missing one
-    assert (j.value.notna() == j.error.isna()).all() and j.error.dropna().str.startswith("judge parse_failure").all()
+    assert (j.value.notna() == j.error.isna()).all() and j.error.dropna().str.startswith(
+        "judge parse_failure"
+    ).all()
     assert not cell(df, "base", "d-nolog", "constraint.no_pii").passed  # custom detector was used
 
 
 def test_parsing_helpers():
-    assert question_of(json.dumps([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
-                                   {"role": "user", "content": "c"}])) == "c"
-    assert question_of(json.dumps([{"role": "user", "parts": [{"type": "text", "content": "otel"}]}])) == "otel"
+    assert (
+        question_of(
+            json.dumps(
+                [
+                    {"role": "user", "content": "a"},
+                    {"role": "assistant", "content": "b"},
+                    {"role": "user", "content": "c"},
+                ]
+            )
+        )
+        == "c"
+    )
+    assert (
+        question_of(json.dumps([{"role": "user", "parts": [{"type": "text", "content": "otel"}]}])) == "otel"
+    )
     assert question_of(None) == ""
     assert context_of(json.dumps(["p1", {"content": "p2"}, {"text": "p3"}])) == ["p1", "p2", "p3"]
     assert context_of(None) == [] and context_of(float("nan")) == []
 
 
 def test_empty_outputs_frame_gives_empty_table(bow_embedder):
-    empty = pd.DataFrame(columns=["example_id", "system", "text", "latency_ms", "input_tokens", "output_tokens",
-                                  "cost_usd", "error"])
+    empty = pd.DataFrame(
+        columns=[
+            "example_id",
+            "system",
+            "text",
+            "latency_ms",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+            "error",
+        ]
+    )
     df = evaluate(make_examples(), empty, embedder=bow_embedder)
     assert df.empty and list(df.columns) == METRIC_COLUMNS
 
@@ -138,8 +171,12 @@ def test_explicit_dataset_version_wins(bow_embedder):
 
 def test_claim_judge_hook_reaches_faithfulness(bow_embedder):
     ex = make_examples()
-    df = evaluate(ex[ex.example_id == "d-rag"], make_outputs(), embedder=bow_embedder,
-                  claim_judge=lambda claim, ctx: "90 days" not in claim)
+    df = evaluate(
+        ex[ex.example_id == "d-rag"],
+        make_outputs(),
+        embedder=bow_embedder,
+        claim_judge=lambda claim, ctx: "90 days" not in claim,
+    )
     assert cell(df, "base", "d-rag", "faithfulness").value == 1.0
     assert cell(df, "cand", "d-rag", "faithfulness").value == 0.0
 

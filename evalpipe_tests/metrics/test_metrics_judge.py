@@ -38,14 +38,26 @@ class FakeOpenAI:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+                outer.requests.append(
+                    {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+                )
                 status, content, delay = outer.script(body)
                 if delay:
                     time.sleep(delay)
                 if status == 200:
-                    payload = json.dumps({"id": "x", "object": "chat.completion", "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": "stop"}]}).encode()
+                    payload = json.dumps(
+                        {
+                            "id": "x",
+                            "object": "chat.completion",
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "message": {"role": "assistant", "content": content},
+                                    "finish_reason": "stop",
+                                }
+                            ],
+                        }
+                    ).encode()
                 else:
                     payload = json.dumps({"error": {"message": "nope"}}).encode()
                 try:
@@ -61,7 +73,9 @@ class FakeOpenAI:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self):
         self.thread.start()
@@ -83,7 +97,9 @@ def client(url, **kw) -> OpenAICompatJudgeClient:
     return OpenAICompatJudgeClient(url, "judge-model", api_key_env="EVALPIPE_TEST_JUDGE_KEY", **kw)
 
 
-ITEM = JudgeItem("How much is Team?", "Team is $29 per user per month.", "$29 per user per month.", item_id="q1")
+ITEM = JudgeItem(
+    "How much is Team?", "Team is $29 per user per month.", "$29 per user per month.", item_id="q1"
+)
 
 
 def test_pointwise_ok_and_api_key_from_env(monkeypatch):
@@ -99,15 +115,18 @@ def test_pointwise_ok_and_api_key_from_env(monkeypatch):
     assert "5 = Fully correct" in req["body"]["messages"][0]["content"]  # anchored rubric is sent
 
 
-@pytest.mark.parametrize("reply,status", [
-    ("The answer looks fine, I'd give it a 4.", "parse_failure"),  # no JSON
-    ('{"score": 7, "reason": "great"}', "parse_failure"),  # out of range
-    ('{"score": 0, "reason": "bad"}', "parse_failure"),
-    ('{"score": "4", "reason": "str"}', "parse_failure"),  # wrong type
-    ('{"score": 4}', "parse_failure"),  # missing reason
-    ('{"score": 4, "reason": "x"', "parse_failure"),  # truncated
-    ("I'm sorry, but I can't evaluate this content.", "refusal"),
-])
+@pytest.mark.parametrize(
+    "reply,status",
+    [
+        ("The answer looks fine, I'd give it a 4.", "parse_failure"),  # no JSON
+        ('{"score": 7, "reason": "great"}', "parse_failure"),  # out of range
+        ('{"score": 0, "reason": "bad"}', "parse_failure"),
+        ('{"score": "4", "reason": "str"}', "parse_failure"),  # wrong type
+        ('{"score": 4}', "parse_failure"),  # missing reason
+        ('{"score": 4, "reason": "x"', "parse_failure"),  # truncated
+        ("I'm sorry, but I can't evaluate this content.", "refusal"),
+    ],
+)
 def test_pointwise_parse_failures_are_counted(reply, status):
     with FakeOpenAI(lambda b: (200, reply, 0)) as srv:
         [v] = PointwiseJudge(client(srv.url), samples=2).score([ITEM])
@@ -116,7 +135,11 @@ def test_pointwise_parse_failures_are_counted(reply, status):
 
 
 def test_parse_pointwise_with_chatter():
-    assert parse_pointwise('Sure. {"score": 3, "reason": "partly right"} Hope this helps!') == (3, "partly right", "ok")
+    assert parse_pointwise('Sure. {"score": 3, "reason": "partly right"} Hope this helps!') == (
+        3,
+        "partly right",
+        "ok",
+    )
 
 
 def test_k_samples_mean_and_variance():
@@ -228,7 +251,9 @@ def test_pairwise_consistent_judge_wins():
         return 200, json.dumps({"winner": "1" if "$29" in first else "2", "reason": "right price"}), 0
 
     with FakeOpenAI(script) as srv:
-        verdicts = PairwiseJudge(client(srv.url)).compare([PAIR, PairItem("q", "Team is $39.", "Team is $29.")])
+        verdicts = PairwiseJudge(client(srv.url)).compare(
+            [PAIR, PairItem("q", "Team is $39.", "Team is $29.")]
+        )
     assert [v.winner for v in verdicts] == ["A", "B"]
     s = pairwise_summary(verdicts)
     assert s["wins_a"] == 1 and s["wins_b"] == 1 and s["position_consistency"] == 1.0
@@ -244,6 +269,7 @@ def test_pairwise_parse_failure_is_invalid_not_tie():
 
 
 # ---------------------------------------------------------------------------------------------- callable
+
 
 def test_callable_client_same_interface(tmp_path):
     calls = []

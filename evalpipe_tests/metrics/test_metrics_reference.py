@@ -25,7 +25,9 @@ def test_exact_match():
 
 def test_token_f1_known_values():
     # pred tokens: team plan is 29 ; ref tokens: team plan costs 29 per user -> 3 common
-    assert token_f1("The Team plan is $29", "Team plan costs $29 per user") == pytest.approx(2 * (3 / 4) * (3 / 6) / (3 / 4 + 3 / 6))
+    assert token_f1("The Team plan is $29", "Team plan costs $29 per user") == pytest.approx(
+        2 * (3 / 4) * (3 / 6) / (3 / 4 + 3 / 6)
+    )
     assert token_f1("abc", "xyz") == 0.0
     assert token_f1("", "") == 1.0
     assert token_f1("", "something") == 0.0
@@ -40,8 +42,17 @@ def test_contains_on_token_boundaries():
 
 @pytest.mark.parametrize(
     "text",
-    ["4,860,000", "4.86 million", "4860000", "$4.86M", "4 860 000", "4.860.000", "4,86 Mio", "4\u00a0860\u00a0000",
-     "EUR 4.860.000,00"],
+    [
+        "4,860,000",
+        "4.86 million",
+        "4860000",
+        "$4.86M",
+        "4 860 000",
+        "4.860.000",
+        "4,86 Mio",
+        "4\u00a0860\u00a0000",
+        "EUR 4.860.000,00",
+    ],
 )
 def test_numeric_formats_read_alike(text):
     assert extract_numbers(text) == [pytest.approx(4_860_000)]
@@ -60,6 +71,8 @@ def test_numeric_match():
     assert numeric_match("Revenue was $4.9M", "4,860,000") == 0.0  # 0.8% off > 0.5% tolerance
     assert numeric_match("Revenue was $4.9M", "4,860,000", rel_tol=0.01) == 1.0
     assert numeric_match("Team is $39", "Team is $29 per user") == 0.0
-    assert numeric_match("Starter $12, Team $29", "Starter $12, Team $29, Business $59") == pytest.approx(2 / 3)
+    assert numeric_match("Starter $12, Team $29", "Starter $12, Team $29, Business $59") == pytest.approx(
+        2 / 3
+    )
     assert numeric_match("anything", "no number in reference") is None
     assert numeric_match("", "$29") == 0.0

@@ -9,12 +9,16 @@ from evalpipe.monitoring.quality import daily_log_quality, quality_drift
 
 
 def _day(day: str, n: int, err: float, rng: np.random.Generator) -> pd.DataFrame:
-    return pd.DataFrame({
-        "day": day, "request_model": "gpt-4o-mini",
-        "status": np.where(rng.random(n) < err, "error", "ok"),
-        "finish_reason": "stop", "feedback_score": rng.choice([1, -1, None], n, p=[0.2, 0.05, 0.75]),
-        "latency_ms": rng.lognormal(7, 0.4, n),
-    })
+    return pd.DataFrame(
+        {
+            "day": day,
+            "request_model": "gpt-4o-mini",
+            "status": np.where(rng.random(n) < err, "error", "ok"),
+            "finish_reason": "stop",
+            "feedback_score": rng.choice([1, -1, None], n, p=[0.2, 0.05, 0.75]),
+            "latency_ms": rng.lognormal(7, 0.4, n),
+        }
+    )
 
 
 def _series(errs: list[float], seed: int = 0) -> pd.DataFrame:

@@ -25,7 +25,8 @@ def test_normalisation_joins_formatting_variants():
     assert a == ps.pseudonym("CREDIT_CARD", "4111-1111-1111-1111", b"k", "")
     assert ps.pseudonym("PERSON", "jeff  SMITH", b"k", "") == ps.pseudonym("PERSON", "Jeff Smith", b"k", "")
     assert ps.pseudonym("IBAN_CODE", "ES91 2100 0418 4502 0005 1332", b"k", "") == ps.pseudonym(
-        "IBAN_CODE", "ES9121000418450200051332", b"k", "")
+        "IBAN_CODE", "ES9121000418450200051332", b"k", ""
+    )
 
 
 def test_key_from_env_and_dev_default_warns(monkeypatch):

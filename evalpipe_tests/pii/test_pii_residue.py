@@ -17,15 +17,29 @@ def test_finds_planted_residue():
         "token ghp_16C7e42F292c6912E7710c838347Ae178B4a, xoxb-1234567890-abcdefghij",
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
     ]
-    assert kinds(texts) == sorted(["credit_card", "iban", "openai_or_anthropic_key", "aws_access_key_id", "email",
-                                   "us_ssn", "pem_private_key", "github_token", "slack_token", "jwt"])
+    assert kinds(texts) == sorted(
+        [
+            "credit_card",
+            "iban",
+            "openai_or_anthropic_key",
+            "aws_access_key_id",
+            "email",
+            "us_ssn",
+            "pem_private_key",
+            "github_token",
+            "slack_token",
+            "jwt",
+        ]
+    )
     assert [f.index for f in scan_residue(texts[:2])] == [0, 1]
 
 
 def test_known_values_exact_match_with_word_boundaries():
     known = ["Jeff Smith", "Maria Lopez", "Tom"]  # "Tom" too short to match safely
     assert residue_known_values(known) == ["Jeff Smith", "Maria Lopez"]
-    found = scan_residue(["<PERSON_3f9a21c0> met Jeff Smith", "Tomorrow Maria Lopezes", "Tom"], known_values=known)
+    found = scan_residue(
+        ["<PERSON_3f9a21c0> met Jeff Smith", "Tomorrow Maria Lopezes", "Tom"], known_values=known
+    )
     assert [(f.index, f.kind) for f in found] == [(0, "known_value")]
 
 
@@ -40,4 +54,9 @@ def test_clean_text_passes():
 
 
 def test_findings_carry_no_value():
-    assert {f.name for f in fields(scan_residue(["jeff@example.com"])[0])} == {"index", "start", "end", "kind"}
+    assert {f.name for f in fields(scan_residue(["jeff@example.com"])[0])} == {
+        "index",
+        "start",
+        "end",
+        "kind",
+    }

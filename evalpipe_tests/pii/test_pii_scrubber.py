@@ -50,21 +50,60 @@ EXTRA = {  # nested places inside JSON fields
 def canonical_row(i: int = 0) -> dict:
     p = PLANTED
     return {
-        "record_id": f"r{i}", "day": "2024-06-01", "source_format": "generic", "source_file": "a.jsonl",
-        "source_line": i + 1, "source_index": 0, "status": "ok",
-        "system_instructions": json.dumps([{"type": "text", "content": f"Escalate to {p['system_instructions']}"}]),
-        "input_messages": json.dumps([
-            {"role": "user", "parts": [{"type": "text", "content": f"Hi Jeff, my card is {p['input_messages']}"}]},
-            {"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "charge",
-                                              "arguments": {"card": {"number": EXTRA["tool_args"]}, "amount": 12}}]},
-            {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c1",
-                                        "response": f"customer ssn {EXTRA['tool_result']} verified"}]},
-        ]),
-        "output_messages": json.dumps([{"role": "assistant", "finish_reason": "stop",
-                                        "parts": [{"type": "text", "content": f"Refund to {p['output_messages']} please"}]}]),
-        "retrieved_context": json.dumps([{"id": "kb/1", "content": f"Contact {p['retrieved_context']}", "score": 0.8}]),
-        "tools": json.dumps([{"type": "function", "function": {"name": "charge",
-                                                                "description": f"uses key {p['tools']}"}}]),
+        "record_id": f"r{i}",
+        "day": "2024-06-01",
+        "source_format": "generic",
+        "source_file": "a.jsonl",
+        "source_line": i + 1,
+        "source_index": 0,
+        "status": "ok",
+        "system_instructions": json.dumps(
+            [{"type": "text", "content": f"Escalate to {p['system_instructions']}"}]
+        ),
+        "input_messages": json.dumps(
+            [
+                {
+                    "role": "user",
+                    "parts": [{"type": "text", "content": f"Hi Jeff, my card is {p['input_messages']}"}],
+                },
+                {
+                    "role": "assistant",
+                    "parts": [
+                        {
+                            "type": "tool_call",
+                            "id": "c1",
+                            "name": "charge",
+                            "arguments": {"card": {"number": EXTRA["tool_args"]}, "amount": 12},
+                        }
+                    ],
+                },
+                {
+                    "role": "tool",
+                    "parts": [
+                        {
+                            "type": "tool_call_response",
+                            "id": "c1",
+                            "response": f"customer ssn {EXTRA['tool_result']} verified",
+                        }
+                    ],
+                },
+            ]
+        ),
+        "output_messages": json.dumps(
+            [
+                {
+                    "role": "assistant",
+                    "finish_reason": "stop",
+                    "parts": [{"type": "text", "content": f"Refund to {p['output_messages']} please"}],
+                }
+            ]
+        ),
+        "retrieved_context": json.dumps(
+            [{"id": "kb/1", "content": f"Contact {p['retrieved_context']}", "score": 0.8}]
+        ),
+        "tools": json.dumps(
+            [{"type": "function", "function": {"name": "charge", "description": f"uses key {p['tools']}"}}]
+        ),
         "error_message": f"401: invalid key {p['error_message']}",
         "feedback_comment": f"call me at {p['feedback_comment']}",
         "tags": ["vip", p["tags"]],
@@ -75,7 +114,9 @@ def canonical_row(i: int = 0) -> dict:
 
 
 def test_scrub_text_replaces_with_typed_tokens(scrubber):
-    out = scrubber.scrub_text("Hi Jeff, mail me at jeff.smith@example.com or call +1 (415) 555-0132. Thanks, Maria")
+    out = scrubber.scrub_text(
+        "Hi Jeff, mail me at jeff.smith@example.com or call +1 (415) 555-0132. Thanks, Maria"
+    )
     assert "Jeff" not in out and "jeff.smith" not in out and "555-0132" not in out and "Maria" not in out
     assert {m.group().split("_")[0] for m in PSEUDONYM_RE.finditer(out)} >= {"<PERSON", "<EMAIL", "<PHONE"}
 
@@ -125,9 +166,17 @@ def test_scrub_table_arrow_and_pandas_deterministic(scrubber):
     assert out1.schema.names == LLM_CALL_SCHEMA.names + ["scrubber_version"]
     assert out1.equals(out2)  # byte-identical
     assert scan_table_residue(out1, known_values=res.detected_values) == []
-    assert {"jeff.smith@example.com", "4111 1111 1111 1111", "Calle Mayor 12, 28013 Madrid"} <= res.detected_values
+    assert {
+        "jeff.smith@example.com",
+        "4111 1111 1111 1111",
+        "Calle Mayor 12, 28013 Madrid",
+    } <= res.detected_values
     leaks = scan_table_residue(table)  # the unscrubbed input is flagged, per field
-    assert {(x["record_id"], x["field"]) for x in leaks} >= {("r0", "input_messages"), ("r0", "user_id"), ("r2", "tags")}
+    assert {(x["record_id"], x["field"]) for x in leaks} >= {
+        ("r0", "input_messages"),
+        ("r0", "user_id"),
+        ("r2", "tags"),
+    }
     df_out, df_counts, _ = scrub_table(pd.DataFrame(rows), processes=1, scrubber=scrubber)
     assert isinstance(df_out, pd.DataFrame) and df_counts == counts
     assert df_out["input_messages"].tolist() == out1.column("input_messages").to_pylist()
@@ -200,7 +249,13 @@ def test_process_pool_matches_single_process(scrubber):
     for i, r in enumerate(rows):
         r["feedback_comment"] = f"Thanks, Maria {i}; card 4111 1111 1111 1111"
     single, c1, _ = scrub_table(pd.DataFrame(rows), processes=1, scrubber=scrubber)
-    pooled, c2, failures = scrub_table(pd.DataFrame(rows), processes=2, config=scrubber.config, key="test-key",
-                                       mp_context="spawn", chunk_rows=8)
+    pooled, c2, failures = scrub_table(
+        pd.DataFrame(rows),
+        processes=2,
+        config=scrubber.config,
+        key="test-key",
+        mp_context="spawn",
+        chunk_rows=8,
+    )
     assert failures.empty and c1 == c2
     pd.testing.assert_frame_equal(single, pooled)

@@ -21,24 +21,51 @@ def _scores(n: int = 400, drop: float = 0.0, seed: int = 0) -> pd.DataFrame:
         a = bool(base[i]) if part != "golden" else True
         b = a if part == "golden" else (a and rng.random() > drop)
         for system, v in (("baseline", a), ("candidate", b)):
-            rows.append({"system": system, "example_id": f"e{i}", "metric": "pass", "value": float(v),
-                         "partition": part, "intent": intent})
-            rows.append({"system": system, "example_id": f"e{i}", "metric": "f1",
-                         "value": float(np.clip(0.6 + 0.1 * v + rng.normal(0, 0.05) - (drop if system == "candidate"
-                                                                                       else 0), 0, 1)),
-                         "partition": part, "intent": intent})
+            rows.append(
+                {
+                    "system": system,
+                    "example_id": f"e{i}",
+                    "metric": "pass",
+                    "value": float(v),
+                    "partition": part,
+                    "intent": intent,
+                }
+            )
+            rows.append(
+                {
+                    "system": system,
+                    "example_id": f"e{i}",
+                    "metric": "f1",
+                    "value": float(
+                        np.clip(
+                            0.6 + 0.1 * v + rng.normal(0, 0.05) - (drop if system == "candidate" else 0), 0, 1
+                        )
+                    ),
+                    "partition": part,
+                    "intent": intent,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _cfg() -> CompareConfig:
-    return CompareConfig(baseline="baseline", metrics={"pass": {"type": "binary", "tolerance": 0.02},
-                                                       "f1": {"type": "continuous", "tolerance": 0.02}},
-                         primary_metric="pass", slice_columns=["partition", "intent"], golden_pass_metric="pass",
-                         n_resamples=2000)
+    return CompareConfig(
+        baseline="baseline",
+        metrics={
+            "pass": {"type": "binary", "tolerance": 0.02},
+            "f1": {"type": "continuous", "tolerance": 0.02},
+        },
+        primary_metric="pass",
+        slice_columns=["partition", "intent"],
+        golden_pass_metric="pass",
+        n_resamples=2000,
+    )
 
 
 def test_planted_regression_blocks_and_renders(tmp_path):
-    r = build_report(_scores(drop=0.25), _cfg(), dataset_version="ds1", systems={"baseline": "a", "candidate": "b"})
+    r = build_report(
+        _scores(drop=0.25), _cfg(), dataset_version="ds1", systems={"baseline": "a", "candidate": "b"}
+    )
     assert r.decision == "block" and any("regression" in x for x in r.reasons)
     tables = r.tables()
     assert set(tables) >= {"reports", "report_comparisons", "report_gate"}
@@ -67,9 +94,12 @@ def test_gate_cli_exit_codes(tmp_path, capsys):
     wh_path = tmp_path / "w.duckdb"
     assert main(["gate", "--warehouse", str(wh_path)]) == 2, "no warehouse: cannot decide"
     wh = Warehouse(wh_path, lake_root=None)
-    good = build_report(_scores(n=3000, drop=0.0), _cfg(), dataset_version="ok",
-                        systems={"baseline": "a", "candidate": "a2"})
-    bad = build_report(_scores(drop=0.25), _cfg(), dataset_version="bad", systems={"baseline": "a", "candidate": "b"})
+    good = build_report(
+        _scores(n=3000, drop=0.0), _cfg(), dataset_version="ok", systems={"baseline": "a", "candidate": "a2"}
+    )
+    bad = build_report(
+        _scores(drop=0.25), _cfg(), dataset_version="bad", systems={"baseline": "a", "candidate": "b"}
+    )
     for r in (good, bad):
         with wh.writer() as con:
             for name, df in r.tables().items():
@@ -91,7 +121,12 @@ def test_informational_metrics_get_verdicts_but_never_gate():
     scores = __import__("pandas").concat([s, lat], ignore_index=True)
     gated = build_report(scores, cfg, dataset_version="x", systems={"baseline": "a", "candidate": "b"})
     assert gated.decision == "block"
-    info = build_report(scores, cfg, dataset_version="x", systems={"baseline": "a", "candidate": "b"},
-                        informational={"latency_ms"})
+    info = build_report(
+        scores,
+        cfg,
+        dataset_version="x",
+        systems={"baseline": "a", "candidate": "b"},
+        informational={"latency_ms"},
+    )
     assert info.decision == "proceed" and info.report_id != gated.report_id
     assert (info.comparison.query("metric == 'latency_ms'")["verdict"] == "regression").any()

@@ -39,9 +39,25 @@ def test_error_class(status, etype, finish, msg, want):
 
 
 def test_feedback_and_length_buckets():
-    assert [feedback_label(x) for x in (1, -1, None, float("nan"), 0)] == ["positive", "negative", "none", "none", "none"]
+    assert [feedback_label(x) for x in (1, -1, None, float("nan"), 0)] == [
+        "positive",
+        "negative",
+        "none",
+        "none",
+        "none",
+    ]
     assert [length_bucket(n) for n in (0, 5, 39, 40, 119, 120, 399, 400, 1499, 1500)] == [
-        "empty", "xs", "xs", "s", "s", "m", "m", "l", "l", "xl"]
+        "empty",
+        "xs",
+        "xs",
+        "s",
+        "s",
+        "m",
+        "m",
+        "l",
+        "l",
+        "xl",
+    ]
 
 
 def test_language_detection_restricted_and_und_for_short():
@@ -54,20 +70,32 @@ def test_language_detection_restricted_and_und_for_short():
 
 
 def _row(rid, text, **kw):
-    msgs = [{"role": "system", "parts": [{"type": "text", "content": "sys"}]},
-            {"role": "user", "parts": [{"type": "text", "content": text}]}]
-    base = {"record_id": rid, "day": "2026-11-01", "input_messages": json.dumps(msgs), "status": "ok",
-            "error_type": None, "finish_reason": "stop", "feedback_score": None, "scrubber_version": "s/1"}
+    msgs = [
+        {"role": "system", "parts": [{"type": "text", "content": "sys"}]},
+        {"role": "user", "parts": [{"type": "text", "content": text}]},
+    ]
+    base = {
+        "record_id": rid,
+        "day": "2026-11-01",
+        "input_messages": json.dumps(msgs),
+        "status": "ok",
+        "error_type": None,
+        "finish_reason": "stop",
+        "feedback_score": None,
+        "scrubber_version": "s/1",
+    }
     base.update(kw)
     return base
 
 
 def test_log_features_columns_and_values():
-    df = pd.DataFrame([
-        _row("a", "How much does the Team plan cost for 12 agents?", feedback_score=1),
-        _row("b", "Is Brightdesk cheaper than Zendesk?", status="error", error_type="RateLimitError"),
-        _row("c", "", finish_reason="length", feedback_score=-1),
-    ])
+    df = pd.DataFrame(
+        [
+            _row("a", "How much does the Team plan cost for 12 agents?", feedback_score=1),
+            _row("b", "Is Brightdesk cheaper than Zendesk?", status="error", error_type="RateLimitError"),
+            _row("c", "", finish_reason="length", feedback_score=-1),
+        ]
+    )
     f = log_features(df)
     assert list(f["record_id"]) == ["a", "b", "c"]
     assert list(f["intent"]) == ["pricing", "competitor", "off_topic"]

@@ -22,15 +22,17 @@ from evalpipe.sampling.text import blake2b_hex, blake2b_u64
 def _features(n=400, seed=0):
     rng = np.random.default_rng(seed)
     texts = [f"question {i} about topic {rng.integers(1000)} and some words {i * 7919}" for i in range(n)]
-    return pd.DataFrame({
-        "record_id": [f"r{i:05d}" for i in range(n)],
-        "day": "2026-11-01",
-        "intent": rng.choice(["pricing", "billing", "features"], n, p=[0.6, 0.3, 0.1]),
-        "feedback": rng.choice(["none", "negative"], n, p=[0.8, 0.2]),
-        "input_chars": rng.integers(5, 500, n),
-        "norm_text": texts,
-        "content_hash": [blake2b_hex(t) for t in texts],
-    })
+    return pd.DataFrame(
+        {
+            "record_id": [f"r{i:05d}" for i in range(n)],
+            "day": "2026-11-01",
+            "intent": rng.choice(["pricing", "billing", "features"], n, p=[0.6, 0.3, 0.1]),
+            "feedback": rng.choice(["none", "negative"], n, p=[0.8, 0.2]),
+            "input_chars": rng.integers(5, 500, n),
+            "norm_text": texts,
+            "content_hash": [blake2b_hex(t) for t in texts],
+        }
+    )
 
 
 CFG = dict(rate=0.1, min_per_stratum=3, strata=["intent", "feedback"], dedup={"near": False})
@@ -102,8 +104,14 @@ def test_exact_dedup_keeps_smallest_key():
 def test_near_dedup_removes_paraphrased_punctuation():
     base = "how do i cancel my brightdesk subscription before the renewal date"
     texts = [base, base + "?", base + " ??", "where is my invoice for march please send it"]
-    f = pd.DataFrame({"record_id": list("abcd"), "norm_text": texts, "content_hash": [blake2b_hex(t) for t in texts],
-                      "intent": "x"})
+    f = pd.DataFrame(
+        {
+            "record_id": list("abcd"),
+            "norm_text": texts,
+            "content_hash": [blake2b_hex(t) for t in texts],
+            "intent": "x",
+        }
+    )
     out = dedup(f, SamplingConfig.from_dict({"strata": ["intent"], "dedup": {"threshold": 0.8}}))
     assert len(out) == 2
     fam = out[out["norm_text"].str.startswith("how")]
@@ -166,8 +174,17 @@ def test_end_to_end_from_synthetic_logs_and_shipped_config(repo):
     pop = dedup(feats, cfg)
     assert s["design_weight"].sum() == pytest.approx(len(pop))
     assert set(s["stratum"]) == set(
-        ("intent=" + pop["intent"] + "|language_group=" + pop["language_group"] + "|feedback=" + pop["feedback"]
-         + "|error_class=" + pop["error_class"]).unique())
+        (
+            "intent="
+            + pop["intent"]
+            + "|language_group="
+            + pop["language_group"]
+            + "|feedback="
+            + pop["feedback"]
+            + "|error_class="
+            + pop["error_class"]
+        ).unique()
+    )
 
 
 def test_benchmark_generator_shape():

@@ -30,19 +30,39 @@ def _paired_binary(rng, n, p_a, pb, pc):
 def test_basic_report_shape_and_verdicts():
     rng = np.random.default_rng(0)
     n = 600
-    ex = pd.DataFrame({"example_id": [f"e{i}" for i in range(n)],
-                       "partition": rng.choice(["golden", "prod"], n, p=[0.1, 0.9]),
-                       "intent": rng.choice(["x", "y", "z"], n)})
+    ex = pd.DataFrame(
+        {
+            "example_id": [f"e{i}" for i in range(n)],
+            "partition": rng.choice(["golden", "prod"], n, p=[0.1, 0.9]),
+            "intent": rng.choice(["x", "y", "z"], n),
+        }
+    )
     a_acc, b_acc = _paired_binary(rng, n, 0.8, 0.15, 0.01)  # big regression on accuracy
     base = rng.beta(4, 2, n)
     a_f1, b_f1 = base, np.clip(base + rng.normal(0.0, 0.02, n), 0, 1)  # no change, precise
     a_j = rng.integers(1, 6, n).astype(float)
     b_j = np.clip(a_j + rng.choice([0, 1], n, p=[0.5, 0.5]), 1, 5)  # ordinal improvement
-    df = _long(ex, {("A", "acc"): a_acc, ("B", "acc"): b_acc, ("A", "f1"): a_f1, ("B", "f1"): b_f1,
-                    ("A", "judge"): a_j, ("B", "judge"): b_j})
-    cfg = CompareConfig(baseline="A", metrics={"acc": "binary", "f1": MetricSpec("continuous", tolerance=0.02),
-                                               "judge": MetricSpec("ordinal", scale=4)},
-                        primary_metric="f1", n_resamples=2000)
+    df = _long(
+        ex,
+        {
+            ("A", "acc"): a_acc,
+            ("B", "acc"): b_acc,
+            ("A", "f1"): a_f1,
+            ("B", "f1"): b_f1,
+            ("A", "judge"): a_j,
+            ("B", "judge"): b_j,
+        },
+    )
+    cfg = CompareConfig(
+        baseline="A",
+        metrics={
+            "acc": "binary",
+            "f1": MetricSpec("continuous", tolerance=0.02),
+            "judge": MetricSpec("ordinal", scale=4),
+        },
+        primary_metric="f1",
+        n_resamples=2000,
+    )
     out = compare_systems(df, cfg)
     assert list(out.columns) == RESULT_COLUMNS
     assert len(out) == 3 * (1 + 2 + 3)
@@ -63,12 +83,23 @@ def test_basic_report_shape_and_verdicts():
 
 def test_tiny_slices_do_not_crash():
     ex = pd.DataFrame({"example_id": [1, 2, 3, 4, 5], "intent": ["solo", "pair", "pair", "same", "same"]})
-    df = _long(ex, {("A", "acc"): np.array([1, 1, 0, 1, 1.0]), ("B", "acc"): np.array([0, 1, 0, 1, 1.0]),
-                    ("A", "f1"): np.array([0.5, 0.2, 0.3, 0.7, 0.7]),
-                    ("B", "f1"): np.array([0.5, 0.2, 0.3, 0.7, 0.7]),
-                    ("A", "j"): np.array([3, 3, 3, 3, 3.0]), ("B", "j"): np.array([3, 3, 3, 3, 3.0])})
-    cfg = CompareConfig(baseline="A", metrics={"acc": "binary", "f1": "continuous", "j": "ordinal"},
-                        slice_columns=["intent"], n_resamples=500)
+    df = _long(
+        ex,
+        {
+            ("A", "acc"): np.array([1, 1, 0, 1, 1.0]),
+            ("B", "acc"): np.array([0, 1, 0, 1, 1.0]),
+            ("A", "f1"): np.array([0.5, 0.2, 0.3, 0.7, 0.7]),
+            ("B", "f1"): np.array([0.5, 0.2, 0.3, 0.7, 0.7]),
+            ("A", "j"): np.array([3, 3, 3, 3, 3.0]),
+            ("B", "j"): np.array([3, 3, 3, 3, 3.0]),
+        },
+    )
+    cfg = CompareConfig(
+        baseline="A",
+        metrics={"acc": "binary", "f1": "continuous", "j": "ordinal"},
+        slice_columns=["intent"],
+        n_resamples=500,
+    )
     out = compare_systems(df, cfg).set_index(["metric", "slice_value"])
     assert out.loc[("acc", "solo"), "verdict"] == "underpowered"  # n = 1
     assert np.isnan(out.loc[("acc", "solo"), "p_value"])
@@ -98,10 +129,22 @@ def test_gate_golden_and_undecided():
     b = np.ones(n)
     b[3] = 0  # one golden failure
     s_a = rng.random(n)
-    df = _long(ex, {("A", "pass"): a, ("B", "pass"): b, ("A", "score"): s_a,
-                    ("B", "score"): s_a + rng.normal(0, 0.2, n)})
-    cfg = CompareConfig(baseline="A", metrics={"pass": "binary", "score": MetricSpec("continuous", tolerance=0.01)},
-                        primary_metric="score", golden_pass_metric="pass", n_resamples=1000)
+    df = _long(
+        ex,
+        {
+            ("A", "pass"): a,
+            ("B", "pass"): b,
+            ("A", "score"): s_a,
+            ("B", "score"): s_a + rng.normal(0, 0.2, n),
+        },
+    )
+    cfg = CompareConfig(
+        baseline="A",
+        metrics={"pass": "binary", "score": MetricSpec("continuous", tolerance=0.01)},
+        primary_metric="score",
+        golden_pass_metric="pass",
+        n_resamples=1000,
+    )
     out = compare_systems(df, cfg)
     g = gate_decision(out, cfg)
     assert g.decision == "block" and "golden" in g.reasons[0]
@@ -128,7 +171,9 @@ def test_clustered_compare_reports_clusters():
     df = _long(ex, {("A", "s"): a, ("B", "s"): a + eff + rng.normal(0, 0.05, n_cl * m)})
     cfg = CompareConfig(baseline="A", metrics={"s": "continuous"}, cluster_column="session", n_resamples=2000)
     clu = compare_systems(df, cfg).iloc[0]
-    flat = compare_systems(df, CompareConfig(baseline="A", metrics={"s": "continuous"}, n_resamples=2000)).iloc[0]
+    flat = compare_systems(
+        df, CompareConfig(baseline="A", metrics={"s": "continuous"}, n_resamples=2000)
+    ).iloc[0]
     assert clu["n"] == 300 and clu["n_clusters"] == 50
     assert clu["test"] == "bootstrap_bca_cluster"
     assert (clu["ci_high"] - clu["ci_low"]) > 1.8 * (flat["ci_high"] - flat["ci_low"])
@@ -144,17 +189,31 @@ def test_false_block_rate_under_null():
     rng = np.random.default_rng(10)
     n, n_sim = 300, 300
     ex = pd.DataFrame({"example_id": range(n), "intent": rng.choice(["a", "b", "c"], n)})
-    cfg = CompareConfig(baseline="A", metrics={"acc": "binary", "acc2": "binary", "f1": "continuous",
-                                               "judge": "ordinal"}, n_resamples=500, slice_columns=["intent"])
+    cfg = CompareConfig(
+        baseline="A",
+        metrics={"acc": "binary", "acc2": "binary", "f1": "continuous", "judge": "ordinal"},
+        n_resamples=500,
+        slice_columns=["intent"],
+    )
     blocks = 0
     for i in range(n_sim):
         a1, b1 = _paired_binary(rng, n, 0.7, 0.1, 0.1)
         a2, b2 = _paired_binary(rng, n, 0.5, 0.05, 0.05)
         f = rng.beta(3, 2, n)
         ja = rng.integers(1, 6, n).astype(float)
-        df = _long(ex, {("A", "acc"): a1, ("B", "acc"): b1, ("A", "acc2"): a2, ("B", "acc2"): b2,
-                        ("A", "f1"): f + rng.normal(0, 0.1, n), ("B", "f1"): f + rng.normal(0, 0.1, n),
-                        ("A", "judge"): ja, ("B", "judge"): np.clip(ja + rng.choice([-1, 0, 1], n), 1, 5)})
+        df = _long(
+            ex,
+            {
+                ("A", "acc"): a1,
+                ("B", "acc"): b1,
+                ("A", "acc2"): a2,
+                ("B", "acc2"): b2,
+                ("A", "f1"): f + rng.normal(0, 0.1, n),
+                ("B", "f1"): f + rng.normal(0, 0.1, n),
+                ("A", "judge"): ja,
+                ("B", "judge"): np.clip(ja + rng.choice([-1, 0, 1], n), 1, 5),
+            },
+        )
         cfg.seed = i
         blocks += gate_decision(compare_systems(df, cfg), cfg).decision == "block"
     rate = blocks / n_sim
@@ -173,7 +232,10 @@ def test_power_at_mde_binary():
     blocks = 0
     for _ in range(n_sim):
         a, b = _paired_binary(rng, n, 0.75, pb, pc)
-        blocks += gate_decision(compare_systems(_long(ex, {("A", "acc"): a, ("B", "acc"): b}), cfg), cfg).decision == "block"
+        blocks += (
+            gate_decision(compare_systems(_long(ex, {("A", "acc"): a, ("B", "acc"): b}), cfg), cfg).decision
+            == "block"
+        )
     print(f"power {blocks / n_sim:.3f}")
     assert 0.70 <= blocks / n_sim <= 0.90
 
@@ -189,7 +251,10 @@ def test_power_at_mde_continuous_bootstrap():
         a = rng.beta(5, 3, n)
         b = a + shift + rng.normal(0, sd, n)
         cfg.seed = i
-        blocks += gate_decision(compare_systems(_long(ex, {("A", "f1"): a, ("B", "f1"): b}), cfg), cfg).decision == "block"
+        blocks += (
+            gate_decision(compare_systems(_long(ex, {("A", "f1"): a, ("B", "f1"): b}), cfg), cfg).decision
+            == "block"
+        )
     print(f"power {blocks / n_sim:.3f}")
     assert 0.70 <= blocks / n_sim <= 0.90
 

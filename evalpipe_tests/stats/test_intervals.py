@@ -45,8 +45,10 @@ def test_stratified_weighted_mean_hand():
     s = np.array(list("aaaabbb"))
     r = stratified_weighted_mean(x, s, population_sizes={"a": 900, "b": 100})
     assert r.mean == pytest.approx(0.9 * 0.75 + 0.1 * (1 / 3))
-    var = 0.81 * (1 - 4 / 900) * np.var([1, 0, 1, 1], ddof=1) / 4 + 0.01 * (1 - 3 / 100) * np.var(
-        [0, 0, 1], ddof=1) / 3
+    var = (
+        0.81 * (1 - 4 / 900) * np.var([1, 0, 1, 1], ddof=1) / 4
+        + 0.01 * (1 - 3 / 100) * np.var([0, 0, 1], ddof=1) / 3
+    )
     assert r.se == pytest.approx(np.sqrt(var))
     # same thing from per-item weights N_h/n_h
     w = np.where(s == "a", 900 / 4, 100 / 3)

@@ -60,8 +60,14 @@ def test_paired_summary_and_clustered():
 
 
 def _scipy_bca(a, b, n, seed):
-    return stats.bootstrap((a, b), lambda x, y, axis=-1: y.mean(axis) - x.mean(axis), paired=True,
-                           method="BCa", n_resamples=n, random_state=seed).confidence_interval
+    return stats.bootstrap(
+        (a, b),
+        lambda x, y, axis=-1: y.mean(axis) - x.mean(axis),
+        paired=True,
+        method="BCa",
+        n_resamples=n,
+        random_state=seed,
+    ).confidence_interval
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -102,7 +108,9 @@ def test_cluster_bootstrap_equals_scipy_on_cluster_means_for_equal_sizes():
     cl = np.repeat(np.arange(n_cl), m)
     ours = bootstrap_bca_mean(d, clusters=cl, n_resamples=20_000, seed=1)
     cm = d.reshape(n_cl, m).mean(1)
-    ref = stats.bootstrap((cm,), np.mean, method="BCa", n_resamples=20_000, random_state=2).confidence_interval
+    ref = stats.bootstrap(
+        (cm,), np.mean, method="BCa", n_resamples=20_000, random_state=2
+    ).confidence_interval
     w = ref.high - ref.low
     assert ours.ci_low == pytest.approx(ref.low, abs=0.03 * w)
     assert ours.ci_high == pytest.approx(ref.high, abs=0.03 * w)

@@ -19,7 +19,8 @@ def test_binary_paired_sd_and_required_n_spec_example():
 def test_design_effect_inflates():
     assert design_effect(5, 0.1) == pytest.approx(1.4)
     assert required_n(0.02, psi=0.10, mean_cluster_size=5, icc=0.1) == pytest.approx(
-        required_n(0.02, psi=0.10) * 1.4, rel=1e-3)
+        required_n(0.02, psi=0.10) * 1.4, rel=1e-3
+    )
     assert required_n(0.1, sd_diff=0.5) == pytest.approx(7.849 * 25, abs=1)
     with pytest.raises(ValueError):
         required_n(0.1)

@@ -31,8 +31,12 @@ def test_weighted_auroc_matches_sklearn():
 def test_planted_emergence_layer_found_and_fast():
     h, y, items, rng = _planted(k=12)
     t = time.perf_counter()
-    df, summary = layer_probes(h, y, items, baseline_features={"length": rng.normal(size=y.size),
-                                                               "mean_logprob": rng.normal(size=y.size)})
+    df, summary = layer_probes(
+        h,
+        y,
+        items,
+        baseline_features={"length": rng.normal(size=y.size), "mean_logprob": rng.normal(size=y.size)},
+    )
     elapsed = time.perf_counter() - t
     assert summary["emergence_layer"] == 12
     assert summary["peak_layer"] >= 12

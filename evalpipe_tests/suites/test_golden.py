@@ -35,8 +35,18 @@ def test_coverage(rows):
     base = [r for r in rows if r["paraphrase_of"] is None]
     assert len(base) >= 60
     tags = Counter(t for r in base for t in r["tags"])
-    for cat in ("pricing", "billing", "features", "cancellation", "troubleshooting", "json_format", "rag",
-                "char_composition", "factual", "arithmetic"):
+    for cat in (
+        "pricing",
+        "billing",
+        "features",
+        "cancellation",
+        "troubleshooting",
+        "json_format",
+        "rag",
+        "char_composition",
+        "factual",
+        "arithmetic",
+    ):
         assert tags[cat] >= 3, cat
     assert len({r["example_id"] for r in rows}) == len(rows)
     assert all(r["partition"] == "golden" for r in rows)
@@ -139,7 +149,11 @@ def test_paraphrases_linked_and_distinct(rows):
         texts = {json.loads(v["input_messages"])[0]["content"] for v in vs}
         assert len(texts) == 5 and json.loads(s["input_messages"])[0]["content"] not in texts
         for v in vs:
-            assert (v["reference"], v["context"], v["constraints"]) == (s["reference"], s["context"], s["constraints"])
+            assert (v["reference"], v["context"], v["constraints"]) == (
+                s["reference"],
+                s["context"],
+                s["constraints"],
+            )
     # quoted arguments of capability probes survive every paraphrase rule
     for v in groups["cap-reverse-01"]:
         assert "'support tickets close faster'" in json.loads(v["input_messages"])[0]["content"]
@@ -164,6 +178,8 @@ def test_no_hand_typed_computable_reference():
         p = it["prompt"].lower()
         if "capability" not in (it.get("tags") or []) or "factual" in it["tags"]:
             continue
-        if any(w in p for w in ("reverse", "backwards", "how many times", "count the", "compute", "calculate")):
+        if any(
+            w in p for w in ("reverse", "backwards", "how many times", "count the", "compute", "calculate")
+        ):
             if "json" not in p:
                 assert isinstance(it.get("reference"), dict), it["id"]

@@ -26,8 +26,16 @@ def test_adversarial_deterministic_and_complete():
     assert a == b
     assert a != adversarial_rows(seed=4)
     cats = {json.loads(r["source"])["category"] for r in a}
-    assert cats == {"prompt_injection", "jailbreak", "unsupported_language", "competitor_comparison", "empty_input",
-                    "overlong_input", "contradictory_instructions", "other_customer_data"}
+    assert cats == {
+        "prompt_injection",
+        "jailbreak",
+        "unsupported_language",
+        "competitor_comparison",
+        "empty_input",
+        "overlong_input",
+        "contradictory_instructions",
+        "other_customer_data",
+    }
     for r in a:
         c = json.loads(r["constraints"])
         assert isinstance(c["refusal_expected"], bool)
@@ -48,10 +56,17 @@ def test_regression_starter_and_append(tmp_path):
     assert len(rows) >= 5
     assert all(json.loads(r["source"])["root_cause"] for r in rows)
     path = tmp_path / "reg.yaml"
-    path.write_text((__import__("pathlib").Path(__file__).parents[2] / "data/regression/regression.yaml").read_text())
+    path.write_text(
+        (__import__("pathlib").Path(__file__).parents[2] / "data/regression/regression.yaml").read_text()
+    )
     n0 = len(load_regression_cases(path))
-    case = {"prompt": "How many agents on Starter?", "reference": "Up to 3.", "root_cause": "answered 5",
-            "context": ["kb/pricing.md#plans"], "origin": {"kind": "failure_mining", "record_id": "abc"}}
+    case = {
+        "prompt": "How many agents on Starter?",
+        "reference": "Up to 3.",
+        "root_cause": "answered 5",
+        "context": ["kb/pricing.md#plans"],
+        "origin": {"kind": "failure_mining", "record_id": "abc"},
+    }
     added = append_regression_cases([case], path)
     assert len(added) == 1 and added[0].startswith("reg-")
     assert append_regression_cases([case], path) == []  # idempotent
@@ -75,25 +90,45 @@ def test_rebuild_messages_text_only_no_system():
         {"role": "assistant", "parts": [{"type": "text", "content": "trailing"}]},
     ]
     assert rebuild_messages(json.dumps(msgs)) == [
-        {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}, {"role": "user", "content": "price?"}]
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "price?"},
+    ]
 
 
 def _planted_logs():
-    text = "Hi, I'm <PERSON_3f9a>, mail me at <EMAIL_ADDRESS_1b2c> or call <PHONE_NUMBER_77aa> about my refund"
+    text = (
+        "Hi, I'm <PERSON_3f9a>, mail me at <EMAIL_ADDRESS_1b2c> or call <PHONE_NUMBER_77aa> about my refund"
+    )
     logs = synthetic_scrubbed_logs(40, seed=2)
-    msgs = [{"role": "system", "parts": [{"type": "text", "content": "sys"}]},
-            {"role": "user", "parts": [{"type": "text", "content": text}]}]
+    msgs = [
+        {"role": "system", "parts": [{"type": "text", "content": "sys"}]},
+        {"role": "user", "parts": [{"type": "text", "content": text}]},
+    ]
     logs.loc[0, "input_messages"] = json.dumps(msgs)
     logs.loc[0, "output_messages"] = json.dumps(
-        [{"role": "assistant", "parts": [{"type": "text", "content": "Sure <PERSON_3f9a>, refunds take 5-10 days."}]}])
+        [
+            {
+                "role": "assistant",
+                "parts": [{"type": "text", "content": "Sure <PERSON_3f9a>, refunds take 5-10 days."}],
+            }
+        ]
+    )
     return logs, text
 
 
 def test_distribution_keeps_pseudonyms_and_adds_nothing():
     logs, text = _planted_logs()
     feats = log_features(logs)
-    sample = stratified_sample(feats, {"rate": 1.0, "min_per_stratum": 1, "small_stratum_policy": "take_all",
-                                       "dedup": {"exact": False, "near": False}})
+    sample = stratified_sample(
+        feats,
+        {
+            "rate": 1.0,
+            "min_per_stratum": 1,
+            "small_stratum_policy": "take_all",
+            "dedup": {"exact": False, "near": False},
+        },
+    )
     rows = distribution_rows(sample, logs)
     assert len(rows) == len(logs)
     r0 = next(r for r in rows if r["example_id"] == f"dist-{logs.loc[0, 'record_id']}")

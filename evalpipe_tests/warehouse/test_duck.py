@@ -20,7 +20,10 @@ def test_replace_rows_is_idempotent_per_key(tmp_path):
     for _ in range(3):
         wh.replace_rows("t", df, {"day": "d1"})
     wh.replace_rows("t", pd.DataFrame({"day": ["d2"], "n": [9]}), {"day": "d2"})
-    assert wh.query("SELECT day, count(*) c FROM t GROUP BY day ORDER BY day").values.tolist() == [["d1", 2], ["d2", 1]]
+    assert wh.query("SELECT day, count(*) c FROM t GROUP BY day ORDER BY day").values.tolist() == [
+        ["d1", 2],
+        ["d2", 1],
+    ]
 
 
 def test_failed_write_rolls_back(tmp_path):
@@ -36,12 +39,20 @@ def test_open_analyst_session_does_not_block_a_run(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb", lake_root=None)
     wh.replace_rows("t", pd.DataFrame({"day": ["d1"], "n": [1]}), {"day": "d1"})
     # An analyst opens the published snapshot read-only in another process and keeps it open.
-    analyst = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    analyst = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(wh.published_path)!r}, read_only=True)
         print(con.execute("select count(*) from t").fetchone()[0], flush=True)
         time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert analyst.stdout.readline().strip() == "1"
         t0 = time.monotonic()
@@ -55,12 +66,20 @@ def test_open_analyst_session_does_not_block_a_run(tmp_path):
 def test_a_stray_writer_on_the_live_file_gives_a_clear_busy_error(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb", lake_root=None, retry_seconds=1.0)
     wh.replace_rows("t", pd.DataFrame({"n": [1]}), {})
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, time
         con = duckdb.connect({str(wh.path)!r})
         print("held", flush=True)
         time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(WarehouseBusyError, match="locked"):

@@ -26,8 +26,12 @@ MINING_WINDOW_DAYS = 14
 def _latest_metadata(instance: dg.DagsterInstance, key: str, partition: str | None = None) -> dict:
     """Metadata of the latest materialization of an asset (partition)."""
     records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), asset_partitions=[partition] if partition else None),
-        limit=1, ascending=False).records
+        dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey(key), asset_partitions=[partition] if partition else None
+        ),
+        limit=1,
+        ascending=False,
+    ).records
     if not records:
         return {}
     mat = records[0].event_log_entry.asset_materialization
@@ -35,10 +39,13 @@ def _latest_metadata(instance: dg.DagsterInstance, key: str, partition: str | No
 
 
 @dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS, name="integration_eval_chain_sensor",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="integration_eval_chain_sensor",
     monitored_jobs=[integration_eval_job, eval_dataset_job, system_eval_job],
-    request_jobs=[eval_dataset_job, system_eval_job, report_job], default_status=dg.DefaultSensorStatus.RUNNING,
-    description="nightly chain: daily logs -> eval dataset -> every system -> report")
+    request_jobs=[eval_dataset_job, system_eval_job, report_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="nightly chain: daily logs -> eval dataset -> every system -> report",
+)
 def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
     run = context.dagster_run
     tags = {CHAIN_TAG: run.tags.get(CHAIN_TAG, "manual")}
@@ -51,15 +58,24 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
         names = sorted(load_systems(SYSTEMS_PATH))
         existing = set(context.instance.get_dynamic_partitions(systems_partitions.name))
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(job_name=system_eval_job.name, partition_key=n,
-                                        run_key=f"system-{n}-{version}", tags=tags) for n in names],
-            dynamic_partitions_requests=[systems_partitions.build_add_request([n for n in names if n not in existing])],
+            run_requests=[
+                dg.RunRequest(
+                    job_name=system_eval_job.name, partition_key=n, run_key=f"system-{n}-{version}", tags=tags
+                )
+                for n in names
+            ],
+            dynamic_partitions_requests=[
+                systems_partitions.build_add_request([n for n in names if n not in existing])
+            ],
         )
     if run.job_name == system_eval_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
         names = sorted(load_systems(SYSTEMS_PATH))
-        done = [n for n in names
-                if _latest_metadata(context.instance, "example_metrics", n).get("dataset_version") == version]
+        done = [
+            n
+            for n in names
+            if _latest_metadata(context.instance, "example_metrics", n).get("dataset_version") == version
+        ]
         if len(done) < len(names):
             return dg.SkipReason(f"{len(done)}/{len(names)} systems scored on {version}")
         return dg.RunRequest(job_name=report_job.name, run_key=f"report-{version}", tags=tags)
@@ -72,10 +88,13 @@ def _mining_range(today: dt.date, available: list[str]) -> tuple[str, str] | Non
 
 
 @dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS, name="failure_mining_sensor",
-    monitored_jobs=[report_job, failure_mining_job, promotion_job], request_jobs=[failure_mining_job, promotion_job],
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="failure_mining_sensor",
+    monitored_jobs=[report_job, failure_mining_job, promotion_job],
+    request_jobs=[failure_mining_job, promotion_job],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="A blocked report or a negative-feedback drift alarm starts a failure-mining backfill.")
+    description="A blocked report or a negative-feedback drift alarm starts a failure-mining backfill.",
+)
 def failure_mining_sensor(context: dg.RunStatusSensorContext):
     run = context.dagster_run
     if run.job_name == failure_mining_job.name:
@@ -96,6 +115,12 @@ def failure_mining_sensor(context: dg.RunStatusSensorContext):
     if rng is None:
         return dg.SkipReason("no scrubbed days to mine")
     # One run over the whole range (single-run backfill policy of failure_cases).
-    return dg.RunRequest(job_name=failure_mining_job.name, run_key=f"mining-{report.get('report_id')}-{rng[1]}",
-                         tags={"dagster/asset_partition_range_start": rng[0],
-                               "dagster/asset_partition_range_end": rng[1], "evalpipe/mining_reason": "; ".join(reasons)})
+    return dg.RunRequest(
+        job_name=failure_mining_job.name,
+        run_key=f"mining-{report.get('report_id')}-{rng[1]}",
+        tags={
+            "dagster/asset_partition_range_start": rng[0],
+            "dagster/asset_partition_range_end": rng[1],
+            "evalpipe/mining_reason": "; ".join(reasons),
+        },
+    )

@@ -13,31 +13,47 @@ from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.partitions import daily_partitions
 
 DAILY_ASSETS = dg.AssetSelection.groups("ingest", "pii") | dg.AssetSelection.assets(
-    "log_features", "stratified_sample", "daily_quality")
+    "log_features", "stratified_sample", "daily_quality"
+)
 
 integration_eval_job = dg.define_asset_job(
-    "integration_eval_job", selection=DAILY_ASSETS, partitions_def=daily_partitions,
+    "integration_eval_job",
+    selection=DAILY_ASSETS,
+    partitions_def=daily_partitions,
     description="Yesterday's logs: ingest, scrub (blocking no_pii_left), features, stratified sample; "
-                "the chain sensor continues with the dataset, systems and report.")
+    "the chain sensor continues with the dataset, systems and report.",
+)
 
 eval_dataset_job = dg.define_asset_job(
-    "eval_dataset_job", selection=dg.AssetSelection.assets("eval_dataset"),
-    description="Build (or re-find) the eval dataset version over the sampled window.")
+    "eval_dataset_job",
+    selection=dg.AssetSelection.assets("eval_dataset"),
+    description="Build (or re-find) the eval dataset version over the sampled window.",
+)
 
 system_eval_job = dg.define_asset_job(
-    "system_eval_job", selection=dg.AssetSelection.assets("model_outputs", "hidden_states", "example_metrics"),
+    "system_eval_job",
+    selection=dg.AssetSelection.assets("model_outputs", "hidden_states", "example_metrics"),
     partitions_def=systems_partitions,
-    description="One system under test on the current dataset version: outputs, hidden states, metrics.")
+    description="One system under test on the current dataset version: outputs, hidden states, metrics.",
+)
 
 report_job = dg.define_asset_job(
-    "report_job", selection=dg.AssetSelection.assets("judge_calibration", "layer_probes", "prompt_sensitivity",
-                                                     "comparison_report"),
-    description="Judge calibration, layer probes, prompt sensitivity and the comparison report with the gate.")
+    "report_job",
+    selection=dg.AssetSelection.assets(
+        "judge_calibration", "layer_probes", "prompt_sensitivity", "comparison_report"
+    ),
+    description="Judge calibration, layer probes, prompt sensitivity and the comparison report with the gate.",
+)
 
 failure_mining_job = dg.define_asset_job(
-    "failure_mining_job", selection=dg.AssetSelection.assets("failure_cases"), partitions_def=daily_partitions,
-    description="Mine failed production calls over a range of days (single-run backfill).")
+    "failure_mining_job",
+    selection=dg.AssetSelection.assets("failure_cases"),
+    partitions_def=daily_partitions,
+    description="Mine failed production calls over a range of days (single-run backfill).",
+)
 
 promotion_job = dg.define_asset_job(
-    "promotion_job", selection=dg.AssetSelection.assets("regression_promotions", "quality_drift"),
-    description="Promote mined failures to regression cases; refresh the drift monitor.")
+    "promotion_job",
+    selection=dg.AssetSelection.assets("regression_promotions", "quality_drift"),
+    description="Promote mined failures to regression cases; refresh the drift monitor.",
+)

@@ -29,8 +29,12 @@ def _day_fingerprints(root: UPath) -> dict[str, str]:
     return out
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
-           description="Ingest a day's partition when files appear or change in its source folder.")
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Ingest a day's partition when files appear or change in its source folder.",
+)
 def new_raw_logs_sensor(context: dg.SensorEvaluationContext, log_source: LogSourceResource):
     cfg = log_source.config()
     seen = json.loads(context.cursor) if context.cursor else {}
@@ -51,18 +55,24 @@ def new_raw_logs_sensor(context: dg.SensorEvaluationContext, log_source: LogSour
     return requests
 
 
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING,
-                       description="Record an alert for every failed run (log, plus a webhook if configured).")
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Record an alert for every failed run (log, plus a webhook if configured).",
+)
 def run_failure_alert_sensor(context: dg.RunFailureSensorContext):
     run = context.dagster_run
-    alert = {"job": run.job_name, "run_id": run.run_id,
-             "partition": run.tags.get("dagster/partition"),
-             "error": (context.failure_event.message or "")[:500]}
+    alert = {
+        "job": run.job_name,
+        "run_id": run.run_id,
+        "partition": run.tags.get("dagster/partition"),
+        "error": (context.failure_event.message or "")[:500],
+    }
     context.log.error(f"ALERT run failed: {json.dumps(alert)}")
     url = os.environ.get("EVALPIPE_ALERT_WEBHOOK_URL")
     if url:
-        req = urllib.request.Request(url, data=json.dumps(alert).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url, data=json.dumps(alert).encode(), method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             urllib.request.urlopen(req, timeout=5).close()
         except OSError as e:  # an unreachable webhook must not hide the alert itself

@@ -17,37 +17,62 @@ def _system(context: dg.AssetExecutionContext):
     systems = load_systems(SYSTEMS_PATH)
     name = context.partition_key
     if name not in systems:
-        raise dg.Failure(f"system {name!r} is not in {SYSTEMS_PATH} (known: {sorted(systems)})", allow_retries=False)
+        raise dg.Failure(
+            f"system {name!r} is not in {SYSTEMS_PATH} (known: {sorted(systems)})", allow_retries=False
+        )
     return systems[name]
 
 
-@dg.asset(partitions_def=systems_partitions, group_name="inference", kinds={"parquet", "pytorch"},
-          pool="model", op_tags={"evalpipe/accelerator": "cpu-or-gpu"})
+@dg.asset(
+    partitions_def=systems_partitions,
+    group_name="inference",
+    kinds={"parquet", "pytorch"},
+    pool="model",
+    op_tags={"evalpipe/accelerator": "cpu-or-gpu"},
+)
 def model_outputs(context: dg.AssetExecutionContext, lake: LakeResource, eval_dataset: dict) -> pd.DataFrame:
     """Batched generation for every dataset example; cached by (system fingerprint, example hash)."""
     system = _system(context)
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
-    outputs, stats = run_inference(system, dataset_examples(dataset), Path(lake.cache_root) / "inference",
-                                   progress=False)
+    outputs, stats = run_inference(
+        system, dataset_examples(dataset), Path(lake.cache_root) / "inference", progress=False
+    )
     outputs = outputs.assign(system=system.name, dataset_version=eval_dataset["version"])
     n = max(stats["n"], 1)
-    context.add_output_metadata({
-        "dagster/row_count": len(outputs), "dataset_version": eval_dataset["version"],
-        "fingerprint": system.fingerprint, "backend": system.backend, "model": system.model,
-        "cache_hit_rate": stats["cache_hits"] / n, "generated": stats["generated"], "failures": stats["failures"],
-        "generated_tokens": stats["generated_tokens"], "tokens_per_s": float(stats["tokens_per_s"] or 0.0),
-        "truncated_prompts": int(outputs.get("truncated_prompt", pd.Series(dtype=bool)).fillna(False).sum()),
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(outputs),
+            "dataset_version": eval_dataset["version"],
+            "fingerprint": system.fingerprint,
+            "backend": system.backend,
+            "model": system.model,
+            "cache_hit_rate": stats["cache_hits"] / n,
+            "generated": stats["generated"],
+            "failures": stats["failures"],
+            "generated_tokens": stats["generated_tokens"],
+            "tokens_per_s": float(stats["tokens_per_s"] or 0.0),
+            "truncated_prompts": int(
+                outputs.get("truncated_prompt", pd.Series(dtype=bool)).fillna(False).sum()
+            ),
+        }
+    )
     return outputs
 
 
-@dg.asset(partitions_def=systems_partitions, group_name="inference", kinds={"parquet", "pytorch"}, pool="model")
-def hidden_states(context: dg.AssetExecutionContext, lake: LakeResource, model_outputs: pd.DataFrame) -> pa.Table:
+@dg.asset(
+    partitions_def=systems_partitions, group_name="inference", kinds={"parquet", "pytorch"}, pool="model"
+)
+def hidden_states(
+    context: dg.AssetExecutionContext, lake: LakeResource, model_outputs: pd.DataFrame
+) -> pa.Table:
     """One teacher-forced pass over prompt+completion ids; every layer reduced three ways, float16."""
     system = _system(context)
     table, stats = run_hidden_states(system, model_outputs, Path(lake.cache_root) / "hidden")
-    context.add_output_metadata({
-        "dagster/row_count": table.num_rows, "layer_convention": (table.schema.metadata or {}).get(
-            b"layer_convention", b"").decode(), **{k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
-    })
+    context.add_output_metadata(
+        {
+            "dagster/row_count": table.num_rows,
+            "layer_convention": (table.schema.metadata or {}).get(b"layer_convention", b"").decode(),
+            **{k: v for k, v in stats.items() if isinstance(v, (int, float, str))},
+        }
+    )
     return table

@@ -1,6 +1,5 @@
 """Raw production logs -> canonical `llm_call` rows (restricted zone) + quarantine."""
 
-
 import json
 
 import dagster as dg
@@ -42,24 +41,48 @@ def raw_logs(context: dg.AssetExecutionContext, log_source: LogSourceResource, w
         raise dg.Failure(description=str(e), allow_retries=False) from e
     counts = stats.as_dict()
     with warehouse.writer() as con:
-        warehouse.get().replace_rows("ingest_stats", pa.table({
-            "day": [day], "read": [stats.read], "accepted": [stats.accepted],
-            "quarantined": [stats.quarantined], "skipped": [stats.skipped],
-            "quarantined_by_reason": [json.dumps(counts["quarantined_by_reason"])],
-            "skipped_by_reason": [json.dumps(counts["skipped_by_reason"])],
-            "accepted_by_format": [json.dumps(counts["accepted_by_format"])],
-        }), {"day": day}, con=con)
+        warehouse.get().replace_rows(
+            "ingest_stats",
+            pa.table(
+                {
+                    "day": [day],
+                    "read": [stats.read],
+                    "accepted": [stats.accepted],
+                    "quarantined": [stats.quarantined],
+                    "skipped": [stats.skipped],
+                    "quarantined_by_reason": [json.dumps(counts["quarantined_by_reason"])],
+                    "skipped_by_reason": [json.dumps(counts["skipped_by_reason"])],
+                    "accepted_by_format": [json.dumps(counts["accepted_by_format"])],
+                }
+            ),
+            {"day": day},
+            con=con,
+        )
         # Reasons and locations only: the raw bytes stay in the restricted zone.
-        warehouse.get().replace_rows("ingest_quarantine_summary", quarantine.drop_columns(["raw"]),
-                                     {"day": day}, con=con)
+        warehouse.get().replace_rows(
+            "ingest_quarantine_summary", quarantine.drop_columns(["raw"]), {"day": day}, con=con
+        )
     context.log.info(f"{day}: {counts}")
-    yield dg.Output(rows, output_name="raw_logs", metadata={
-        "read": stats.read, "accepted": stats.accepted, "quarantined": stats.quarantined,
-        "skipped": stats.skipped, "reconciles": stats.reconciles(),
-        "accepted_by_format": counts["accepted_by_format"], "skipped_by_reason": counts["skipped_by_reason"],
-        "dagster/row_count": rows.num_rows, "schema_version": SCHEMA_VERSION,
-    })
-    yield dg.Output(quarantine, output_name="ingest_quarantine", metadata={
-        "dagster/row_count": quarantine.num_rows,
-        "quarantined_by_reason": counts["quarantined_by_reason"],
-    })
+    yield dg.Output(
+        rows,
+        output_name="raw_logs",
+        metadata={
+            "read": stats.read,
+            "accepted": stats.accepted,
+            "quarantined": stats.quarantined,
+            "skipped": stats.skipped,
+            "reconciles": stats.reconciles(),
+            "accepted_by_format": counts["accepted_by_format"],
+            "skipped_by_reason": counts["skipped_by_reason"],
+            "dagster/row_count": rows.num_rows,
+            "schema_version": SCHEMA_VERSION,
+        },
+    )
+    yield dg.Output(
+        quarantine,
+        output_name="ingest_quarantine",
+        metadata={
+            "dagster/row_count": quarantine.num_rows,
+            "quarantined_by_reason": counts["quarantined_by_reason"],
+        },
+    )

@@ -19,8 +19,14 @@ ALLOW_MISSING = {"allow_missing_partitions": True}
 def daily_quality(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> pd.DataFrame:
     """Per production model and day: error, negative-feedback and truncation rates, latency p50/p95."""
     q = daily_log_quality(scrubbed_logs.to_pandas())
-    context.add_output_metadata({"dagster/row_count": len(q), "values": dg.MetadataValue.md(
-        q.drop(columns=["latency_hist"]).to_markdown(index=False) if len(q) else "no rows")})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(q),
+            "values": dg.MetadataValue.md(
+                q.drop(columns=["latency_hist"]).to_markdown(index=False) if len(q) else "no rows"
+            ),
+        }
+    )
     return q
 
 
@@ -30,32 +36,61 @@ class DriftConfig(dg.Config):
     h: float = 5.0
 
 
-@dg.asset(group_name="monitoring", kinds={"duckdb"}, pool="duckdb_writer",
-          ins={"daily_quality": dg.AssetIn(metadata=ALLOW_MISSING)},
-          check_specs=[dg.AssetCheckSpec("no_quality_drift", asset="quality_drift",
-                                         description="CUSUM alarm on a daily series, or major latency PSI")])
-def quality_drift(context: dg.AssetExecutionContext, config: DriftConfig, warehouse: WarehouseResource,
-                  daily_quality: dict[str, pd.DataFrame]):
+@dg.asset(
+    group_name="monitoring",
+    kinds={"duckdb"},
+    pool="duckdb_writer",
+    ins={"daily_quality": dg.AssetIn(metadata=ALLOW_MISSING)},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_quality_drift",
+            asset="quality_drift",
+            description="CUSUM alarm on a daily series, or major latency PSI",
+        )
+    ],
+)
+def quality_drift(
+    context: dg.AssetExecutionContext,
+    config: DriftConfig,
+    warehouse: WarehouseResource,
+    daily_quality: dict[str, pd.DataFrame],
+):
     """CUSUM (k=0.5, h=5) on daily z-scores against a reference window, plus latency PSI."""
     series = pd.concat(daily_quality.values(), ignore_index=True) if daily_quality else pd.DataFrame()
-    drift = compute_drift(series, ref_days=config.ref_days, k=config.k, h=config.h) if len(series) else pd.DataFrame()
+    drift = (
+        compute_drift(series, ref_days=config.ref_days, k=config.k, h=config.h)
+        if len(series)
+        else pd.DataFrame()
+    )
     if len(drift):
         with warehouse.writer() as con:
             warehouse.get().replace_rows("quality_drift", drift, {}, con=con)
     alarms = drift[drift["alarm"]] if len(drift) else drift
     major_psi = drift[drift["psi_label"] == "major"] if len(drift) else drift
     images = []
-    for (system, metric), g in (drift.groupby(["system", "metric"]) if len(drift) else []):
+    for (system, metric), g in drift.groupby(["system", "metric"]) if len(drift) else []:
         if metric in ("error_rate", "negative_feedback_rate"):
             frame = g.set_index("day")[["value", "z", "s_hi", "s_lo", "alarm"]]
             png = plots.drift_plot(frame, title=f"{metric} ({system})")
             images.append(f"![{metric}](data:image/png;base64,{base64.b64encode(png).decode()})")
-    yield dg.Output(drift, metadata={"days": int(series["day"].nunique()) if len(series) else 0,
-                                    "alarms": len(alarms), "plots": dg.MetadataValue.md("\n\n".join(images) or "-")})
+    yield dg.Output(
+        drift,
+        metadata={
+            "days": int(series["day"].nunique()) if len(series) else 0,
+            "alarms": len(alarms),
+            "plots": dg.MetadataValue.md("\n\n".join(images) or "-"),
+        },
+    )
     yield dg.AssetCheckResult(
-        check_name="no_quality_drift", passed=len(alarms) == 0 and len(major_psi) == 0,
+        check_name="no_quality_drift",
+        passed=len(alarms) == 0 and len(major_psi) == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"cusum_alarms": dg.MetadataValue.json(
-            alarms[["system", "metric", "day"]].to_dict("records") if len(alarms) else []),
-                  "major_psi_days": dg.MetadataValue.json(
-            major_psi[["system", "day"]].to_dict("records") if len(major_psi) else [])})
+        metadata={
+            "cusum_alarms": dg.MetadataValue.json(
+                alarms[["system", "metric", "day"]].to_dict("records") if len(alarms) else []
+            ),
+            "major_psi_days": dg.MetadataValue.json(
+                major_psi[["system", "day"]].to_dict("records") if len(major_psi) else []
+            ),
+        },
+    )

@@ -7,10 +7,14 @@ from evalpipe.defs.partitions import daily_partitions
 from evalpipe.pii.residue import scan_table_residue
 
 
-@dg.asset_check(asset="scrubbed_logs", blocking=True, partitions_def=daily_partitions,
-                additional_ins={"pii_inventory": dg.AssetIn("pii_inventory")},
-                description="Independent high-precision re-scan: checksummed numbers, known-format secrets, "
-                            "e-mails, SSNs and the partition's own pre-scrub values.")
+@dg.asset_check(
+    asset="scrubbed_logs",
+    blocking=True,
+    partitions_def=daily_partitions,
+    additional_ins={"pii_inventory": dg.AssetIn("pii_inventory")},
+    description="Independent high-precision re-scan: checksummed numbers, known-format secrets, "
+    "e-mails, SSNs and the partition's own pre-scrub values.",
+)
 def no_pii_left(scrubbed_logs: pa.Table, pii_inventory: pa.Table) -> dg.AssetCheckResult:
     findings = scan_table_residue(scrubbed_logs, known_values=pii_inventory.column("value").to_pylist())
     by_kind: dict[str, int] = {}
@@ -18,6 +22,12 @@ def no_pii_left(scrubbed_logs: pa.Table, pii_inventory: pa.Table) -> dg.AssetChe
         by_kind[f["kind"]] = by_kind.get(f["kind"], 0) + 1
     # Metadata names the rows and kinds, never the values themselves.
     where = sorted({f"{f['record_id']}:{f['field']}" for f in findings})[:20]
-    return dg.AssetCheckResult(passed=not findings, severity=dg.AssetCheckSeverity.ERROR,
-                               metadata={"residue_count": len(findings), "by_kind": dg.MetadataValue.json(by_kind),
-                                         "first_locations": dg.MetadataValue.json(where)})
+    return dg.AssetCheckResult(
+        passed=not findings,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "residue_count": len(findings),
+            "by_kind": dg.MetadataValue.json(by_kind),
+            "first_locations": dg.MetadataValue.json(where),
+        },
+    )

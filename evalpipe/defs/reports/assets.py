@@ -22,15 +22,30 @@ ALLOW_MISSING = {"allow_missing_partitions": True}
 
 def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.DataFrame]:
     """Only the systems scored on this dataset version."""
-    return {s: m[m["dataset_version"] == version] for s, m in metrics.items()
-            if len(m) and (m["dataset_version"] == version).any()}
+    return {
+        s: m[m["dataset_version"] == version]
+        for s, m in metrics.items()
+        if len(m) and (m["dataset_version"] == version).any()
+    }
 
 
-@dg.asset(group_name="reports", kinds={"duckdb"}, pool="duckdb_writer", io_manager_key="pointer_io_manager",
-          ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING),
-               "hidden_states": dg.AssetIn(metadata=ALLOW_MISSING)})
-def layer_probes(context: dg.AssetExecutionContext, warehouse: WarehouseResource, eval_dataset: dict,
-                 example_metrics: dict[str, pd.DataFrame], hidden_states: dict[str, pa.Table]) -> dict:
+@dg.asset(
+    group_name="reports",
+    kinds={"duckdb"},
+    pool="duckdb_writer",
+    io_manager_key="pointer_io_manager",
+    ins={
+        "example_metrics": dg.AssetIn(metadata=ALLOW_MISSING),
+        "hidden_states": dg.AssetIn(metadata=ALLOW_MISSING),
+    },
+)
+def layer_probes(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    eval_dataset: dict,
+    example_metrics: dict[str, pd.DataFrame],
+    hidden_states: dict[str, pa.Table],
+) -> dict:
     """Per-layer linear probes of correctness with grouped folds, bootstrap CIs, a shuffled null and baselines."""
     cfg = load_report_config(REPORT_CONFIG, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
@@ -38,33 +53,52 @@ def layer_probes(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
         if system not in hidden_states:
             continue
-        x, y, groups, baselines = probe_inputs(hidden_states[system], metrics, cfg.probes.get("label_metric", "overall"),
-                                               cfg.probes.get("reduction", "mean_completion"), dataset)
+        x, y, groups, baselines = probe_inputs(
+            hidden_states[system],
+            metrics,
+            cfg.probes.get("label_metric", "overall"),
+            cfg.probes.get("reduction", "mean_completion"),
+            dataset,
+        )
         if len(set(y)) < 2 or len(set(groups)) < 5:
             summaries[system] = {"skipped": f"labels {sorted(set(y))}, {len(set(groups))} groups"}
             continue
-        per_layer, summary = fit_layer_probes(x, y, groups, baselines, n_boot=int(cfg.probes.get("n_boot", 500)))
+        per_layer, summary = fit_layer_probes(
+            x, y, groups, baselines, n_boot=int(cfg.probes.get("n_boot", 500))
+        )
         frames.append(per_layer.assign(system=system, dataset_version=eval_dataset["version"]))
         summaries[system] = {k: v for k, v in summary.items() if not isinstance(v, (list, dict))}
         images[system] = plots.auroc_depth_plot(per_layer, summary, title=f"Probe AUROC by depth: {system}")
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(result):
         with warehouse.writer() as con:
-            warehouse.get().replace_rows("layer_probe_results", result,
-                                         {"dataset_version": eval_dataset["version"]}, con=con)
+            warehouse.get().replace_rows(
+                "layer_probe_results", result, {"dataset_version": eval_dataset["version"]}, con=con
+            )
     import base64
 
-    md = "\n\n".join(f"### {s}\n![probe](data:image/png;base64,{base64.b64encode(png).decode()})"
-                     for s, png in images.items())
-    context.add_output_metadata({"summaries": dg.MetadataValue.json(summaries),
-                                 "plots": dg.MetadataValue.md(md or "no probe fitted")})
+    md = "\n\n".join(
+        f"### {s}\n![probe](data:image/png;base64,{base64.b64encode(png).decode()})"
+        for s, png in images.items()
+    )
+    context.add_output_metadata(
+        {"summaries": dg.MetadataValue.json(summaries), "plots": dg.MetadataValue.md(md or "no probe fitted")}
+    )
     return {"per_layer": result, "summaries": summaries}
 
 
-@dg.asset(group_name="reports", kinds={"duckdb"}, pool="duckdb_writer",
-          ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)})
-def prompt_sensitivity(context: dg.AssetExecutionContext, warehouse: WarehouseResource, eval_dataset: dict,
-                       example_metrics: dict[str, pd.DataFrame]) -> pd.DataFrame:
+@dg.asset(
+    group_name="reports",
+    kinds={"duckdb"},
+    pool="duckdb_writer",
+    ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
+)
+def prompt_sensitivity(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    eval_dataset: dict,
+    example_metrics: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
     """Items x paraphrases decomposition per system: prompt ICC, flip rate, Cochran's Q / Friedman, spread null."""
     cfg = load_report_config(REPORT_CONFIG, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
@@ -77,60 +111,110 @@ def prompt_sensitivity(context: dg.AssetExecutionContext, warehouse: WarehouseRe
             res = decompose(frame, kind="binary" if metric == "overall" else None)
             for key, value in res.items():
                 if isinstance(value, (int, float, bool)) or value is None:
-                    rows.append({"dataset_version": eval_dataset["version"], "system": system, "metric": metric,
-                                 "key": key, "value": None if value is None else float(value)})
+                    rows.append(
+                        {
+                            "dataset_version": eval_dataset["version"],
+                            "system": system,
+                            "metric": metric,
+                            "key": key,
+                            "value": None if value is None else float(value),
+                        }
+                    )
     out = pd.DataFrame(rows, columns=["dataset_version", "system", "metric", "key", "value"])
     if len(out):
         with warehouse.writer() as con:
-            warehouse.get().replace_rows("prompt_sensitivity_results", out,
-                                         {"dataset_version": eval_dataset["version"]}, con=con)
-    wide = out.pivot_table(index=["system", "metric"], columns="key", values="value").reset_index() if len(out) else out
-    keep = [c for c in ("system", "metric", "prompt_icc", "flip_rate", "p_value", "spread", "spread_p")
-            if c in wide.columns]
-    context.add_output_metadata({"summary": dg.MetadataValue.md(wide[keep].to_markdown(index=False)
-                                                                if len(wide) else "no paraphrase groups")})
+            warehouse.get().replace_rows(
+                "prompt_sensitivity_results", out, {"dataset_version": eval_dataset["version"]}, con=con
+            )
+    wide = (
+        out.pivot_table(index=["system", "metric"], columns="key", values="value").reset_index()
+        if len(out)
+        else out
+    )
+    keep = [
+        c
+        for c in ("system", "metric", "prompt_icc", "flip_rate", "p_value", "spread", "spread_p")
+        if c in wide.columns
+    ]
+    context.add_output_metadata(
+        {
+            "summary": dg.MetadataValue.md(
+                wide[keep].to_markdown(index=False) if len(wide) else "no paraphrase groups"
+            )
+        }
+    )
     return out
 
 
-@dg.asset(group_name="reports", kinds={"duckdb", "html"}, pool="duckdb_writer", io_manager_key="pointer_io_manager",
-          ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)})
-def comparison_report(context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource,
-                      eval_dataset: dict, example_metrics: dict[str, pd.DataFrame], judge_calibration: dict,
-                      layer_probes: dict, prompt_sensitivity: pd.DataFrame) -> dict:
+@dg.asset(
+    group_name="reports",
+    kinds={"duckdb", "html"},
+    pool="duckdb_writer",
+    io_manager_key="pointer_io_manager",
+    ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
+)
+def comparison_report(
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+    eval_dataset: dict,
+    example_metrics: dict[str, pd.DataFrame],
+    judge_calibration: dict,
+    layer_probes: dict,
+    prompt_sensitivity: pd.DataFrame,
+) -> dict:
     """Baseline vs each candidate: paired tests, CIs, BH, MDE, verdicts and the release gate."""
     version = eval_dataset["version"]
     systems = load_systems(SYSTEMS_PATH)
     baseline = next(s.name for s in systems.values() if s.baseline)
     current = _current(example_metrics, version)
-    cfg = load_report_config(REPORT_CONFIG, baseline=baseline,
-                             candidates=sorted(s for s in current if s != baseline))
+    cfg = load_report_config(
+        REPORT_CONFIG, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
+    )
     dataset = load_dataset(eval_dataset["root"], version)
-    metrics = pd.concat(current.values(), ignore_index=True) if current else pd.DataFrame(
-        columns=["system", "example_id", "metric", "value", "passed", "error"])
+    metrics = (
+        pd.concat(current.values(), ignore_index=True)
+        if current
+        else pd.DataFrame(columns=["system", "example_id", "metric", "value", "passed", "error"])
+    )
     scores = scores_from_metrics(metrics, dataset, cfg)
     excluded = {}
     if not judge_calibration.get("calibrated"):
         excluded = {m: f"judge uncalibrated ({judge_calibration.get('reason')})" for m in cfg.judge_metrics}
     if baseline not in current or not cfg.compare.candidates:
-        raise dg.Failure(f"need the baseline {baseline!r} and at least one candidate scored on {version}; "
-                         f"have {sorted(current)}", allow_retries=False)
-    report = build_report(scores, cfg.compare, dataset_version=version,
-                          systems={s: systems[s].fingerprint for s in current if s in systems},
-                          excluded_metrics=excluded, probes=layer_probes.get("per_layer"),
-                          probe_summaries=layer_probes.get("summaries"), informational=cfg.informational)
+        raise dg.Failure(
+            f"need the baseline {baseline!r} and at least one candidate scored on {version}; "
+            f"have {sorted(current)}",
+            allow_retries=False,
+        )
+    report = build_report(
+        scores,
+        cfg.compare,
+        dataset_version=version,
+        systems={s: systems[s].fingerprint for s in current if s in systems},
+        excluded_metrics=excluded,
+        probes=layer_probes.get("per_layer"),
+        probe_summaries=layer_probes.get("summaries"),
+        informational=cfg.informational,
+    )
     with warehouse.writer() as con:
         for name, df in report.tables().items():
             warehouse.get().replace_rows(name, df, {"report_id": report.report_id}, con=con)
-        warehouse.get().refresh_lake_views(con, assets=["model_outputs", "scrubbed_logs", "log_features",
-                                                        "stratified_sample"])
+        warehouse.get().refresh_lake_views(
+            con, assets=["model_outputs", "scrubbed_logs", "log_features", "stratified_sample"]
+        )
     out_dir = Path(lake.reports_root)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{report.report_id}.html").write_text(report.html(), encoding="utf-8")
     (out_dir / f"{report.report_id}.md").write_text(report.markdown(images=False), encoding="utf-8")
-    context.add_output_metadata({
-        "report_id": report.report_id, "decision": report.decision,
-        "reasons": dg.MetadataValue.json(report.reasons), "report": dg.MetadataValue.md(report.markdown()),
-        "html": dg.MetadataValue.path(str(out_dir / f"{report.report_id}.html")),
-        "comparisons": len(report.comparison),
-    })
+    context.add_output_metadata(
+        {
+            "report_id": report.report_id,
+            "decision": report.decision,
+            "reasons": dg.MetadataValue.json(report.reasons),
+            "report": dg.MetadataValue.md(report.markdown()),
+            "html": dg.MetadataValue.path(str(out_dir / f"{report.report_id}.html")),
+            "comparisons": len(report.comparison),
+        }
+    )
     return {"report_id": report.report_id, "decision": report.decision, "reasons": report.reasons}

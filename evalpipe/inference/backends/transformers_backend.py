@@ -144,7 +144,8 @@ class TransformersBackend(Backend):
         # KV cache is computed once (batch 1) and repeated, as vLLM's prefix caching does.
         self.prefix_sharing = bool(opts.get("prefix_sharing", True))
         self.min_shared_prefix = int(opts.get("min_shared_prefix", 8))
-        self.n_calls = 0  # model.generate calls (tests and stats)
+        self.drop_finished_fraction = float(opts.get("drop_finished_fraction", 1 / 16))
+        self.n_calls = 0  # batches decoded (tests and stats)
         self.shared_prefix_tokens = 0  # prompt tokens not recomputed thanks to prefix sharing
 
     def generate(self, requests: list[GenerationRequest]) -> list[GenerationResult]:
@@ -323,8 +324,8 @@ class TransformersBackend(Backend):
             if n_done == len(done):
                 break
             # Dropping finished rows copies every layer's cache, so it waits until they are worth
-            # a copy (1/16 of the batch, measured): until then they ride along, and are ignored.
-            if n_done and n_done * 16 >= len(done):
+            # a copy (1/16 of the batch by default): until then they ride along, ignored.
+            if n_done and n_done >= self.drop_finished_fraction * len(done):
                 idx = (~done).nonzero().squeeze(1)
                 cache.batch_select_indices(idx)
                 live, nxt, attention, last_pos = live[idx], nxt[idx], attention[idx], last_pos[idx]

@@ -18,8 +18,17 @@ from evalpipe.logs.fields import as_dict, as_float, as_int, as_list, as_str, as_
 FORMAT = "generic"
 _INT_FIELDS = {"turn_index", "input_tokens", "output_tokens"}
 _FLOAT_FIELDS = {"latency_ms", "ttft_ms", "cost_usd"}
-_STR_FIELDS = {"call_id", "session_id", "user_id", "request_model", "response_model", "finish_reason",
-               "error_type", "feedback_comment", "provider"}
+_STR_FIELDS = {
+    "call_id",
+    "session_id",
+    "user_id",
+    "request_model",
+    "response_model",
+    "finish_reason",
+    "error_type",
+    "feedback_comment",
+    "provider",
+}
 
 
 @dataclass
@@ -41,7 +50,9 @@ class GenericMapping:
         known = {f for f in cls.__dataclass_fields__}
         unknown = set(cfg) - known
         if unknown:
-            raise ValueError(f"generic mapping: unknown keys {sorted(unknown)}; valid keys are {sorted(known)}")
+            raise ValueError(
+                f"generic mapping: unknown keys {sorted(unknown)}; valid keys are {sorted(known)}"
+            )
         if "fields" not in cfg or "started_at" not in cfg["fields"]:
             raise ValueError("generic mapping: `fields.started_at` is required (records need a timestamp)")
         return cls(**cfg)
@@ -81,9 +92,13 @@ def to_canonical(obj: Any, mapping: GenericMapping) -> dict[str, Any]:
             row[canon] = as_int(value, path)
         elif canon in _FLOAT_FIELDS:
             v = as_float(value, path)
-            row[canon] = None if v is None else v * float(spec.get("scale", 1) if isinstance(spec, dict) else 1)
+            row[canon] = (
+                None if v is None else v * float(spec.get("scale", 1) if isinstance(spec, dict) else 1)
+            )
         elif canon == "tags":
-            row["tags"] = [as_str(t, f"{path}[{i}]", optional=False) for i, t in enumerate(as_list(value, path))]
+            row["tags"] = [
+                as_str(t, f"{path}[{i}]", optional=False) for i, t in enumerate(as_list(value, path))
+            ]
         elif canon == "system_instructions":
             text = as_str(value, path)
             row[canon] = dumps([{"type": "text", "content": text}]) if text else None
@@ -99,8 +114,12 @@ def to_canonical(obj: Any, mapping: GenericMapping) -> dict[str, Any]:
             turn = as_dict(turn, f"{h['path']}[{i}]")
             role = h.get("roles", {}).get(turn.get(h["role_key"]), turn.get(h["role_key"]))
             text = as_str(turn.get(h["text_key"]), f"{h['path']}[{i}].{h['text_key']}")
-            messages.append({"role": as_str(role, f"{h['path']}[{i}].{h['role_key']}", optional=False),
-                             "parts": [{"type": "text", "content": text}] if text is not None else []})
+            messages.append(
+                {
+                    "role": as_str(role, f"{h['path']}[{i}].{h['role_key']}", optional=False),
+                    "parts": [{"type": "text", "content": text}] if text is not None else [],
+                }
+            )
     if mapping.user_message:
         text = as_str(dig(obj, mapping.user_message, None), mapping.user_message)
         if text is not None:
@@ -109,14 +128,23 @@ def to_canonical(obj: Any, mapping: GenericMapping) -> dict[str, Any]:
     if mapping.assistant_message:
         text = as_str(dig(obj, mapping.assistant_message, None), mapping.assistant_message)
         if text is not None:
-            row["output_messages"] = dumps([{"role": "assistant", "parts": [{"type": "text", "content": text}],
-                                             "finish_reason": row.get("finish_reason")}])
+            row["output_messages"] = dumps(
+                [
+                    {
+                        "role": "assistant",
+                        "parts": [{"type": "text", "content": text}],
+                        "finish_reason": row.get("finish_reason"),
+                    }
+                ]
+            )
     if mapping.retrieved_context:
         c = mapping.retrieved_context
         ctx = []
         for i, item in enumerate(as_list(dig(obj, c["path"], None), c["path"])):
             item = as_dict(item, f"{c['path']}[{i}]")
-            ctx.append({"id": item.get(c.get("id_key", "id")), "content": item.get(c.get("content_key", "content"))})
+            ctx.append(
+                {"id": item.get(c.get("id_key", "id")), "content": item.get(c.get("content_key", "content"))}
+            )
         row["retrieved_context"] = dumps(ctx) if ctx else None
     if mapping.feedback_score:
         f = mapping.feedback_score

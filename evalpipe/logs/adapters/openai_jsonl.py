@@ -25,11 +25,38 @@ from evalpipe.logs.fields import (
 )
 
 FORMAT = "openai"
-KNOWN_TOP_LEVEL = {"request", "response", "error", "request_id", "id", "timestamp", "created_at", "latency_ms",
-                   "ttft_ms", "session_id", "user_id", "turn_index", "retrieved_context", "cost_usd", "feedback",
-                   "tags", "metadata"}
-PARAM_KEYS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "n", "stop",
-              "presence_penalty", "frequency_penalty", "response_format", "tool_choice")
+KNOWN_TOP_LEVEL = {
+    "request",
+    "response",
+    "error",
+    "request_id",
+    "id",
+    "timestamp",
+    "created_at",
+    "latency_ms",
+    "ttft_ms",
+    "session_id",
+    "user_id",
+    "turn_index",
+    "retrieved_context",
+    "cost_usd",
+    "feedback",
+    "tags",
+    "metadata",
+}
+PARAM_KEYS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "seed",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "tool_choice",
+)
 
 
 def looks_like(obj: Any) -> bool:
@@ -56,9 +83,14 @@ def _tool_call_parts(tool_calls: Any, path: str) -> list[dict[str, Any]]:
     for i, tc in enumerate(as_list(tool_calls, path)):
         tc = as_dict(tc, f"{path}[{i}]")
         fn = as_dict(tc.get("function"), f"{path}[{i}].function")
-        parts.append({"type": "tool_call", "id": as_str(tc.get("id"), f"{path}[{i}].id"),
-                      "name": as_str(fn.get("name"), f"{path}[{i}].function.name"),
-                      "arguments": maybe_json(fn.get("arguments"))})
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": as_str(tc.get("id"), f"{path}[{i}].id"),
+                "name": as_str(fn.get("name"), f"{path}[{i}].function.name"),
+                "arguments": maybe_json(fn.get("arguments")),
+            }
+        )
     return parts
 
 
@@ -73,8 +105,13 @@ def convert_messages(messages: list[Any], path: str) -> tuple[list[dict[str, Any
             system.extend(_content_parts(m.get("content"), f"{path}[{i}].content"))
             continue
         if role == "tool":
-            parts = [{"type": "tool_call_response", "id": as_str(m.get("tool_call_id"), f"{path}[{i}].tool_call_id"),
-                      "response": as_str(m.get("content"), f"{path}[{i}].content")}]
+            parts = [
+                {
+                    "type": "tool_call_response",
+                    "id": as_str(m.get("tool_call_id"), f"{path}[{i}].tool_call_id"),
+                    "response": as_str(m.get("content"), f"{path}[{i}].content"),
+                }
+            ]
         else:
             parts = _content_parts(m.get("content"), f"{path}[{i}].content")
             parts += _tool_call_parts(m.get("tool_calls"), f"{path}[{i}].tool_calls")
@@ -88,7 +125,9 @@ def to_canonical(obj: Any) -> dict[str, Any]:
     request = as_dict(dig(obj, "request"), "request")
     messages = dig(request, "messages")
     if not isinstance(messages, list):
-        raise RecordError("schema_violation", f"request.messages: expected list, got {type(messages).__name__}")
+        raise RecordError(
+            "schema_violation", f"request.messages: expected list, got {type(messages).__name__}"
+        )
     system, inputs = convert_messages(messages, "request.messages")
     response = obj.get("response")
     error = obj.get("error")
@@ -136,33 +175,37 @@ def to_canonical(obj: Any) -> dict[str, Any]:
     if response is not None and response.get("system_fingerprint"):
         metadata["system_fingerprint"] = response["system_fingerprint"]
     tags = [as_str(t, f"tags[{i}]", optional=False) for i, t in enumerate(as_list(obj.get("tags"), "tags"))]
-    context = [as_dict(c, f"retrieved_context[{i}]")
-               for i, c in enumerate(as_list(obj.get("retrieved_context"), "retrieved_context"))]
+    context = [
+        as_dict(c, f"retrieved_context[{i}]")
+        for i, c in enumerate(as_list(obj.get("retrieved_context"), "retrieved_context"))
+    ]
     call_id = as_str(obj.get("request_id") or obj.get("id") or (response or {}).get("id"), "request_id")
-    row.update({
-        "call_id": call_id,
-        "session_id": as_str(obj.get("session_id"), "session_id"),
-        "user_id": as_str(obj.get("user_id", request.get("user")), "user_id"),
-        "turn_index": as_int(obj.get("turn_index"), "turn_index"),
-        "started_at": started,
-        "latency_ms": as_float(obj.get("latency_ms"), "latency_ms"),
-        "ttft_ms": as_float(obj.get("ttft_ms"), "ttft_ms"),
-        "provider": "openai",
-        "request_model": as_str(request.get("model"), "request.model"),
-        "system_instructions": dumps(system) if system else None,
-        "input_messages": dumps(inputs),
-        "output_messages": dumps(output_messages) if output_messages else None,
-        "retrieved_context": dumps(context) if context else None,
-        "tools": dumps(request.get("tools")) if request.get("tools") else None,
-        "params": dumps({k: request[k] for k in PARAM_KEYS if k in request}),
-        "cost_usd": as_float(obj.get("cost_usd"), "cost_usd"),
-        "status": "error" if error is not None else "ok",
-        "finish_reason": finish_reason,
-        "error_type": as_str(err.get("type") or err.get("code"), "error.type") if err else None,
-        "error_message": as_str(err.get("message"), "error.message") if err else None,
-        "feedback_score": score,
-        "feedback_comment": as_str(feedback.get("comment"), "feedback.comment") if feedback else None,
-        "tags": tags,
-        "metadata": dumps(metadata) if metadata else None,
-    })
+    row.update(
+        {
+            "call_id": call_id,
+            "session_id": as_str(obj.get("session_id"), "session_id"),
+            "user_id": as_str(obj.get("user_id", request.get("user")), "user_id"),
+            "turn_index": as_int(obj.get("turn_index"), "turn_index"),
+            "started_at": started,
+            "latency_ms": as_float(obj.get("latency_ms"), "latency_ms"),
+            "ttft_ms": as_float(obj.get("ttft_ms"), "ttft_ms"),
+            "provider": "openai",
+            "request_model": as_str(request.get("model"), "request.model"),
+            "system_instructions": dumps(system) if system else None,
+            "input_messages": dumps(inputs),
+            "output_messages": dumps(output_messages) if output_messages else None,
+            "retrieved_context": dumps(context) if context else None,
+            "tools": dumps(request.get("tools")) if request.get("tools") else None,
+            "params": dumps({k: request[k] for k in PARAM_KEYS if k in request}),
+            "cost_usd": as_float(obj.get("cost_usd"), "cost_usd"),
+            "status": "error" if error is not None else "ok",
+            "finish_reason": finish_reason,
+            "error_type": as_str(err.get("type") or err.get("code"), "error.type") if err else None,
+            "error_message": as_str(err.get("message"), "error.message") if err else None,
+            "feedback_score": score,
+            "feedback_comment": as_str(feedback.get("comment"), "feedback.comment") if feedback else None,
+            "tags": tags,
+            "metadata": dumps(metadata) if metadata else None,
+        }
+    )
     return row

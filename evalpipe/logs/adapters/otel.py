@@ -34,13 +34,28 @@ from evalpipe.logs.fields import (
 
 FORMAT = "otel"
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content"}
-MESSAGE_EVENTS = {"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
-                  "gen_ai.tool.message", "gen_ai.choice"}
-APP_FIELDS = {"app.time_to_first_token_ms": "ttft_ms", "app.cost_usd": "cost_usd",
-              "app.retrieved_context": "retrieved_context", "app.feedback.score": "feedback_score",
-              "app.feedback.comment": "feedback_comment", "app.tags": "tags", "app.turn_index": "turn_index"}
-PARAM_ATTRS = {"gen_ai.request.temperature": "temperature", "gen_ai.request.max_tokens": "max_tokens",
-               "gen_ai.request.top_p": "top_p", "gen_ai.request.seed": "seed"}
+MESSAGE_EVENTS = {
+    "gen_ai.system.message",
+    "gen_ai.user.message",
+    "gen_ai.assistant.message",
+    "gen_ai.tool.message",
+    "gen_ai.choice",
+}
+APP_FIELDS = {
+    "app.time_to_first_token_ms": "ttft_ms",
+    "app.cost_usd": "cost_usd",
+    "app.retrieved_context": "retrieved_context",
+    "app.feedback.score": "feedback_score",
+    "app.feedback.comment": "feedback_comment",
+    "app.tags": "tags",
+    "app.turn_index": "turn_index",
+}
+PARAM_ATTRS = {
+    "gen_ai.request.temperature": "temperature",
+    "gen_ai.request.max_tokens": "max_tokens",
+    "gen_ai.request.top_p": "top_p",
+    "gen_ai.request.seed": "seed",
+}
 
 
 def looks_like_traces(obj: Any) -> bool:
@@ -64,7 +79,9 @@ def any_value(v: Any, path: str) -> Any:
     if "boolValue" in v:
         return bool(v["boolValue"])
     if "arrayValue" in v:
-        return [any_value(x, f"{path}[]") for x in as_list(as_dict(v["arrayValue"], path).get("values"), path)]
+        return [
+            any_value(x, f"{path}[]") for x in as_list(as_dict(v["arrayValue"], path).get("values"), path)
+        ]
     if "kvlistValue" in v:
         return attributes(as_dict(v["kvlistValue"], path).get("values"), path)
     if "bytesValue" in v:
@@ -126,8 +143,14 @@ def _tool_calls_from_event(value: Any) -> list[dict[str, Any]]:
     parts = []
     for tc in calls or []:
         fn = tc.get("function", {}) if isinstance(tc, dict) else {}
-        parts.append({"type": "tool_call", "id": tc.get("id") if isinstance(tc, dict) else None,
-                      "name": fn.get("name"), "arguments": maybe_json(fn.get("arguments"))})
+        parts.append(
+            {
+                "type": "tool_call",
+                "id": tc.get("id") if isinstance(tc, dict) else None,
+                "name": fn.get("name"),
+                "arguments": maybe_json(fn.get("arguments")),
+            }
+        )
     return parts
 
 
@@ -142,8 +165,12 @@ def messages_from_events(events: list[tuple[str, dict[str, Any]]]) -> tuple[list
             if content is not None:
                 system.append({"type": "text", "content": str(content)})
         elif name == "gen_ai.tool.message":
-            inputs.append({"role": "tool", "parts": [{"type": "tool_call_response", "id": body.get("id"),
-                                                      "response": content}]})
+            inputs.append(
+                {
+                    "role": "tool",
+                    "parts": [{"type": "tool_call_response", "id": body.get("id"), "response": content}],
+                }
+            )
         elif name in ("gen_ai.user.message", "gen_ai.assistant.message"):
             parts = [{"type": "text", "content": str(content)}] if content is not None else []
             parts += _tool_calls_from_event(body.get("tool_calls"))
@@ -152,7 +179,9 @@ def messages_from_events(events: list[tuple[str, dict[str, Any]]]) -> tuple[list
             msg = maybe_json(body.get("message")) or {}
             if not isinstance(msg, dict):
                 msg = {"content": msg}
-            parts = [{"type": "text", "content": str(msg["content"])}] if msg.get("content") is not None else []
+            parts = (
+                [{"type": "text", "content": str(msg["content"])}] if msg.get("content") is not None else []
+            )
             parts += _tool_calls_from_event(msg.get("tool_calls"))
             outputs.append({"role": "assistant", "parts": parts, "finish_reason": body.get("finish_reason")})
     return system, inputs, outputs
@@ -163,8 +192,11 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
     trace_id = as_str(span.get("traceId"), "span.traceId", optional=False)
     span_id = as_str(span.get("spanId"), "span.spanId", optional=False)
     start = from_unix_nanos(span.get("startTimeUnixNano"), "span.startTimeUnixNano")
-    end = from_unix_nanos(span.get("endTimeUnixNano"), "span.endTimeUnixNano") if span.get(
-        "endTimeUnixNano") is not None else None
+    end = (
+        from_unix_nanos(span.get("endTimeUnixNano"), "span.endTimeUnixNano")
+        if span.get("endTimeUnixNano") is not None
+        else None
+    )
     attrs = attributes(span.get("attributes"), "span.attributes")
     res_attrs = attributes(resource.get("attributes"), "resource.attributes")
     status = as_dict(span.get("status"), "span.status")
@@ -186,12 +218,16 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
     outputs = parse_json_attr("gen_ai.output.messages")
     captured = "attributes"
     if inputs is None:
-        events = [(str(ev.get("name")), attributes(ev.get("attributes"), "span.events[].attributes"))
-                  for ev in as_list(span.get("events"), "span.events")
-                  if isinstance(ev, dict) and ev.get("name") in MESSAGE_EVENTS]
+        events = [
+            (str(ev.get("name")), attributes(ev.get("attributes"), "span.events[].attributes"))
+            for ev in as_list(span.get("events"), "span.events")
+            if isinstance(ev, dict) and ev.get("name") in MESSAGE_EVENTS
+        ]
         # Event attributes carry JSON-encoded structures; log bodies carry decoded ones.
-        events = [(n, {k: maybe_json(v) if k in ("tool_calls", "message") else v for k, v in b.items()})
-                  for n, b in events]
+        events = [
+            (n, {k: maybe_json(v) if k in ("tool_calls", "message") else v for k, v in b.items()})
+            for n, b in events
+        ]
         captured = "span_events"
         if not events and log_events:
             events, captured = log_events, "log_records"
@@ -234,7 +270,9 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
         "started_at": start,
         "latency_ms": (end - start).total_seconds() * 1000 if end else None,
         "ttft_ms": as_float(attrs.get("app.time_to_first_token_ms"), "app.time_to_first_token_ms"),
-        "provider": as_str(attrs.get("gen_ai.provider.name", attrs.get("gen_ai.system")), "gen_ai.provider.name"),
+        "provider": as_str(
+            attrs.get("gen_ai.provider.name", attrs.get("gen_ai.system")), "gen_ai.provider.name"
+        ),
         "request_model": as_str(attrs.get("gen_ai.request.model"), "gen_ai.request.model"),
         "response_model": as_str(attrs.get("gen_ai.response.model"), "gen_ai.response.model"),
         "system_instructions": dumps(system) if system else None,
