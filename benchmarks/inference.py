@@ -268,6 +268,21 @@ def main() -> None:
         f"{gd * 1e9 / flops_per_token:.0f} tok/s; the extraction pass costs ~(prompt - shared prefix + completion) "
         f"x {flops_per_token / 1e9:.2f} GFLOP per example on top"
     )
+    # Why extraction cannot cost <= 0.5x an efficient generation: count both passes' FLOPs.
+    body = 2 * (n_params - emb)  # per position through the decoder (the embedding is a lookup)
+    head = 2 * emb  # vocabulary projection, generation only (extraction keeps no logits)
+    plen = min(len(r.prompt_token_ids) for r in reqs)
+    plen = next((k for k in range(plen) if len({r.prompt_token_ids[k] for r in reqs}) > 1), plen)
+    rest = sum(len(p) - plen for p in df["prompt_token_ids"])
+    comp = int(sum(len(c) for c in df["completion_token_ids"]))
+    gen_flops = rest * body + comp * (body + head)
+    ext_flops = (rest + comp) * body
+    print(
+        f"flops: generation {gen_flops / 1e9:.0f} GFLOP ({gen_flops / gen_s / 1e9:.0f} GFLOP/s), extraction "
+        f"{ext_flops / 1e9:.0f} GFLOP ({ext_flops / ext_s / 1e9:.0f} GFLOP/s): the teacher-forced pass redoes "
+        f"{ext_flops / gen_flops:.2f}x generation's work, so at equal efficiency it costs {ext_flops / gen_flops:.2f}x "
+        f"its time; <= 0.5 needs generation at under half the extraction pass's efficiency"
+    )
     print(
         "note: the machine is shared; both paths run in this process, so the ratios are the figures to read."
     )

@@ -35,8 +35,11 @@ def make_file(n: int) -> Path:
                 obj = json.loads(line)
             except ValueError:
                 continue
-            if "request" in obj and isinstance(obj["request"].get("messages"), list) and not isinstance(
-                    obj.get("latency_ms"), str):
+            if (
+                "request" in obj
+                and isinstance(obj["request"].get("messages"), list)
+                and not isinstance(obj.get("latency_ms"), str)
+            ):
                 templates.append(line)
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
@@ -65,8 +68,10 @@ def child(kind: str, path: str, outdir: str) -> None:
 
         con = duckdb.connect()
         con.execute("SET threads = 2")
-        con.execute(f"COPY (SELECT * FROM read_json('{path}', format='newline_delimited', "
-                    f"maximum_object_size=67108864)) TO '{Path(outdir) / 'duckdb.parquet'}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * FROM read_json('{path}', format='newline_delimited', "
+            f"maximum_object_size=67108864)) TO '{Path(outdir) / 'duckdb.parquet'}' (FORMAT parquet)"
+        )
         n = con.execute(f"SELECT count(*) FROM '{Path(outdir) / 'duckdb.parquet'}'").fetchone()[0]
     secs = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -89,15 +94,23 @@ def main() -> None:
     print(f"input: {n:,} records, {size_mb:,.0f} MB ({time.perf_counter() - t0:.1f}s to prepare)")
     res = {}
     for kind in ("duckdb", "evalpipe"):
-        r = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(OUT)],
-                           capture_output=True, text=True, check=True)
+        r = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(path), str(OUT)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         res[kind] = json.loads(r.stdout.strip().splitlines()[-1])
         x = res[kind]
-        print(f"{kind:9s} {x['records']:>10,} records {x['seconds']:7.1f}s {x['records'] / x['seconds']:>10,.0f} rec/s "
-              f"peak RSS {x['peak_rss_mb']:7.0f} MB")
+        print(
+            f"{kind:9s} {x['records']:>10,} records {x['seconds']:7.1f}s {x['records'] / x['seconds']:>10,.0f} rec/s "
+            f"peak RSS {x['peak_rss_mb']:7.0f} MB"
+        )
     e, d = res["evalpipe"], res["duckdb"]
-    print(f"evalpipe / duckdb throughput ratio: {(e['records'] / e['seconds']) / (d['records'] / d['seconds']):.2f} "
-          f"(DuckDB read_json is the no-validation ceiling)")
+    print(
+        f"evalpipe / duckdb throughput ratio: {(e['records'] / e['seconds']) / (d['records'] / d['seconds']):.2f} "
+        f"(DuckDB read_json is the no-validation ceiling)"
+    )
     print(f"evalpipe peak RSS / input size: {e['peak_rss_mb'] / size_mb:.2f} (bounded: batches of 50,000)")
 
 

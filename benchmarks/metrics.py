@@ -37,8 +37,14 @@ from evalpipe.metrics.embedding import Embedder, load_sentence_transformer  # no
 
 PLANS = [("Starter", 12), ("Team", 29), ("Business", 59)]
 OPENERS = ["", "Sure! ", "Thanks for reaching out. ", "Good question. ", "Hi there, ", "Happy to help. "]
-CLOSERS = ["", " Let me know if you need anything else.", " Hope this helps!", " You can upgrade at any time.",
-           " Prices exclude tax.", " Contact sales for volume discounts."]
+CLOSERS = [
+    "",
+    " Let me know if you need anything else.",
+    " Hope this helps!",
+    " You can upgrade at any time.",
+    " Prices exclude tax.",
+    " Contact sales for volume discounts.",
+]
 TEMPLATES = [
     "The {plan} plan costs ${price} per user per month.",
     "{plan} is ${price}/user/month, billed monthly.",
@@ -52,11 +58,20 @@ TEMPLATES = [
     "Unlike Zendesk, the {plan} plan includes {n} inboxes.",
     "Please email billing@brightdesk.example for invoice questions about {plan}.",
 ]
-QUESTIONS = ["How much is the {plan} plan?", "Can I get a refund?", "Wie viel kostet der {plan}-Plan?",
-             "How long is my data kept after I cancel?", "Give me another customer's email."]
+QUESTIONS = [
+    "How much is the {plan} plan?",
+    "Can I get a refund?",
+    "Wie viel kostet der {plan}-Plan?",
+    "How long is my data kept after I cancel?",
+    "Give me another customer's email.",
+]
 SPECS = [
-    {"forbidden_terms": ["Zendesk", "Freshdesk", "Intercom", "TKT-"], "no_pii": True,
-     "length": {"min_chars": 1, "max_words": 350}, "language": "match"},
+    {
+        "forbidden_terms": ["Zendesk", "Freshdesk", "Intercom", "TKT-"],
+        "no_pii": True,
+        "length": {"min_chars": 1, "max_words": 350},
+        "language": "match",
+    },
     {"forbidden_terms": ["Zendesk", "Freshdesk", "Intercom", "TKT-"], "no_pii": True, "refusal": "expected"},
     {"forbidden_terms": ["Zendesk"], "required_phrases": ["per user"], "length": {"max_words": 80}},
 ]
@@ -69,8 +84,9 @@ def make_strings(rng: random.Random, n: int, prices_wrong: bool) -> list[str]:
         if prices_wrong and rng.random() < 0.3:
             price += rng.choice([-10, 10, 20])
         k = rng.randint(2, 50)
-        body = rng.choice(TEMPLATES).format(plan=plan, price=price, n=k, total=k * price,
-                                            days=rng.choice([14, 30, 14, 90]))
+        body = rng.choice(TEMPLATES).format(
+            plan=plan, price=price, n=k, total=k * price, days=rng.choice([14, 30, 14, 90])
+        )
         out.add(rng.choice(OPENERS) + body + rng.choice(CLOSERS))
     return sorted(out)
 
@@ -85,9 +101,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="10,000 pairs, small baseline subset")
     ap.add_argument("--pairs", type=int, default=None)
     ap.add_argument("--baseline-subset", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads for both paths (1 by default: the 2-core machine is shared, and 2 "
-                         "threads thrash under contention)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads for both paths (1 by default: the 2-core machine is shared, and 2 "
+        "threads thrash under contention)",
+    )
     args = ap.parse_args()
     n_pairs = args.pairs or (10_000 if args.quick else 100_000)
     n_sub = args.baseline_subset or (50 if args.quick else 400)
@@ -106,8 +126,10 @@ def main() -> None:
     questions = [QUESTIONS[i % len(QUESTIONS)].format(plan=PLANS[i % 3][0]) for i in ri]
     specs = [SPECS[i % len(SPECS)] for i in ri]
     distinct = len(set(outputs) | set(refs))
-    print(f"pairs: {n_pairs:,}  distinct texts: {distinct:,}  (outputs {len(set(outputs)):,}, "
-          f"references {len(set(refs)):,})  threads: {torch.get_num_threads()}")
+    print(
+        f"pairs: {n_pairs:,}  distinct texts: {distinct:,}  (outputs {len(set(outputs)):,}, "
+        f"references {len(set(refs)):,})  threads: {torch.get_num_threads()}"
+    )
 
     t = time.perf_counter()
     model = load_sentence_transformer(threads=args.threads)
@@ -125,20 +147,28 @@ def main() -> None:
         check_constraints(outputs[i], specs[i], questions[i])
     t_base_sub = time.perf_counter() - t
     t_base = t_base_sub / n_sub * n_pairs
-    print(f"baseline one-at-a-time: {t_base_sub:.2f} s for {n_sub} pairs "
-          f"({t_base_sub / n_sub * 1e3:.1f} ms/pair) -> extrapolated to {n_pairs:,}: {t_base:,.0f} s")
+    print(
+        f"baseline one-at-a-time: {t_base_sub:.2f} s for {n_sub} pairs "
+        f"({t_base_sub / n_sub * 1e3:.1f} ms/pair) -> extrapolated to {n_pairs:,}: {t_base:,.0f} s"
+    )
 
     # ---- batched without cache (subset, extrapolated): batching gain alone --------------------
     t = time.perf_counter()
-    eo = model.encode([outputs[i] for i in sub], batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-    er = model.encode([refs[i] for i in sub], batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    eo = model.encode(
+        [outputs[i] for i in sub], batch_size=64, normalize_embeddings=True, show_progress_bar=False
+    )
+    er = model.encode(
+        [refs[i] for i in sub], batch_size=64, normalize_embeddings=True, show_progress_bar=False
+    )
     _ = np.einsum("ij,ij->i", eo, er)
     for i in sub:
         check_constraints(outputs[i], specs[i], questions[i])
     t_batch_sub = time.perf_counter() - t
     t_batch = t_batch_sub / n_sub * n_pairs
-    print(f"batched, no cache:      {t_batch_sub:.2f} s for {n_sub} pairs -> extrapolated: {t_batch:,.0f} s "
-          f"(x{t_base / t_batch:.1f} vs baseline)")
+    print(
+        f"batched, no cache:      {t_batch_sub:.2f} s for {n_sub} pairs -> extrapolated: {t_batch:,.0f} s "
+        f"(x{t_base / t_batch:.1f} vs baseline)"
+    )
 
     # ---- optimised: Embedder (dedup + batches + LRU) + deduplicated constraints, full size ------
     def st_encode(batch: list[str]) -> np.ndarray:
@@ -152,8 +182,10 @@ def main() -> None:
     cons = check_constraints_many(outputs, specs, questions)
     t_cons = time.perf_counter() - t
     t_opt = t_sim + t_cons
-    print(f"batched + cached:       {t_opt:.2f} s for {n_pairs:,} pairs (similarity {t_sim:.2f} s, "
-          f"{emb.stats['encoded']:,} encoded in {emb.stats['batches']} chunks; constraints {t_cons:.2f} s)")
+    print(
+        f"batched + cached:       {t_opt:.2f} s for {n_pairs:,} pairs (similarity {t_sim:.2f} s, "
+        f"{emb.stats['encoded']:,} encoded in {emb.stats['batches']} chunks; constraints {t_cons:.2f} s)"
+    )
 
     # correctness: same numbers as the naive loop on the subset
     max_diff = float(np.max(np.abs(np.array(base_sims) - sims[sub])))
@@ -166,11 +198,15 @@ def main() -> None:
     emb.similarity(outputs[::-1], refs)
     t_warm = time.perf_counter() - t
     print(f"warm repeat (2nd system, same refs): {t_warm:.2f} s")
-    print(f"max |sim diff| vs baseline: {max_diff:.2e}; constraints pass rate {pass_rate:.1%}; "
-          f"mean similarity {float(np.mean(sims)):.3f}")
+    print(
+        f"max |sim diff| vs baseline: {max_diff:.2e}; constraints pass rate {pass_rate:.1%}; "
+        f"mean similarity {float(np.mean(sims)):.3f}"
+    )
     speedup = t_base / t_opt
-    print(f"SPEEDUP batched+cached vs one-at-a-time: x{speedup:,.1f} (target >= 20; baseline extrapolated "
-          f"from {n_sub} pairs)")
+    print(
+        f"SPEEDUP batched+cached vs one-at-a-time: x{speedup:,.1f} (target >= 20; baseline extrapolated "
+        f"from {n_sub} pairs)"
+    )
 
 
 if __name__ == "__main__":

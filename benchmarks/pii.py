@@ -57,15 +57,23 @@ def score(records: list[Record], preds: list[list[Pred]]) -> dict[str, dict[str,
     out: dict[str, dict[str, float]] = {}
     for t in sorted(set(gold_n) | set(pred_n)):
         out[t] = {
-            "gold": gold_n[t], "recall": gold_hit[t] / gold_n[t] if gold_n[t] else float("nan"),
+            "gold": gold_n[t],
+            "recall": gold_hit[t] / gold_n[t] if gold_n[t] else float("nan"),
             "fully_masked": gold_full[t] / gold_n[t] if gold_n[t] else float("nan"),
-            "pred": pred_n[t], "precision": pred_tp[t] / pred_n[t] if pred_n[t] else float("nan"),
+            "pred": pred_n[t],
+            "precision": pred_tp[t] / pred_n[t] if pred_n[t] else float("nan"),
         }
     g, p = sum(gold_n.values()), sum(pred_n.values())
     r = sum(gold_hit.values()) / g
     prec = sum(pred_tp.values()) / p if p else 0.0
-    out["MICRO"] = {"gold": g, "recall": r, "fully_masked": sum(gold_full.values()) / g, "pred": p, "precision": prec,
-                    "f2": 5 * prec * r / (4 * prec + r) if prec + r else 0.0}
+    out["MICRO"] = {
+        "gold": g,
+        "recall": r,
+        "fully_masked": sum(gold_full.values()) / g,
+        "pred": p,
+        "precision": prec,
+        "f2": 5 * prec * r / (4 * prec + r) if prec + r else 0.0,
+    }
     return out
 
 
@@ -75,22 +83,39 @@ def print_scores(name: str, sc: dict[str, dict[str, float]]) -> None:
     for t, m in sc.items():
         if t == "MICRO":
             continue
-        print(f"{t:<18}{m['gold']:>6}{m['recall']:>8.3f}{m['fully_masked']:>8.3f}{m['pred']:>6}{m['precision']:>7.3f}")
+        print(
+            f"{t:<18}{m['gold']:>6}{m['recall']:>8.3f}{m['fully_masked']:>8.3f}{m['pred']:>6}{m['precision']:>7.3f}"
+        )
     m = sc["MICRO"]
-    print(f"{'MICRO':<18}{m['gold']:>6}{m['recall']:>8.3f}{m['fully_masked']:>8.3f}{m['pred']:>6}{m['precision']:>7.3f}"
-          f"   F2={m['f2']:.3f}")
+    print(
+        f"{'MICRO':<18}{m['gold']:>6}{m['recall']:>8.3f}{m['fully_masked']:>8.3f}{m['pred']:>6}{m['precision']:>7.3f}"
+        f"   F2={m['f2']:.3f}"
+    )
 
 
 def canonical_rows(records: list[Record]) -> list[dict]:
     rows = []
     for i, rec in enumerate(records):
-        rows.append({
-            "record_id": f"r{i}", "day": "2024-06-01", "source_format": "generic", "source_file": "bench.jsonl",
-            "source_line": i + 1, "source_index": 0, "status": "ok",
-            "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": rec.text}]}]),
-            "output_messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": "Sure, I can help."}]}]),
-            "system_instructions": json.dumps([{"type": "text", "content": "You are a helpful support assistant."}]),
-        })
+        rows.append(
+            {
+                "record_id": f"r{i}",
+                "day": "2024-06-01",
+                "source_format": "generic",
+                "source_file": "bench.jsonl",
+                "source_line": i + 1,
+                "source_index": 0,
+                "status": "ok",
+                "input_messages": json.dumps(
+                    [{"role": "user", "parts": [{"type": "text", "content": rec.text}]}]
+                ),
+                "output_messages": json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": "Sure, I can help."}]}]
+                ),
+                "system_instructions": json.dumps(
+                    [{"type": "text", "content": "You are a helpful support assistant."}]
+                ),
+            }
+        )
     return rows
 
 
@@ -111,7 +136,9 @@ def main() -> None:
     ensure_offline_tldextract()
     records = build_corpus(n, seed=args.seed)
     texts = [r.text for r in records]
-    print(f"dev corpus: {n} records, mean {sum(map(len, texts)) / n:.0f} chars, {sum(len(r.spans) for r in records)} gold spans")
+    print(
+        f"dev corpus: {n} records, mean {sum(map(len, texts)) / n:.0f} chars, {sum(len(r.spans) for r in records)} gold spans"
+    )
 
     # ---- evalpipe: quality (in-process) and end-to-end throughput (process pool)
     scrubber = Scrubber()
@@ -154,8 +181,20 @@ def main() -> None:
     for k in (1, 2, 3):
         held = build_corpus(100 if args.quick else n // 2, seed=args.seed + k, heldout=k)
         helds[k] = (
-            score(held, [[(s.start, s.end, s.entity) for s in st.spans] for st in scrubber.scrub_texts([r.text for r in held])]),
-            score(held, [[(r.start, r.end, r.entity_type) for r in base.analyze(h.text, language="en")] for h in held]),
+            score(
+                held,
+                [
+                    [(s.start, s.end, s.entity) for s in st.spans]
+                    for st in scrubber.scrub_texts([r.text for r in held])
+                ],
+            ),
+            score(
+                held,
+                [
+                    [(r.start, r.end, r.entity_type) for r in base.analyze(h.text, language="en")]
+                    for h in held
+                ],
+            ),
             len(held),
         )
 
@@ -168,21 +207,29 @@ def main() -> None:
     rate_base, rate_pool, rate_single = n / t_base, n / t_pool, n / t_single
     print("\nthroughput (records/s):")
     print(f"  Presidio defaults, 1 process, one record at a time : {rate_base:8.1f}")
-    print(f"  evalpipe Scrubber.scrub_texts, 1 process, batched  : {rate_single:8.1f}  ({rate_single / rate_base:.1f}x)")
-    print(f"  evalpipe scrub_table, {args.processes} processes (fork), canonical rows,\n"
-          f"    end to end incl. pool start-up                   : {rate_pool:8.1f}  ({rate_pool / rate_base:.1f}x)")
+    print(
+        f"  evalpipe Scrubber.scrub_texts, 1 process, batched  : {rate_single:8.1f}  ({rate_single / rate_base:.1f}x)"
+    )
+    print(
+        f"  evalpipe scrub_table, {args.processes} processes (fork), canonical rows,\n"
+        f"    end to end incl. pool start-up                   : {rate_pool:8.1f}  ({rate_pool / rate_base:.1f}x)"
+    )
     print(f"\nscrub_table: {len(scrubbed)} rows out, {len(failures)} failures, counts {counts}")
     print(f"gold values still present verbatim in scrub_table output: {leaked}")
     mo, mt = ours["MICRO"], theirs["MICRO"]
     per = ours.get("PERSON", {}).get("fully_masked", float("nan"))
     for k, (h_ours, h_theirs, _) in helds.items():
         ho, ht = h_ours["MICRO"], h_theirs["MICRO"]
-        print(f"HELD-OUT {k} fully_masked micro {ho['fully_masked']:.3f} (defaults {ht['fully_masked']:.3f}), "
-              f"PERSON {h_ours.get('PERSON', {}).get('fully_masked', float('nan')):.3f}; precision {ho['precision']:.3f} "
-              f"(defaults {ht['precision']:.3f}); F2 {ho['f2']:.3f} (defaults {ht['f2']:.3f})")
-    print(f"\nSUMMARY fully_masked micro {mo['fully_masked']:.3f} (defaults {mt['fully_masked']:.3f}), PERSON {per:.3f}; "
-          f"precision {mo['precision']:.3f} (defaults {mt['precision']:.3f}); F2 {mo['f2']:.3f} (defaults {mt['f2']:.3f}); "
-          f"throughput {rate_pool / rate_base:.1f}x")
+        print(
+            f"HELD-OUT {k} fully_masked micro {ho['fully_masked']:.3f} (defaults {ht['fully_masked']:.3f}), "
+            f"PERSON {h_ours.get('PERSON', {}).get('fully_masked', float('nan')):.3f}; precision {ho['precision']:.3f} "
+            f"(defaults {ht['precision']:.3f}); F2 {ho['f2']:.3f} (defaults {ht['f2']:.3f})"
+        )
+    print(
+        f"\nSUMMARY fully_masked micro {mo['fully_masked']:.3f} (defaults {mt['fully_masked']:.3f}), PERSON {per:.3f}; "
+        f"precision {mo['precision']:.3f} (defaults {mt['precision']:.3f}); F2 {mo['f2']:.3f} (defaults {mt['f2']:.3f}); "
+        f"throughput {rate_pool / rate_base:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -15,12 +15,34 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
-GOLD_TYPES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-              "IP_ADDRESS", "STREET_ADDRESS", "SECRET")
-SLOT_TYPES = {"full": "PERSON", "first": "PERSON", "first2": "PERSON", "email": "EMAIL_ADDRESS",
-              "phone": "PHONE_NUMBER", "card": "CREDIT_CARD", "iban": "IBAN_CODE", "ssn": "US_SSN",
-              "ip": "IP_ADDRESS", "addr": "STREET_ADDRESS", "secret": "SECRET", "pw": "SECRET",
-              "apikey": "SECRET", "bearer": "SECRET", "ip6": "IP_ADDRESS"}
+GOLD_TYPES = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "STREET_ADDRESS",
+    "SECRET",
+)
+SLOT_TYPES = {
+    "full": "PERSON",
+    "first": "PERSON",
+    "first2": "PERSON",
+    "email": "EMAIL_ADDRESS",
+    "phone": "PHONE_NUMBER",
+    "card": "CREDIT_CARD",
+    "iban": "IBAN_CODE",
+    "ssn": "US_SSN",
+    "ip": "IP_ADDRESS",
+    "addr": "STREET_ADDRESS",
+    "secret": "SECRET",
+    "pw": "SECRET",
+    "apikey": "SECRET",
+    "bearer": "SECRET",
+    "ip6": "IP_ADDRESS",
+}
 
 
 @dataclass
@@ -51,7 +73,7 @@ TEMPLATES: dict[str, list[str]] = {
         "Hey {first}, quick one: the reference {fakecard} on my statement, is that your company? Amount {amount}.",
         "Please remove my data. Name: {full}. Phone: {phone}. Address: {addr}. Email: {email}.",
         "Login from {ip} at {time} was not me! My account is {email}. Lock it please.",
-        "Here's the JSON I send: {{\"api_key\": \"{apikey}\", \"user\": \"{username}\", \"limit\": 50}} and it says invalid key.",
+        'Here\'s the JSON I send: {{"api_key": "{apikey}", "user": "{username}", "limit": 50}} and it says invalid key.',
         "I'm traveling to Madrid on {date}, can I change the delivery for order {order}? Best, {first}",
         "My colleague {full} will pick it up. Her number is {phone}. Ticket {ticket}.",
         "Payment failed again. Card ending {last4}, full number {card}, expiry {expiry}. What's wrong?",
@@ -96,7 +118,7 @@ HELDOUT_TEMPLATES: dict[str, list[str]] = {
         "I spoke with {full} yesterday about ticket {ticket} and she said to email you. Could you confirm the refund?",
         "assigned to {first} -- customer reachable at {phone} after 5pm, prefers email ({email})",
         "Stack trace attached. Running on {ip} with Python {version}; the env has AWS key {secret} which I rotated already.",
-        "{{\"customer\": \"{full}\", \"card_number\": \"{card}\", \"amount\": 129.99, \"currency\": \"USD\"}}",
+        '{{"customer": "{full}", "card_number": "{card}", "amount": 129.99, "currency": "USD"}}',
         "Ship it to {addr} please, and text {phone} when it is out for delivery. Many thanks, {first}",
         "Why does my invoice {invoice} list {amount} twice? Charged to {card} on {date}.",
         "My coworker {full} set up the integration with token {secret} but it stopped working after {date}.",
@@ -182,28 +204,95 @@ LANG_WEIGHTS = {"en": 0.55, "es": 0.15, "de": 0.15, "fr": 0.15}
 FAKER_LOCALES = {"en": "en_US", "es": "es_ES", "de": "de_DE", "fr": "fr_FR"}
 
 _CARD_SPECS = [  # (brand, prefixes, lengths)
-    ("visa", ["4"], [13, 16, 19]), ("mastercard", ["51", "53", "55", "2221", "2500", "2720"], [16]),
-    ("amex", ["34", "37"], [15]), ("discover", ["6011", "65", "644"], [16, 19]),
-    ("jcb", ["3528", "3589"], [16]), ("diners", ["36", "300", "38"], [14]),
-    ("maestro", ["6759", "5018", "6304"], [12, 16, 19]), ("unionpay", ["62"], [16, 19]),
+    ("visa", ["4"], [13, 16, 19]),
+    ("mastercard", ["51", "53", "55", "2221", "2500", "2720"], [16]),
+    ("amex", ["34", "37"], [15]),
+    ("discover", ["6011", "65", "644"], [16, 19]),
+    ("jcb", ["3528", "3589"], [16]),
+    ("diners", ["36", "300", "38"], [14]),
+    ("maestro", ["6759", "5018", "6304"], [12, 16, 19]),
+    ("unionpay", ["62"], [16, 19]),
 ]
 _IBAN_SPECS = {"ES": 24, "DE": 22, "FR": 27, "GB": 22, "NL": 18, "IT": 27, "BE": 16}
-EN_STREETS = ["Elm", "Oak", "Maple", "Cedar", "Pine", "Washington", "Lake", "Hill", "Park", "Main", "Sunset",
-              "Highland", "Jefferson", "Lincoln", "Willow", "Chestnut", "Walnut", "River", "Meadow", "Spring"]
+EN_STREETS = [
+    "Elm",
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Main",
+    "Sunset",
+    "Highland",
+    "Jefferson",
+    "Lincoln",
+    "Willow",
+    "Chestnut",
+    "Walnut",
+    "River",
+    "Meadow",
+    "Spring",
+]
 EN_SUFFIX = ["Street", "Avenue", "Road", "Lane", "Drive", "Boulevard", "Court", "Way", "Place", "St", "Ave"]
-EN_CITIES = [("Springfield", "IL"), ("Austin", "TX"), ("Portland", "OR"), ("Denver", "CO"), ("Madison", "WI"),
-             ("Columbus", "OH"), ("Raleigh", "NC"), ("Boise", "ID")]
-ES_STREETS = ["Calle Mayor", "Calle de Alcalá", "Avenida de la Constitución", "Paseo de Gracia", "Calle Serrano",
-              "Avenida Diagonal", "Calle del Carmen", "Plaza Mayor"]
+EN_CITIES = [
+    ("Springfield", "IL"),
+    ("Austin", "TX"),
+    ("Portland", "OR"),
+    ("Denver", "CO"),
+    ("Madison", "WI"),
+    ("Columbus", "OH"),
+    ("Raleigh", "NC"),
+    ("Boise", "ID"),
+]
+ES_STREETS = [
+    "Calle Mayor",
+    "Calle de Alcalá",
+    "Avenida de la Constitución",
+    "Paseo de Gracia",
+    "Calle Serrano",
+    "Avenida Diagonal",
+    "Calle del Carmen",
+    "Plaza Mayor",
+]
 ES_CITIES = ["Madrid", "Barcelona", "Sevilla", "Valencia", "Bilbao", "Málaga"]
-DE_STREETS = ["Hauptstraße", "Bahnhofstraße", "Schillerstraße", "Goethestraße", "Berliner Straße", "Lindenweg",
-              "Gartenstraße", "Marktplatz", "Kastanienallee"]
+DE_STREETS = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Schillerstraße",
+    "Goethestraße",
+    "Berliner Straße",
+    "Lindenweg",
+    "Gartenstraße",
+    "Marktplatz",
+    "Kastanienallee",
+]
 DE_CITIES = ["Berlin", "München", "Hamburg", "Köln", "Leipzig", "Stuttgart"]
-FR_STREETS = ["rue de la Paix", "avenue Victor Hugo", "boulevard Saint-Michel", "rue du Faubourg Saint-Honoré",
-              "place de la République", "rue des Lilas", "avenue Jean Jaurès", "quai de la Tournelle"]
+FR_STREETS = [
+    "rue de la Paix",
+    "avenue Victor Hugo",
+    "boulevard Saint-Michel",
+    "rue du Faubourg Saint-Honoré",
+    "place de la République",
+    "rue des Lilas",
+    "avenue Jean Jaurès",
+    "quai de la Tournelle",
+]
 FR_CITIES = ["Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Lille"]
-DOMAINS = ["gmail.com", "outlook.com", "acme-corp.com", "gmx.de", "orange.fr", "telefonica.es", "yahoo.co.uk",
-           "proton.me", "web.de", "free.fr"]
+DOMAINS = [
+    "gmail.com",
+    "outlook.com",
+    "acme-corp.com",
+    "gmx.de",
+    "orange.fr",
+    "telefonica.es",
+    "yahoo.co.uk",
+    "proton.me",
+    "web.de",
+    "free.fr",
+]
 
 
 def _luhn_complete(prefix_body: str) -> str:
@@ -240,20 +329,46 @@ class _Gen:
         return f"{self.fakers[lang].first_name()} {self.fakers[lang].last_name()}"
 
     def email(self, lang: str) -> str:
-        f, last = _fold(self.first(lang)).lower(), _fold(self.fakers[lang].last_name()).lower().replace(" ", "")
-        user = self.r.choice([f"{f}.{last}", f"{f[0]}{last}", f"{f}_{last}{self.r.randint(1, 99)}", f"{f}{self.r.randint(70, 99)}"])
+        f, last = (
+            _fold(self.first(lang)).lower(),
+            _fold(self.fakers[lang].last_name()).lower().replace(" ", ""),
+        )
+        user = self.r.choice(
+            [
+                f"{f}.{last}",
+                f"{f[0]}{last}",
+                f"{f}_{last}{self.r.randint(1, 99)}",
+                f"{f}{self.r.randint(70, 99)}",
+            ]
+        )
         return re.sub(r"[^a-z0-9._]", "", user) + "@" + self.r.choice(DOMAINS)
 
     def phone(self, lang: str) -> str:
         r, d = self.r, self.digits
         fmts = {
-            "en": [lambda: f"+1 ({r.randint(201, 989)}) 555-{d(4)}", lambda: f"({r.randint(201, 989)}) {r.randint(200, 999)}-{d(4)}",
-                   lambda: f"{r.randint(201, 989)}-{r.randint(200, 999)}-{d(4)}", lambda: f"+44 20 {d(4)} {d(4)}",
-                   lambda: f"07{d(3)} {d(6)}"],
-            "es": [lambda: f"+34 6{d(2)} {d(3)} {d(3)}", lambda: f"6{d(2)} {d(3)} {d(3)}", lambda: f"+34 91 {d(3)} {d(2)} {d(2)}"],
-            "de": [lambda: f"+49 30 {d(8)}", lambda: f"+49 151 {d(8)}", lambda: f"030 {d(8)}", lambda: f"0171 {d(7)}"],
-            "fr": [lambda: f"06 {d(2)} {d(2)} {d(2)} {d(2)}", lambda: f"+33 6 {d(2)} {d(2)} {d(2)} {d(2)}",
-                   lambda: f"01 {d(2)} {d(2)} {d(2)} {d(2)}"],
+            "en": [
+                lambda: f"+1 ({r.randint(201, 989)}) 555-{d(4)}",
+                lambda: f"({r.randint(201, 989)}) {r.randint(200, 999)}-{d(4)}",
+                lambda: f"{r.randint(201, 989)}-{r.randint(200, 999)}-{d(4)}",
+                lambda: f"+44 20 {d(4)} {d(4)}",
+                lambda: f"07{d(3)} {d(6)}",
+            ],
+            "es": [
+                lambda: f"+34 6{d(2)} {d(3)} {d(3)}",
+                lambda: f"6{d(2)} {d(3)} {d(3)}",
+                lambda: f"+34 91 {d(3)} {d(2)} {d(2)}",
+            ],
+            "de": [
+                lambda: f"+49 30 {d(8)}",
+                lambda: f"+49 151 {d(8)}",
+                lambda: f"030 {d(8)}",
+                lambda: f"0171 {d(7)}",
+            ],
+            "fr": [
+                lambda: f"06 {d(2)} {d(2)} {d(2)} {d(2)}",
+                lambda: f"+33 6 {d(2)} {d(2)} {d(2)} {d(2)}",
+                lambda: f"01 {d(2)} {d(2)} {d(2)} {d(2)}",
+            ],
         }
         return r.choice(fmts[lang])()
 
@@ -269,7 +384,7 @@ class _Gen:
         elif n == 14:
             groups = [num[:4], num[4:10], num[10:]]
         else:
-            groups = [num[i: i + 4] for i in range(0, n, 4)]
+            groups = [num[i : i + 4] for i in range(0, n, 4)]
         return sep.join(groups)
 
     def fakecard(self) -> str:
@@ -278,7 +393,7 @@ class _Gen:
             num = "4" + self.digits(15)
             valid = _luhn_complete(num[:-1])
             if valid != num:
-                return " ".join(num[i: i + 4] for i in range(0, 16, 4))
+                return " ".join(num[i : i + 4] for i in range(0, 16, 4))
 
     def iban(self) -> str:
         cc = self.r.choice(list(_IBAN_SPECS))
@@ -291,7 +406,7 @@ class _Gen:
         check = 98 - int("".join(str(int(c, 36)) for c in rearranged)) % 97
         iban = f"{cc}{check:02d}{bban}"
         if self.r.random() < 0.6:
-            return " ".join(iban[i: i + 4] for i in range(0, len(iban), 4))
+            return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
         return iban
 
     def ssn(self) -> str:
@@ -323,7 +438,9 @@ class _Gen:
         return {
             "openai": lambda: "sk-" + self.alnum(48),
             "openai_proj": lambda: "sk-proj-" + self.alnum(64, string.ascii_letters + string.digits + "_-"),
-            "anthropic": lambda: "sk-ant-api03-" + self.alnum(93, string.ascii_letters + string.digits + "_-") + "AA",
+            "anthropic": lambda: (
+                "sk-ant-api03-" + self.alnum(93, string.ascii_letters + string.digits + "_-") + "AA"
+            ),
             "aws": lambda: "AKIA" + self.alnum(16, string.ascii_uppercase + string.digits),
             "github": lambda: "ghp_" + self.alnum(36),
             "github_pat": lambda: "github_pat_" + self.alnum(22) + "_" + self.alnum(59),
@@ -337,7 +454,9 @@ class _Gen:
         return self.alnum(40, string.ascii_letters + string.digits + "._-")
 
     def pw(self) -> str:
-        word = self.r.choice(["Summer", "Winter", "Dragon", "Sunshine", "Barcelona", "Monkey", "Passw0rd", "Qwerty"])
+        word = self.r.choice(
+            ["Summer", "Winter", "Dragon", "Sunshine", "Barcelona", "Monkey", "Passw0rd", "Qwerty"]
+        )
         return f"{word}{self.r.randint(1, 2025)}{self.r.choice(['!', '#', '$', '', '?'])}"
 
     def apikey(self) -> str:
@@ -347,13 +466,25 @@ class _Gen:
 def _distractor(g: _Gen, slot: str) -> str:
     r = g.r
     return {
-        "order": lambda: r.choice([f"#{r.randint(10000, 99999)}", f"ORD-{r.randint(2019, 2025)}-{g.digits(5)}", f"A-{g.digits(6)}"]),
+        "order": lambda: r.choice(
+            [f"#{r.randint(10000, 99999)}", f"ORD-{r.randint(2019, 2025)}-{g.digits(5)}", f"A-{g.digits(6)}"]
+        ),
         "uuid": lambda: "-".join(g.alnum(n, "0123456789abcdef") for n in (8, 4, 4, 4, 12)),
         "version": lambda: f"{r.randint(1, 12)}.{r.randint(0, 30)}.{r.randint(0, 99)}",
-        "date": lambda: r.choice([f"2024-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}", f"{r.randint(1, 28)}/{r.randint(1, 12)}/2024", "March 3rd"]),
+        "date": lambda: r.choice(
+            [
+                f"2024-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+                f"{r.randint(1, 28)}/{r.randint(1, 12)}/2024",
+                "March 3rd",
+            ]
+        ),
         "time": lambda: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}",
-        "amount": lambda: r.choice([f"${r.randint(5, 2000)}.{g.digits(2)}", f"{r.randint(5, 2000)},{g.digits(2)} €"]),
-        "errcode": lambda: r.choice([f"E{g.digits(4)}", f"0x{g.alnum(8, '0123456789ABCDEF')}", f"ERR-{g.digits(3)}"]),
+        "amount": lambda: r.choice(
+            [f"${r.randint(5, 2000)}.{g.digits(2)}", f"{r.randint(5, 2000)},{g.digits(2)} €"]
+        ),
+        "errcode": lambda: r.choice(
+            [f"E{g.digits(4)}", f"0x{g.alnum(8, '0123456789ABCDEF')}", f"ERR-{g.digits(3)}"]
+        ),
         "invoice": lambda: f"INV-{g.digits(8)}",
         "tracking": lambda: f"1Z{g.alnum(6, string.ascii_uppercase + string.digits)}{g.digits(10)}",
         "sha": lambda: g.alnum(40, "0123456789abcdef"),
@@ -372,11 +503,15 @@ def build_corpus(n: int = 2000, seed: int = 20240601, heldout: bool | int = Fals
 
     heldout: False/0 = the tuning templates, 1 (or True) = first held-out set, 2 = second, 3 = third.
     """
-    templates = {0: TEMPLATES, 1: HELDOUT_TEMPLATES, 2: HELDOUT2_TEMPLATES, 3: HELDOUT3_TEMPLATES}[int(heldout)]
+    templates = {0: TEMPLATES, 1: HELDOUT_TEMPLATES, 2: HELDOUT2_TEMPLATES, 3: HELDOUT3_TEMPLATES}[
+        int(heldout)
+    ]
     try:
         from faker import Faker
     except ImportError as exc:  # pragma: no cover
-        raise SystemExit("benchmarks/pii.py needs the dev dependency faker==40.54.0 (pip install faker==40.54.0)") from exc
+        raise SystemExit(
+            "benchmarks/pii.py needs the dev dependency faker==40.54.0 (pip install faker==40.54.0)"
+        ) from exc
     rng = random.Random(seed)
     fakers = {}
     for lang, loc in FAKER_LOCALES.items():
@@ -402,7 +537,7 @@ def build_corpus(n: int = 2000, seed: int = 20240601, heldout: bool | int = Fals
 def _fill(g: _Gen, lang: str, template: str, text: list[str], spans: list[tuple[int, int, str]]) -> None:
     pos = 0
     for m in re.finditer(r"\{(\w+)\}|\{\{|\}\}", template):
-        text.append(template[pos: m.start()])
+        text.append(template[pos : m.start()])
         pos = m.end()
         if m.group(1) is None:
             text.append(m.group()[0])
@@ -410,10 +545,21 @@ def _fill(g: _Gen, lang: str, template: str, text: list[str], spans: list[tuple[
         slot = m.group(1)
         if slot in SLOT_TYPES:
             value = {
-                "full": lambda: g.full(lang), "first": lambda: g.first(lang), "first2": lambda: g.first(lang),
-                "email": lambda: g.email(lang), "phone": lambda: g.phone(lang), "card": g.card, "iban": g.iban,
-                "ssn": g.ssn, "ip": g.ip, "addr": lambda: g.addr(lang), "secret": g.secret, "pw": g.pw,
-                "apikey": g.apikey, "bearer": g.bearer, "ip6": g.ip6,
+                "full": lambda: g.full(lang),
+                "first": lambda: g.first(lang),
+                "first2": lambda: g.first(lang),
+                "email": lambda: g.email(lang),
+                "phone": lambda: g.phone(lang),
+                "card": g.card,
+                "iban": g.iban,
+                "ssn": g.ssn,
+                "ip": g.ip,
+                "addr": lambda: g.addr(lang),
+                "secret": g.secret,
+                "pw": g.pw,
+                "apikey": g.apikey,
+                "bearer": g.bearer,
+                "ip6": g.ip6,
             }[slot]()
             start = sum(len(t) for t in text)
             spans.append((start, start + len(value), SLOT_TYPES[slot]))

@@ -59,21 +59,27 @@ def main() -> None:
     print(f"  frame size in memory: {frame_mib:.0f} MiB (process rss before: {base_rss:.0f} MiB)")
 
     print("baseline (pandas):")
-    _, t_base = timed("groupby(strata).sample(frac)", lambda: df.groupby(STRATA).sample(frac=args.rate, random_state=0))
+    _, t_base = timed(
+        "groupby(strata).sample(frac)", lambda: df.groupby(STRATA).sample(frac=args.rate, random_state=0)
+    )
     _, t_base_dd = timed(
         "drop_duplicates(content_hash) + groupby.sample",
         lambda: df.drop_duplicates("content_hash").groupby(STRATA).sample(frac=args.rate, random_state=0),
     )
 
-    cfg = SamplingConfig.from_dict({"rate": args.rate, "min_per_stratum": 2, "strata": STRATA,
-                                    "small_stratum_policy": "take_all"})
+    cfg = SamplingConfig.from_dict(
+        {"rate": args.rate, "min_per_stratum": 2, "strata": STRATA, "small_stratum_policy": "take_all"}
+    )
     print("evalpipe phases:")
-    exact, t_exact = timed("exact dedup (blake2b survivor keys)", dedup, df,
-                           SamplingConfig.from_dict({"dedup": {"near": False}}))
+    exact, t_exact = timed(
+        "exact dedup (blake2b survivor keys)", dedup, df, SamplingConfig.from_dict({"dedup": {"near": False}})
+    )
     texts = exact["norm_text"].tolist()
     hasher = MinHasher(num_perm=cfg.dedup.num_perm, seed=cfg.dedup.seed, shingle_k=cfg.dedup.shingle_k)
     sigs, t_sig = timed(f"minhash signatures ({len(texts):,} survivors, numpy)", hasher.signatures, texts)
-    labels, t_lsh = timed("LSH banding + verify + components", near_duplicate_groups, sigs, cfg.dedup.threshold)
+    labels, t_lsh = timed(
+        "LSH banding + verify + components", near_duplicate_groups, sigs, cfg.dedup.threshold
+    )
     del sigs
     print(f"  near-duplicate groups: {len(np.unique(labels)):,} of {len(texts):,} exact survivors")
 
@@ -84,8 +90,10 @@ def main() -> None:
     same = sample["record_id"].tolist() == sample2["record_id"].tolist()
     pop = int(sample.drop_duplicates("stratum")["stratum_N"].sum())
     print()
-    print(f"sample rows: {len(sample):,}   strata: {sample['stratum'].nunique()}   population after dedup: {pop:,}"
-          f"   weight sum: {sample['design_weight'].sum():,.0f}   order-independent: {same}")
+    print(
+        f"sample rows: {len(sample):,}   strata: {sample['stratum'].nunique()}   population after dedup: {pop:,}"
+        f"   weight sum: {sample['design_weight'].sum():,.0f}   order-independent: {same}"
+    )
     print(f"throughput: {n / t_ours:,.0f} rows/s end to end")
     print(f"ratio evalpipe / groupby.sample               : {t_ours / t_base:6.1f}x")
     print(f"ratio evalpipe / drop_duplicates+groupby.sample: {t_ours / t_base_dd:6.1f}x")

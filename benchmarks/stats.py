@@ -75,8 +75,14 @@ def naive(df: pd.DataFrame, types: dict[str, str], n_resamples: int, subset: int
         m, (_, _, mask) = cont[i]
         a = wide[("baseline", m)].to_numpy()[mask]
         b = wide[("candidate", m)].to_numpy()[mask]
-        stats.bootstrap((a, b), lambda x, y, axis=-1: y.mean(axis) - x.mean(axis), paired=True, method="BCa",
-                        n_resamples=n_resamples, random_state=int(i))
+        stats.bootstrap(
+            (a, b),
+            lambda x, y, axis=-1: y.mean(axis) - x.mean(axis),
+            paired=True,
+            method="BCa",
+            n_resamples=n_resamples,
+            random_state=int(i),
+        )
     t_cont = time.perf_counter() - t0
     c_all = time.process_time() - c0
     scale = len(cont) / len(pick)
@@ -98,21 +104,35 @@ def main() -> None:
     n_res = args.resamples or (5000 if args.quick else 10_000)
     subset = args.naive_subset or (5 if args.quick else 12)
     df, types = synth(n_items, n_metrics)
-    cfg = CompareConfig(baseline="baseline", candidates=["candidate"], metrics=types,
-                        primary_metric="metric_01", n_resamples=n_res, slice_columns=list(SLICE_LEVELS))
+    cfg = CompareConfig(
+        baseline="baseline",
+        candidates=["candidate"],
+        metrics=types,
+        primary_metric="metric_01",
+        n_resamples=n_res,
+        slice_columns=list(SLICE_LEVELS),
+    )
     warm, wtypes = synth(200, 2)
-    compare_systems(warm, CompareConfig(baseline="baseline", metrics=wtypes, n_resamples=50))  # warm-up imports
+    compare_systems(
+        warm, CompareConfig(baseline="baseline", metrics=wtypes, n_resamples=50)
+    )  # warm-up imports
     t0, c0 = time.perf_counter(), time.process_time()
     out = compare_systems(df, cfg)
     t_fast, c_fast = time.perf_counter() - t0, time.process_time() - c0
     n_slices = out[["slice_key", "slice_value"]].drop_duplicates().shape[0]
-    print(f"report: 2 systems x {n_metrics} metrics x {n_slices} slices (incl. 'all') = {len(out)} cells, "
-          f"{n_items} items, B = {n_res:,} BCa resamples")
-    print(f"  vectorised compare_systems: {t_fast:8.2f} s wall, {c_fast:.2f} s CPU  (verdicts: "
-          f"{out['verdict'].value_counts().to_dict()})")
+    print(
+        f"report: 2 systems x {n_metrics} metrics x {n_slices} slices (incl. 'all') = {len(out)} cells, "
+        f"{n_items} items, B = {n_res:,} BCa resamples"
+    )
+    print(
+        f"  vectorised compare_systems: {t_fast:8.2f} s wall, {c_fast:.2f} s CPU  (verdicts: "
+        f"{out['verdict'].value_counts().to_dict()})"
+    )
     est, est_cpu, measured, ran, total = naive(df, types, n_res, subset)
-    print(f"  naive per-cell loop:        {est:8.2f} s wall, ~{est_cpu:.1f} s CPU  (extrapolated: ran {ran} of {total} cells in "
-          f"{measured:.2f} s; all binary McNemar cells run, {subset} scipy BCa cells timed and scaled)")
+    print(
+        f"  naive per-cell loop:        {est:8.2f} s wall, ~{est_cpu:.1f} s CPU  (extrapolated: ran {ran} of {total} cells in "
+        f"{measured:.2f} s; all binary McNemar cells run, {subset} scipy BCa cells timed and scaled)"
+    )
     print(f"  speed-up: {est / t_fast:.1f}x wall, {est_cpu / c_fast:.1f}x CPU")
     if not args.quick and t_fast > 10:
         print("  WARNING: above the 10 s target")
