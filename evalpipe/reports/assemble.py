@@ -15,18 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from evalpipe.sampling.intent import INTENTS
 from evalpipe.stats.compare import CompareConfig, MetricSpec
-
-INTENTS = (
-    "pricing",
-    "billing",
-    "features",
-    "cancellation",
-    "troubleshooting",
-    "account",
-    "off_topic",
-    "competitor",
-)
 
 
 @dataclass

@@ -96,18 +96,22 @@ def make_row(
     }
 
 
+# Columns of a dataset row that can hold free text (and so PII): what residue checks scan.
+TEXT_COLUMNS: tuple[str, ...] = (
+    "input_messages",
+    "context",
+    "reference",
+    "rubric",
+    "constraints",
+    "production_answer",
+    "source",
+)
+
+
 def row_texts(row: dict[str, Any]) -> list[str]:
     """All free-text values of a row (for PII residue checks)."""
     out = []
-    for k in (
-        "input_messages",
-        "context",
-        "reference",
-        "rubric",
-        "constraints",
-        "production_answer",
-        "source",
-    ):
+    for k in TEXT_COLUMNS:
         v = row.get(k)
         if isinstance(v, str):
             out.append(v)

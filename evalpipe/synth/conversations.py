@@ -13,17 +13,7 @@ from dataclasses import dataclass, field
 
 from evalpipe.synth import pii_values as pv
 
-INTENTS = [
-    "pricing",
-    "billing",
-    "features",
-    "cancellation",
-    "troubleshooting",
-    "account",
-    "off_topic",
-    "competitor",
-]
-INTENT_WEIGHTS = [22, 18, 14, 9, 16, 11, 5, 5]
+INTENT_WEIGHTS = [22, 18, 14, 9, 16, 11, 5, 5]  # in the order of INTENTS (the classifier's taxonomy)
 LANGUAGES = ["en", "es", "de", "fr", "pt", "it", "nl"]
 LANGUAGE_WEIGHTS = [68, 11, 8, 7, 2, 2, 2]
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from evalpipe.logs.ids import record_id_for
+from evalpipe.sampling.intent import INTENTS
 from evalpipe.synth import conversations as cv
 
 DEFAULT_SEED = 20261130
@@ -150,7 +151,7 @@ class DayGenerator:
         while len(calls) < self.n_calls:
             channel = rng.choices(["openai", "otel", "generic"], weights=[55, 30, 15])[0]
             lang = rng.choices(cv.LANGUAGES, weights=cv.LANGUAGE_WEIGHTS)[0]
-            intent = rng.choices(cv.INTENTS, weights=cv.INTENT_WEIGHTS)[0]
+            intent = rng.choices(INTENTS, weights=cv.INTENT_WEIGHTS)[0]
             persona = cv.make_persona(rng, lang)
             n_turns = rng.choices([1, 2, 3, 4], weights=[55, 25, 13, 7])[0]
             start = day0 + dt.timedelta(seconds=rng.randrange(0, 86_000 - 600))
@@ -183,9 +184,7 @@ class DayGenerator:
         return calls
 
     def _next_intent(self, intent: str) -> str:
-        return (
-            intent if self.rng.random() < 0.7 else self.rng.choices(cv.INTENTS, weights=cv.INTENT_WEIGHTS)[0]
-        )
+        return intent if self.rng.random() < 0.7 else self.rng.choices(INTENTS, weights=cv.INTENT_WEIGHTS)[0]
 
     def _call(
         self,

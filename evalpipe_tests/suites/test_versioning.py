@@ -23,7 +23,7 @@ from evalpipe.suites import (
     read_manifest,
 )
 from evalpipe.suites.pii_guard import find_pii
-from evalpipe.suites.schema import EVAL_COLUMNS
+from evalpipe.suites.schema import EVAL_COLUMNS, TEXT_COLUMNS
 
 SCFG = {"rate": 0.2, "min_per_stratum": 1, "small_stratum_policy": "take_all", "strata": ["intent"]}
 
@@ -154,15 +154,7 @@ def test_no_pii_in_any_dataset_file_and_pseudonyms_survive(tmp_path):
     df = load_dataset(tmp_path, r.version)
     row = df[df["example_id"] == f"dist-{logs.loc[0, 'record_id']}"].iloc[0]
     assert json.loads(row["input_messages"]) == [{"role": "user", "content": planted}]
-    text_cols = [
-        "input_messages",
-        "context",
-        "reference",
-        "rubric",
-        "constraints",
-        "production_answer",
-        "source",
-    ]
+    text_cols = TEXT_COLUMNS
     all_pseudonyms = set()
     for _, rr in df.iterrows():
         for c in text_cols:

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from evalpipe.defs.partitions import daily_partitions
+from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import LakeResource
 from evalpipe.sampling import SamplingConfig, strata_table
 from evalpipe.sampling import log_features as compute_features
@@ -20,7 +20,6 @@ from evalpipe.suites import (
 )
 
 SAMPLING_CONFIG = "data/sampling.yaml"
-ALLOW_MISSING = {"allow_missing_partitions": True}
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})

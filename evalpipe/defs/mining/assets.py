@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from evalpipe.defs.partitions import daily_partitions
+from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.mining.failures import (
     MiningConfig,
@@ -62,7 +62,7 @@ def failure_cases(
     deps=["failure_cases"],
     kinds={"duckdb"},
     pool="duckdb_writer",
-    ins={"example_metrics": dg.AssetIn(metadata={"allow_missing_partitions": True})},
+    ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
 def regression_promotions(
     context: dg.AssetExecutionContext,

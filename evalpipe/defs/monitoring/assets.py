@@ -6,13 +6,11 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from evalpipe.defs.partitions import daily_partitions
+from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
 from evalpipe.monitoring.quality import daily_log_quality
 from evalpipe.monitoring.quality import quality_drift as compute_drift
 from evalpipe.stats import plots
-
-ALLOW_MISSING = {"allow_missing_partitions": True}
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="monitoring", kinds={"parquet"})

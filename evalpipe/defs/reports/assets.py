@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.defs.inference.partitions import SYSTEMS_PATH
+from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.inference import load_systems
 from evalpipe.reports.assemble import load_report_config, probe_inputs, scores_from_metrics, sensitivity_frame
@@ -17,7 +18,6 @@ from evalpipe.stats import prompt_sensitivity as decompose
 from evalpipe.suites import load_dataset
 
 REPORT_CONFIG = "data/report.yaml"
-ALLOW_MISSING = {"allow_missing_partitions": True}
 
 
 def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.DataFrame]:
