@@ -33,10 +33,8 @@ def grouped_query_attention(
 ) -> tuple[torch.Tensor, None]:
     """Softmax attention for `query [B, H, q, d]` over `key/value [B, KVH, L, d]` (H = g x KVH).
 
-    `attention_mask` is the boolean mask transformers builds for SDPA (True = attend, shape
-    [B, 1, q, L]) or None, meaning plain causal. A query row with nothing to attend to (a
-    padding position) attends everywhere instead of producing NaN, as SDPA's own fix does; its
-    output is never read by a real token.
+    `attention_mask` is the boolean mask of `padding_safe_mask` (True = attend, shape
+    [B, 1, q, L]) or None, meaning plain causal.
     """
     b, h, q, d = query.shape
     kvh, length = key.shape[1], key.shape[-2]
@@ -50,7 +48,6 @@ def grouped_query_attention(
         mask = attention_mask[..., :length]
         if mask.dtype != torch.bool:
             mask = mask > torch.finfo(mask.dtype).min / 2
-        mask = mask | ~mask.any(-1, keepdim=True)  # fully masked (padding) rows: attend anywhere
         scores = scores.view(b, kvh, g, q, length).masked_fill_(~mask[:, :, None], float("-inf"))
         scores = scores.view(b, kvh, g * q, length)
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(value.dtype)
@@ -58,11 +55,24 @@ def grouped_query_attention(
     return out.transpose(1, 2).contiguous(), None
 
 
+def padding_safe_mask(*args: Any, **kwargs: Any) -> torch.Tensor | None:
+    """transformers' SDPA mask, except that a query row with nothing to attend to (a padding
+    position) may attend everywhere: softmax over an all-masked row is NaN, and a NaN key or
+    value at a padding column would poison real rows through `0 * NaN`. The padding rows'
+    outputs are never read. Built once per forward, shared by every layer."""
+    from transformers.masking_utils import sdpa_mask
+
+    mask = sdpa_mask(*args, **kwargs)
+    if mask is not None and mask.dtype == torch.bool:
+        mask = mask | ~mask.any(-1, keepdim=True)
+    return mask
+
+
 def register_gqa_attention() -> str:
     """Register the kernel (idempotent) and return its `attn_implementation` name."""
     from transformers import AttentionInterface
-    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS
 
     AttentionInterface.register(GQA_ATTENTION, grouped_query_attention)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(GQA_ATTENTION, sdpa_mask)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(GQA_ATTENTION, padding_safe_mask)
     return GQA_ATTENTION

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import torch
 
-from evalpipe.inference.attention import grouped_query_attention, register_gqa_attention
+from evalpipe.inference.attention import grouped_query_attention, padding_safe_mask, register_gqa_attention
 from evalpipe.inference.models import build_tiny_llama
 
 
@@ -31,7 +31,14 @@ def test_kernel_equals_sdpa_with_padding_and_causal_masks():
 
 def test_fully_masked_padding_rows_stay_finite():
     query, key, value = torch.randn(1, 4, 3, 8), torch.randn(1, 2, 3, 8), torch.randn(1, 2, 3, 8)
-    mask = torch.tensor([[[[False, False, False], [False, True, False], [False, True, True]]]])
+    # Row 0 of the mask (a left-padding query position) attends to nothing under plain SDPA rules.
+    mask = padding_safe_mask(
+        batch_size=1,
+        q_length=3,
+        kv_length=3,
+        attention_mask=torch.tensor([[False, True, True]]),
+        allow_is_causal_skip=False,
+    )
     out, _ = grouped_query_attention(None, query, key, value, mask)
     assert torch.isfinite(out).all()
 

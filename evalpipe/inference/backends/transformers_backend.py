@@ -163,8 +163,9 @@ class TransformersBackend(Backend):
             longest = len(requests[valid[start]].prompt_token_ids) + self.system.decoding.max_new_tokens
             size = max(1, min(self.batch_size, self.max_batch_tokens // max(1, longest)))
             chunk = valid[start : start + size]
-            # Never pad a short prompt to more than twice its length: one 2,048-token prompt must
-            # not turn a batch of 300-token prompts into 2,048-token prefills.
+            # Never batch a short prompt with one more than twice its length: prefill groups keep
+            # the matmuls unpadded, but every row's KV cache (memory, and attention at each decode
+            # step) is as wide as the batch's longest prompt.
             top = len(requests[chunk[0]].prompt_token_ids)
             chunk = [
                 i for i in chunk if (n := len(requests[i].prompt_token_ids)) >= top // 2 or top - n < 256
