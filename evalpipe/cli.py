@@ -149,11 +149,21 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from evalpipe.warehouse.duck import Warehouse
+    from evalpipe.warehouse.duck import QueryRefusedError, Warehouse
 
-    wh = Warehouse(args.warehouse, lake_root=args.lake)
+    wh = Warehouse(args.warehouse, lake_root=args.lake, readable_roots=[args.reports])
     try:
         df = wh.query(args.query)
+    except QueryRefusedError as e:
+        console.print(f"[red]refused:[/red] {e}")
+        return EXIT_USAGE
+    except duckdb.PermissionException as e:
+        console.print(
+            f"[red]refused:[/red] {e}\nthe analyst connection reads only the published warehouse, "
+            f"the clean lake ({args.lake}) and the reports ({args.reports}); raw and quarantined "
+            "logs stay in the restricted zone"
+        )
+        return EXIT_USAGE
     except duckdb.Error as e:
         console.print(f"[red]SQL error:[/red] {e}")
         return EXIT_FAIL
@@ -261,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
     )
     s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    s.add_argument("--reports", default=os.environ.get("EVALPIPE_REPORTS", "data/reports"))
     s.set_defaults(fn=cmd_sql)
 
     ds = sub.add_parser("datasets", help="list eval dataset versions, or `datasets diff A B`")

@@ -66,7 +66,7 @@ def test_sql_formats(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == ["day,read", "d1,3", "d2,4"]
     assert main(["sql", "SELECT sum(read) AS s FROM ingest_stats", "--format", "json", *base]) == 0
     assert json.loads(capsys.readouterr().out) == [{"s": 7}]
-    assert main(["sql", "DROP TABLE ingest_stats", *base]) == 1, "the published copy is read-only"
+    assert main(["sql", "DROP TABLE ingest_stats", *base]) == 2, "the published copy is read-only"
 
 
 def test_console_script_is_installed():
