@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(stderr=True, soft_wrap=True)
-out = Console()
+# Piped or captured output must not be cut to 80 columns (headers became `gol…`): no width limit
+# when stdout is not a terminal; a terminal keeps its own width.
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -26,7 +28,7 @@ def _print_frame(df, fmt: str) -> None:  # noqa: ANN001
     else:
         t = Table(show_lines=False)
         for c in df.columns:
-            t.add_column(str(c), overflow="fold")
+            t.add_column(str(c), overflow="fold", min_width=len(str(c)))
         for row in df.itertuples(index=False):
             t.add_row(*["" if v is None else str(v) for v in row])
         out.print(t)
@@ -205,7 +207,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         return EXIT_OK
     t = Table(title=f"dataset versions in {args.lake}")
     for c in ("version", "written", "window", "golden", "regression", "adversarial", "distribution"):
-        t.add_column(c, no_wrap=c in ("version", "written"))
+        t.add_column(c, no_wrap=c in ("version", "written"), min_width=len(c))
     for v in versions:
         rc = v.get("row_counts") or {}
         t.add_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,20 @@ def test_datasets_list_and_diff(tmp_path, capsys):
     n_adv = int((rows["partition"] == "adversarial").sum())
     assert f"-{n_adv} removed" in out and "+0 added" in out
     assert main(["datasets", "diff", a, "vnope", "--lake", str(tmp_path)]) == 2
+
+
+def test_piped_tables_keep_their_headers(tmp_path):
+    """Output captured by a pipe (CI logs, `| less`) is not cut to 80 columns: no `gol…` headers."""
+    from evalpipe.suites import write_dataset_version
+    from evalpipe.suites.builder import build_eval_dataset
+
+    write_dataset_version(tmp_path, build_eval_dataset(), {"n": 1})
+    r = subprocess.run(
+        [sys.executable, "-m", "evalpipe.cli", "datasets", "--lake", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "60"},
+    )
+    assert r.returncode == 0, r.stderr
+    header = next(line for line in r.stdout.splitlines() if "version" in line and "written" in line)
+    for col in ("version", "written", "window", "golden", "regression", "adversarial", "distribution"):
+        assert col in header, header
+    assert "…" not in r.stdout
