@@ -41,7 +41,8 @@ def test_ingest_missing_path_exits_2_with_message(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_ingest_with_forced_format(tmp_path, capsys):
+def test_ingest_with_a_wrong_forced_format_exits_2_naming_the_closest_format(tmp_path, capsys):
+    """Every line quarantined and none accepted is a lost file, not a success (issue 13)."""
     rc = main(
         [
             "ingest",
@@ -55,8 +56,11 @@ def test_ingest_with_forced_format(tmp_path, capsys):
             str(DATA / "log_sources.yaml"),
         ]
     )
-    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert rc == 0 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
+    cap = capsys.readouterr()
+    counts = json.loads(cap.out.strip().splitlines()[-1])
+    assert rc == 2 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
+    err = " ".join(cap.err.split())
+    assert f"0 of {counts['read']} lines recognised" in err and "closest known format is generic" in err
 
 
 def test_sql_formats(tmp_path, capsys):
