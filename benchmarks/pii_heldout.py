@@ -117,7 +117,7 @@ def identifying_tokens(entity: str, value: str) -> tuple[str, ...]:
     if entity in ("IP_ADDRESS", "MAC_ADDRESS"):
         return tuple(dict.fromkeys(s for s in _SEGMENT_RE.findall(value) if len(s) >= 3))
     if _nonlatin(value):  # scripts with combining marks or no spaces: whitespace-separated words
-        words = [w.strip(".,()/-") for w in value.split()]
+        words = [w.strip(".,()/-") for w in value.split()] + re.findall(r"\d{3,}", value)
         return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w.casefold() not in STOP_TOKENS))
     out = []
     for t in _TOKEN_RE.findall(value):

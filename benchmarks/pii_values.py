@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import random
+import re
 import string
 
 import phonenumbers
@@ -211,8 +212,8 @@ def format_phone(rng: random.Random, num: phonenumbers.PhoneNumber, style: str) 
     if style == "parentheses":
         if national.startswith("("):
             return national
-        head, _, rest = national.partition(" ")
-        return f"({head}) {rest}" if rest else f"({national[:3]}) {national[3:]}"
+        m = re.match(r"^(\d+)[ -](.+)$", national)
+        return f"({m.group(1)}) {m.group(2)}" if m else f"({national[:3]}) {national[3:]}"
     if style == "bare":
         return "".join(ch for ch in national if ch.isdigit())
     if style == "dotted":
