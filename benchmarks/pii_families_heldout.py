@@ -59,6 +59,7 @@ def ho_flight_rebooking(c: Ctx) -> dict:
                 {"given_name": pax2, "doc": {"type": "P", "number": c.passport("tool_result", c.choice(("GB", "FR", "JP", "IN", "DE"))),
                                               "birth_date": c.dob("tool_result", "iso")}}]
     r1 = result(cid, {"pnr": pnr, "raw": json.dumps({"passengers": pax_list, "contact": {"mobile": c.phone("tool_result", "e164")}})})
+    u += c.pick("", lambda: f" {c.ok('Passport', 'user')} numbers are in the booking already.")
     ans = c.pick(
         lambda: f"I found seats on SK{c.rng.randint(100, 999)} tomorrow for {pax1} and {pax2}. Confirm and I'll reissue the tickets.",
         lambda: f"Both travellers are rebooked; e-tickets go to the e-mail on file. {c.ok('From', 'assistant')} the gate, follow the transfer signs.",
@@ -110,6 +111,8 @@ def ho_ci_failure(c: Ctx) -> dict:
         key_text, body = V.ssh2_private(c.rng, comment)
         c.secret_value("ssh2_private_key", body, "user")
     bearer = c.secret(c.choice(("jwt", "generic_api_key")), "user")
+    if c.rng.random() < 0.5:
+        lines.append(f"# cache bucket: access key {c.secret('aws_access_key_id', 'user')} secret key {c.secret('aws_secret_access_key', 'user')}")
     log = ("\n".join(lines) + f"\n$ curl -sf -H \"Authorization: {c.ok('Bearer', 'user')} {bearer}\" https://artifacts.acme.example/v1/ping\n"
            f"$ npm publish\nnpm ERR! 403 Forbidden - PUT https://registry.npmjs.org/@acme%2fui\n"
            f"deploy key used by the job:\n{key_text}\n")
@@ -237,7 +240,7 @@ def ho_multilingual_return(c: Ctx) -> dict:
     n = c.pii("PERSON", c.choice((first, f"{first} {last}")), "user", "opening")
     opening = c.choice(_OPENINGS[loc]).format(n=n)
     ph = c.phone("user", c.choice(("national", "parentheses", "extension")), loc=loc)
-    addr = c.address("user", loc=loc) if loc != "ja_JP" or c.rng.random() < 0.7 else c.address("user", loc="ja_JP")
+    addr = c.address("user", loc=loc)
     ref = c.ok(order_ref(c.rng), "user")
     body = c.pick(
         lambda: f"{opening} Retour {ref}: abholen bitte bei {addr}. Tel. {ph}",
@@ -271,6 +274,9 @@ def ho_chargeback(c: Ctx) -> dict:
         lambda: f"Customer disputes {amt} on {card_txt}. {c.ok('Invalid signature', 'user')} on the delivery slip, I think.",
         lambda: f"chargeback on card {card_txt} for {c.ok(order_ref(c.rng), 'user')} ({amt}). what evidence do you need?",
         lambda: f"{c.ok('Bill me annually', 'user')} was what they picked, now a dispute: {card_txt}, {amt}",
+        lambda: (f"dispute for {amt}, the gateway webhook body was: " + json.dumps(
+            {"type": "charge.dispute.created", "data": {"card": card_txt, "billing_details": {
+                "name": c.name("user"), "email": c.email("user"), "phone": c.phone("user", "e164")}}}, ensure_ascii=False)),
     )
     buyer = c.name("tool_result")
     a1, cid = call(c, "fetch_transaction", {"pan_last4": number[-4:], "amount": amt})

@@ -119,12 +119,9 @@ def identifying_tokens(entity: str, value: str) -> tuple[str, ...]:
     if _nonlatin(value):  # scripts with combining marks or no spaces: whitespace-separated words
         words = [w.strip(".,()/-") for w in value.split()] + re.findall(r"\d{3,}", value)
         return tuple(dict.fromkeys(w for w in words if len(w) >= 2 and w.casefold() not in STOP_TOKENS))
-    out = []
-    for t in _TOKEN_RE.findall(value):
-        if t.casefold() in STOP_TOKENS:
-            continue
-        if len(t) >= 3 or (len(t) >= 2 and _nonlatin(t)):
-            out.append(t)
+    out = [t for t in _TOKEN_RE.findall(value) if len(t) >= 3 and t.casefold() not in STOP_TOKENS]
+    # mixed letter-digit pieces too ("SA51", "P6937852"): a postcode or document number half left behind
+    out += [s for s in _SEGMENT_RE.findall(value) if len(s) >= 3 and not s.isalpha() and not s.isdigit()]
     return tuple(dict.fromkeys(out))
 
 

@@ -354,7 +354,7 @@ def ipv4(rng: random.Random) -> str:
 
 
 def ipv6(rng: random.Random) -> str:
-    return "2a02:" + ":".join(f"{rng.randint(0, 0xFFFF):x}" for _ in range(7))
+    return f"2{rng.randint(1, 0xFFF):03x}:" + ":".join(f"{rng.randint(0, 0xFFFF):x}" for _ in range(7))
 
 
 def mac(rng: random.Random, style: str) -> str:
