@@ -120,8 +120,9 @@ def ho_ci_failure(c: Ctx) -> dict:
         lambda: f"Pipeline #{c.rng.randint(1000, 99999)} fails at publish. Log:\n```\n{log}```\n{c.ok('Does', 'user')} the token need the write scope?",
         lambda: f"why does this break since {c.ok(version_string(c.rng), 'user')}?\n{log}",
     )
-    api_key = c.secret("generic_api_key", "error")
+    api_key = V.SIMPLE_SECRETS["generic_api_key"](c.rng)
     if c.rng.random() < 0.45:
+        c.secret_value("generic_api_key", api_key, "error")
         err_body = json.dumps({"error": {"message": "upstream rejected request", "request_headers": {"x-api-key": api_key,
                                "user-agent": "ci-runner/17"}}})
         err = {"type": "api_error", "code": "upstream_error", "message": f"provider returned 502: {err_body}"}

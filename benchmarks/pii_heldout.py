@@ -480,13 +480,38 @@ def families(split: str) -> dict[str, Family]:
 
 
 # ------------------------------------------------------------------------------ building
+def line_fields(line: dict) -> dict[str, str]:
+    """field (FIELDS) -> text of a raw gateway line, the same split the scorer makes on canonical rows."""
+    out: dict[str, list[str]] = {f: [] for f in FIELDS}
+    for m in line["request"]["messages"]:
+        role = m["role"]
+        if role == "tool":
+            out["tool_result"] += leaves(m.get("content"))
+            continue
+        out[{"system": "system", "user": "user"}.get(role, "assistant")] += leaves(m.get("content"))
+        for tc in m.get("tool_calls") or []:
+            out["tool_args"] += leaves(tc["function"])
+    for ch in (line.get("response") or {}).get("choices", []):
+        out["assistant"] += leaves(ch["message"].get("content"))
+        for tc in ch["message"].get("tool_calls") or []:
+            out["tool_args"] += leaves(tc["function"])
+    out["error"] += leaves(line.get("error"))
+    out["context"] += leaves(line.get("retrieved_context"))
+    out["feedback"] += leaves((line.get("feedback") or {}).get("comment"))
+    out["metadata"] += leaves(line.get("metadata"))
+    out["tags"] += leaves(line.get("tags"))
+    out["user_id"] += leaves(line.get("user_id"))
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
 def _finalise(c: Ctx, line: dict) -> LogRecord:
     text = "\n".join(leaves(line))
+    fields = line_fields(line)
     gold: list[Gold] = []
     seen = set()
     for g in c.gold:
         key = (g.entity, g.value, g.field)
-        if key in seen or g.value not in text:  # generated for a phrasing that was not chosen
+        if key in seen or g.value not in fields[g.field]:  # generated for a phrasing that was not chosen
             continue
         seen.add(key)
         gold.append(g)
