@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pii_corpus import Record, build_corpus  # noqa: E402
 from pii_heldout import build_split, write_jsonl  # noqa: E402
-from pii_score import print_comparison, score_rows  # noqa: E402
+from pii_score import leak_examples, print_comparison, score_rows  # noqa: E402
 
 Pred = tuple[int, int, str]
 
@@ -213,8 +213,8 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber, engines
     with tempfile.TemporaryDirectory() as tmp:
         table = ingest_records(records, Path(tmp))
     rows = table.to_pylist()
-    print(f"\n{split}: {len(records)} log lines, {sum(len(r.gold) for r in records)} planted values, "
-          f"{sum(len(r.benign) for r in records)} benign phrases; scrubbing ...", flush=True)
+    print(f"\n{split}: {len(records)} log lines, {sum(len(r.gold) for r in records)} gold entries (value, field), "
+          f"{sum(len(r.benign) for r in records)} benign entries; scrubbing ...", flush=True)
     scrubber.clear_cache()
     t0 = time.perf_counter()
     res = scrub_table(table, processes=args.processes, scrubber=scrubber)
@@ -226,6 +226,10 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber, engines
     theirs_rows = [presidio_row(r, analyzer, anonymizer) for r in rows]
     t_theirs = time.perf_counter() - t0
     theirs = score_rows(records, rows, theirs_rows, t_theirs)
+    if split == "dev" and args.show_dev_leaks:
+        print(f"\nfirst {args.show_dev_leaks} leaks of evalpipe on dev (never printed for the held-out split):")
+        for line in leak_examples(records, rows, [by_id.get(r["record_id"]) for r in rows], args.show_dev_leaks):
+            print("  " + line)
     scores = {"evalpipe": ours, "Presidio": theirs}
     print_comparison(f"{split} split ({'held out: report only' if split == 'heldout' else 'for tuning'})", scores)
     print(f"throughput: evalpipe scrub_table ({args.processes} processes, pool start included) "
@@ -244,6 +248,7 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20240601, help="shipped corpus seed")
     ap.add_argument("--corpus-seed", type=int, default=12, help="dev / heldout corpus seed")
+    ap.add_argument("--show-dev-leaks", type=int, default=0, metavar="N", help="print evalpipe's first N leaks on dev")
     args = ap.parse_args()
     os.environ.setdefault("EVALPIPE_PII_KEY", "benchmark-key")
     from evalpipe.pii import Scrubber

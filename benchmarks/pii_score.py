@@ -280,6 +280,31 @@ def score_rows(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
     return sc
 
 
+def leak_examples(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
+                  scrubbed_rows: Sequence[Mapping[str, Any] | None], limit: int = 20) -> list[str]:
+    """Leaked values with what survived and the scrubbed text around it (for the dev split only)."""
+    out: list[str] = []
+    for rec, orig, new in zip(records, orig_rows, scrubbed_rows, strict=True):
+        if new is None:
+            continue
+        o_loc, s_loc = row_locations(orig), row_locations(new)
+        values = [g.value for g in rec.gold]
+        b_all = cut_values("\n".join(o_loc.values()), values)
+        s_all = "\n".join(s_loc.values())
+        for g in {(g.entity, g.value): g for g in rec.gold}.values():
+            if not survives(s_all, b_all, g.value, g.tokens):
+                continue
+            left = [t for t in g.tokens if count(s_all, t, True) > count(b_all, t, True)]
+            m = re.search(re.escape(g.value), s_all) or (re.search(re.escape(left[0]), s_all, re.I) if left else None)
+            at = m.start() if m else 0
+            snippet = s_all[max(0, at - 60): at + len(g.value) + 60].replace("\n", " | ")
+            out.append(f"[{rec.family}] {g.entity}/{g.kind} {g.value!r} "
+                       f"{'whole value' if g.value in s_all else 'tokens ' + repr(left)} left in: ...{snippet}...")
+            if len(out) >= limit:
+                return out
+    return out
+
+
 # ------------------------------------------------------------------------------ reporting
 def _rate(k: int, n: int) -> str:
     return f"{k / n:6.1%}" if n else "     -"
@@ -291,7 +316,8 @@ def print_comparison(title: str, scores: Mapping[str, Score]) -> None:
     w = 12
     print(f"\n== {title}")
     first = scores[names[0]]
-    print(f"records {first.records}, planted values {sum(first.values.values())}, benign phrases {first.benign}")
+    print(f"records {first.records}, planted values {sum(first.values.values())} (unique per record), "
+          f"benign phrases {first.benign} (unique per record)")
     head = f"{'':<26}{'planted':>8}" + "".join(f"{n[:w]:>{w + 2}}" for n in names)
 
     def table(label: str, planted: Counter, leaked_of: Callable[[Score], Counter], keys: Iterable[str]) -> None:

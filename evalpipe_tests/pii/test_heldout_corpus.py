@@ -175,6 +175,8 @@ def test_scorer_counts_leaks_and_benign_loss(heldout: list[H.LogRecord], tmp_pat
 
     exact = S.score_rows(recs, rows, [gold_only(r, w) for r, w in zip(recs, rows, strict=True)])
     assert exact.leak_rate == 0.0 and exact.benign_kept_rate == 1.0 and exact.precision == 1.0
+    assert len(S.leak_examples(recs, rows, rows, limit=5)) == 5
+    assert S.leak_examples(recs, rows, [gold_only(r, w) for r, w in zip(recs, rows, strict=True)]) == []
 
 
 def test_partial_mask_is_a_leak_and_template_words_are_not() -> None:
