@@ -54,7 +54,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 VERDICTS = ("ship", "harm", "keep running", "srm_failed")
 
@@ -304,19 +304,23 @@ def variance_to_cross(effect: float, tau: float, alpha: float) -> float:
 # --------------------------------------------------------------------------------------------
 # Input handling
 # --------------------------------------------------------------------------------------------
-def _missing_variant(s: pd.Series) -> np.ndarray:
-    miss = s.isna().to_numpy()
-    as_str = s.astype("string").str.strip()
-    return miss | (as_str == "").fillna(True).to_numpy()
+def _clean_variant(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(labels stripped of whitespace, missing mask); null and blank values are missing.
+
+    Cleans the distinct values only (a variant column has a handful), not every call."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    clean = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    labels = clean[codes]  # code -1 (null) picks the trailing ""
+    return labels, labels == ""
 
 
-def _resolve_arms(calls: pd.DataFrame, cfg: ExperimentConfig) -> tuple[str, str, np.ndarray, dict]:
+def _resolve_arms(
+    calls: pd.DataFrame, cfg: ExperimentConfig
+) -> tuple[str, str, np.ndarray, np.ndarray, dict]:
     if cfg.variant_field not in calls.columns:
         raise ValueError(f"variant field {cfg.variant_field!r} is not a column of the calls table")
-    variant = calls[cfg.variant_field]
-    missing = _missing_variant(variant)
-    labels = variant.astype("string").str.strip().fillna("")
-    arms = sorted({str(a) for a in labels[~missing].unique()})
+    lab, missing = _clean_variant(calls[cfg.variant_field])
+    arms = sorted({str(a) for a in pd.unique(lab[~missing])})
     treatment = cfg.treatment
     if treatment is None:
         others = [a for a in arms if a != cfg.control]
@@ -329,7 +333,6 @@ def _resolve_arms(calls: pd.DataFrame, cfg: ExperimentConfig) -> tuple[str, str,
             f"experiment needs two arms ({cfg.control!r} vs {treatment!r}); calls carry only {arms}"
             f" ({int(missing.sum())} calls have no {cfg.variant_field!r})"
         )
-    lab = labels.to_numpy(dtype=object)
     keep = ~missing & ((lab == cfg.control) | (lab == treatment))
     counts = {
         "n_calls": int(len(calls)),
@@ -337,7 +340,7 @@ def _resolve_arms(calls: pd.DataFrame, cfg: ExperimentConfig) -> tuple[str, str,
         "n_other_arm": int((~missing & ~keep).sum()),
         "n_used": int(keep.sum()),
     }
-    return cfg.control, str(treatment), keep, counts
+    return cfg.control, str(treatment), keep, lab, counts
 
 
 def srm_check(
@@ -357,49 +360,190 @@ def srm_check(
 # --------------------------------------------------------------------------------------------
 # The analysis
 # --------------------------------------------------------------------------------------------
+def _by_day(values: np.ndarray, day: np.ndarray, n_days: int) -> np.ndarray:
+    """Column sums of `values` (rows × q) per day, cumulated over days (n_days × q)."""
+    onehot = sparse.csr_matrix((np.ones(day.size), (day, np.arange(day.size))), shape=(n_days, day.size))
+    return np.cumsum(np.asarray(onehot @ values), axis=0)
+
+
+def nightly_estimates(
+    y: np.ndarray, x: np.ndarray | None, treat: np.ndarray, cluster: np.ndarray, day: np.ndarray, n_days: int
+) -> dict[str, np.ndarray]:
+    """`clustered_diff` (and CUPED) on the calls up to every day, all days in O(calls).
+
+    Every reading's CR1 variance is Σ_c score_c² with score_c = wᵀu_c, u_c the cluster's running
+    sums (y and count per arm; with a covariate also Σx and the count of calls with x), and w
+    depending only on arm-level totals and θ of that reading.  So Σ_c u_c u_cᵀ per day is all that
+    is needed: each (cluster, day) cell adds outer(u_after) − outer(u_before) to its day, and a
+    cumulative sum over days gives the matrix for every reading.  y and x are centred first (the
+    estimates are shift-invariant) to keep the expansion free of cancellation.  Same numbers as
+    calling `clustered_diff` / `cuped_adjust` on every prefix (tested).
+    """
+    y = np.asarray(y, dtype=float)
+    shift = float(y.mean()) if y.size else 0.0
+    y = y - shift
+    t = np.asarray(treat, dtype=float)
+    c = 1.0 - t
+    day = np.asarray(day, dtype=np.int64)
+    cols = [y * t, t, y * c, c]
+    if x is not None:
+        x = np.asarray(x, dtype=float)
+        px = np.isfinite(x).astype(float)
+        x0 = float(x[px > 0].mean()) if px.any() else 0.0
+        xv = np.where(px > 0, x - x0, 0.0)
+        cols += [xv * t, px * t, xv * c, px * c]
+    u = np.column_stack(cols)
+    q = u.shape[1]
+    # (cluster, day) cells in (cluster, day) order, running sums within each cluster
+    g = np.asarray(cluster, dtype=np.int64)
+    key = g * n_days + day
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    du = np.add.reduceat(u[order], starts, axis=0)
+    cell_cluster, cell_day = ks[starts] // n_days, ks[starts] % n_days
+    first = np.r_[True, cell_cluster[1:] != cell_cluster[:-1]]
+    run = np.cumsum(du, axis=0)
+    base = (run - du)[first]  # running total just before each cluster's first cell
+    after = run - base[np.cumsum(first) - 1]
+    before = after - du
+    contrib = (np.einsum("ci,cj->cij", after, after) - np.einsum("ci,cj->cij", before, before)).reshape(
+        -1, q * q
+    )
+    m = _by_day(contrib, cell_day, n_days).reshape(n_days, q, q)
+    n_clusters = np.cumsum(np.bincount(cell_day[first], minlength=n_days))
+    final = after[np.r_[first[1:], True]]  # each cluster's last cell: its totals
+
+    arm_cols = [*cols, y * y * t, y * y * c]
+    if x is not None:
+        arm_cols += [xv * xv, xv * y, y * px]
+    tot = _by_day(np.column_stack(arm_cols), day, n_days)
+    s_t, n_t, s_c, n_c = tot[:, 0], tot[:, 1], tot[:, 2], tot[:, 3]
+    ss_t, ss_c = tot[:, q], tot[:, q + 1]
+    n = n_t + n_c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_t, m_c = s_t / n_t, s_c / n_c
+        var_t = (ss_t - n_t * m_t**2) / np.maximum(n_t - 1, 1)
+        var_c = (ss_c - n_c * m_c**2) / np.maximum(n_c - 1, 1)
+        se_naive = np.sqrt(np.maximum(var_t, 0) / n_t + np.maximum(var_c, 0) / n_c)
+        corr = np.where(
+            (n_clusters >= 2) & (n >= 3), n_clusters / (n_clusters - 1) * (n - 1) / (n - 2), np.nan
+        )
+        sd = np.sqrt(np.maximum((ss_t + ss_c) / n - ((s_t + s_c) / n) ** 2, 0))
+
+        def clustered_var(w: np.ndarray) -> np.ndarray:
+            return corr * np.maximum(np.einsum("ki,kij,kj->k", w, m, w), 0)
+
+        zero = np.zeros(n_days)
+        w_raw = np.column_stack([1 / n_t, -m_t / n_t, -1 / n_c, m_c / n_c] + [zero] * (q - 4))
+        var_raw = clustered_var(w_raw)
+        theta = zero.copy()
+        diff = m_t - m_c
+        var_adj = var_raw
+        if x is not None:
+            x_t, nx_t, x_c, nx_c = tot[:, 4], tot[:, 5], tot[:, 6], tot[:, 7]
+            sxx, sxy, sy_p = tot[:, q + 2], tot[:, q + 3], tot[:, q + 4]
+            nx = nx_t + nx_c
+            xbar = (x_t + x_c) / nx
+            denom = sxx - nx * xbar**2
+            theta = np.where((nx >= 3) & (denom > 0), (sxy - nx * xbar * (sy_p / nx)) / denom, 0.0)
+            adj_t = (s_t - theta * (x_t - xbar * nx_t)) / n_t
+            adj_c = (s_c - theta * (x_c - xbar * nx_c)) / n_c
+            diff = adj_t - adj_c
+            w_adj = np.column_stack(
+                [
+                    1 / n_t,
+                    -adj_t / n_t,
+                    -1 / n_c,
+                    adj_c / n_c,
+                    -theta / n_t,
+                    theta * xbar / n_t,
+                    theta / n_c,
+                    -theta * xbar / n_c,
+                ]
+            )
+            var_adj = clustered_var(w_adj)
+    return {
+        "n_control": n_c,
+        "n_treatment": n_t,
+        "mean_control": m_c + shift,
+        "mean_treatment": m_t + shift,
+        "diff_raw": m_t - m_c,
+        "diff": diff,
+        "se_raw": np.sqrt(var_raw),
+        "se_clustered": np.sqrt(var_adj),
+        "se_naive": se_naive,
+        "theta": theta,
+        "sd": sd,
+        "n_clusters": n_clusters,
+        "clusters_control_final": np.array([np.count_nonzero(final[:, 3])]),
+        "clusters_treatment_final": np.array([np.count_nonzero(final[:, 1])]),
+    }
+
+
 def _metric_path(
     y: np.ndarray,
     x: np.ndarray | None,
     t: np.ndarray,
     g: np.ndarray,
-    n_codes: int,
-    day_end: np.ndarray,
+    day: np.ndarray,
+    n_days: int,
     spec: ExperimentMetric,
     cfg: ExperimentConfig,
 ) -> list[dict]:
-    """Readings after each day; rows are in day order and `day_end[k]` ends day k's prefix."""
+    """One reading after each day: the clustered (CUPED) estimate and its mixture boundary."""
+    e = nightly_estimates(y, x, t, g, day, n_days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vr = (
+            np.where(e["se_raw"] > 0, 1 - (e["se_clustered"] / e["se_raw"]) ** 2, 0.0)
+            if x is not None
+            else None
+        )
     out = []
-    for k, end in enumerate(day_end):
-        yk, tk, gk = y[:end], t[:end], g[:end]
-        raw = clustered_diff(yk, tk, gk, n_codes)
-        theta, vr, est = 0.0, 0.0, raw
-        if x is not None:
-            y_adj, theta = cuped_adjust(yk, x[:end])
-            est = clustered_diff(y_adj, tk, gk, n_codes)
-            if np.isfinite(raw.se_clustered) and raw.se_clustered > 0:
-                vr = 1 - (est.se_clustered / raw.se_clustered) ** 2
+    for k in range(n_days):
+        n_c, n_t = int(e["n_control"][k]), int(e["n_treatment"][k])
+        last = k == n_days - 1
+        cl_c = int(e["clusters_control_final"][0]) if last else 0
+        cl_t = int(e["clusters_treatment_final"][0]) if last else 0
+
+        def est(d: float, se: float, k: int = k, n_c: int = n_c, n_t: int = n_t, cl_c=cl_c, cl_t=cl_t):
+            return DiffEstimate(
+                float(d),
+                float(se),
+                float(e["se_naive"][k]),
+                float(e["mean_control"][k]),
+                float(e["mean_treatment"][k]),
+                n_c,
+                n_t,
+                cl_c,
+                cl_t,
+                int(e["n_clusters"][k]),
+            )
+
+        raw = est(e["diff_raw"][k], e["se_raw"][k])
+        adj = est(e["diff"][k], e["se_clustered"][k]) if x is not None else raw
         if spec.expected_effect is not None:
             tau = float(spec.expected_effect)
         else:
-            tau = cfg.default_mixing_effect * float(np.std(yk)) if yk.size > 1 else float("nan")
-        v = est.se_clustered**2
-        ok = np.isfinite(est.diff) and np.isfinite(v) and v > 0 and np.isfinite(tau) and tau > 0
+            tau = cfg.default_mixing_effect * float(e["sd"][k]) if n_c + n_t > 1 else float("nan")
+        v = adj.se_clustered**2
+        ok = np.isfinite(adj.diff) and np.isfinite(v) and v > 0 and np.isfinite(tau) and tau > 0
         if ok:
             hw = float(mixture_boundary(v, tau, cfg.alpha))
-            log_lr = float(mixture_log_lr(est.diff, v, tau))
-            p_fixed = float(2 * stats.norm.sf(abs(est.diff) / est.se_clustered))
+            log_lr = float(mixture_log_lr(adj.diff, v, tau))
+            p_fixed = float(2 * stats.norm.sf(abs(adj.diff) / adj.se_clustered))
         else:
             hw, log_lr, p_fixed = float("inf"), float("-inf"), float("nan")
         out.append(
             {
                 "k": k,
                 "raw": raw,
-                "est": est,
-                "theta": theta,
-                "variance_reduction": vr,
+                "est": adj,
+                "theta": float(e["theta"][k]),
+                "variance_reduction": float(vr[k]) if vr is not None else 0.0,
                 "tau": tau,
-                "cs_low": est.diff - hw if ok else float("-inf"),
-                "cs_high": est.diff + hw if ok else float("inf"),
+                "cs_low": adj.diff - hw if ok else float("-inf"),
+                "cs_high": adj.diff + hw if ok else float("inf"),
                 "p_fixed": p_fixed,
                 "p_seq": float(min(1.0, math.exp(-log_lr))) if ok else 1.0,
             }
@@ -420,28 +564,29 @@ def analyze_experiment(
             raise ValueError(f"column {col!r} is missing from the calls table")
     if as_of_day is not None:
         calls = calls[calls[cfg.day] <= as_of_day]
-    control, treatment, keep, counts = _resolve_arms(calls, cfg)
-    df = calls.loc[keep]
-    missing_cluster = df[cfg.cluster].isna().to_numpy()
+    control, treatment, keep, labels, counts = _resolve_arms(calls, cfg)
+    idx = np.flatnonzero(keep)  # columns are read as arrays at these rows: no copy of the table
+
+    def column(name: str) -> np.ndarray:
+        return calls[name].to_numpy()[idx]
+
+    cluster_values = pd.Series(column(cfg.cluster))
+    missing_cluster = cluster_values.isna().to_numpy()
     if missing_cluster.any():  # a call without a unit is its own cluster: conservative and counted
-        df = df.copy()
-        df[cfg.cluster] = df[cfg.cluster].astype(object)
-        df.loc[missing_cluster, cfg.cluster] = [f"__call_{i}" for i in np.flatnonzero(missing_cluster)]
+        cluster_values = cluster_values.astype(object)
+        cluster_values[missing_cluster] = [f"__call_{i}" for i in np.flatnonzero(missing_cluster)]
     counts["n_missing_cluster"] = int(missing_cluster.sum())
 
-    day_codes, day_labels = pd.factorize(df[cfg.day], sort=True)
-    order = np.argsort(day_codes, kind="stable")
-    df = df.iloc[order]
-    day_codes = day_codes[order]
-    arm = df[cfg.variant_field].astype("string").str.strip().to_numpy(dtype=object)
-    t_all = arm == treatment
-    g_all, g_labels = pd.factorize(df[cfg.cluster], sort=False)
-    n_codes = len(g_labels)
+    day_codes, day_labels = pd.factorize(column(cfg.day), sort=True)
+    t_all = labels[idx] == treatment
+    g_all, _ = pd.factorize(cluster_values, sort=False)
 
     # SRM on randomisation units
-    unit_arm = pd.DataFrame({"g": g_all, "t": t_all}).drop_duplicates()
-    both = int(unit_arm.groupby("g")["t"].nunique().gt(1).sum())
-    units = {control: int((~unit_arm["t"]).sum()), treatment: int(unit_arm["t"].sum())}
+    unit_arm = np.unique(g_all.astype(np.int64) * 2 + t_all)
+    unit_t = (unit_arm % 2).astype(bool)
+    unit_g = unit_arm // 2
+    both = int(np.count_nonzero(np.bincount(unit_g) > 1))
+    units = {control: int((~unit_t).sum()), treatment: int(unit_t.sum())}
     calls_per_arm = {control: int((~t_all).sum()), treatment: int(t_all.sum())}
     share = cfg.split or {control: 0.5, treatment: 0.5}
     expected = {control: float(share[control]), treatment: float(share[treatment])}
@@ -452,18 +597,17 @@ def analyze_experiment(
     rows, reading_rows = [], []
     for name in cfg.metrics:
         spec = cfg.metric(name)
-        if name not in df.columns:
+        if name not in calls.columns:
             raise ValueError(f"metric column {name!r} is missing from the calls table")
-        y_full = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
+        y_full = pd.to_numeric(pd.Series(column(name)), errors="coerce").to_numpy(dtype=float)
         ok = np.isfinite(y_full)
         y, t, g, dc = y_full[ok], t_all[ok], g_all[ok], day_codes[ok]
         x = None
         if spec.covariate is not None:
-            if spec.covariate not in df.columns:
+            if spec.covariate not in calls.columns:
                 raise ValueError(f"covariate column {spec.covariate!r} is missing")
-            x = pd.to_numeric(df[spec.covariate], errors="coerce").to_numpy(dtype=float)[ok]
-        day_end = np.searchsorted(dc, np.arange(n_days), side="right")
-        path = _metric_path(y, x, t, g, n_codes, day_end, spec, cfg)
+            x = pd.to_numeric(pd.Series(column(spec.covariate)), errors="coerce").to_numpy(dtype=float)[ok]
+        path = _metric_path(y, x, t, g, dc, n_days, spec, cfg)
         cs_low, cs_high, p_av = -np.inf, np.inf, 1.0
         for r in path:  # running intersection and running min: valid at every reading
             cs_low = max(cs_low, r["cs_low"])

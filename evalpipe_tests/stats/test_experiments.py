@@ -19,8 +19,10 @@ from evalpipe.stats.experiments import (
     ExperimentMetric,
     analyze_experiment,
     clustered_diff,
+    cuped_adjust,
     mixture_boundary,
     mixture_log_lr,
+    nightly_estimates,
     simulate_calls,
     simulate_peeking,
     variance_to_cross,
@@ -235,3 +237,30 @@ def test_deterministic():
     a = analyze_experiment(df, _cfg()).metrics
     b = analyze_experiment(df.sample(frac=1, random_state=1), _cfg()).metrics
     pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def test_nightly_path_equals_recomputing_every_prefix():
+    # users span days and arms, some calls lack the covariate: the O(calls) path must equal a
+    # from-scratch clustered (CUPED) estimate on the calls up to each day
+    rng = np.random.default_rng(15)
+    n, days = 2500, 8
+    user = rng.integers(0, 120, n)
+    day = rng.integers(0, days, n)
+    t = rng.random(n) < 0.5
+    x = rng.normal(0, 1, 120)[user] + rng.normal(0, 0.5, n)
+    y = 5.0 + 0.8 * x + rng.normal(0, 1, n) + 0.1 * t
+    x[rng.random(n) < 0.1] = np.nan
+    codes = pd.factorize(user)[0]
+    e = nightly_estimates(y, x, t, codes, day, days)
+    for k in range(days):
+        sel = day <= k
+        raw = clustered_diff(y[sel], t[sel], codes[sel])
+        y_adj, theta = cuped_adjust(y[sel], x[sel])
+        adj = clustered_diff(y_adj, t[sel], codes[sel])
+        assert e["diff_raw"][k] == pytest.approx(raw.diff, rel=1e-9, abs=1e-12)
+        assert e["se_raw"][k] == pytest.approx(raw.se_clustered, rel=1e-9)
+        assert e["se_naive"][k] == pytest.approx(raw.se_naive, rel=1e-9)
+        assert e["theta"][k] == pytest.approx(theta, rel=1e-9)
+        assert e["diff"][k] == pytest.approx(adj.diff, rel=1e-9, abs=1e-12)
+        assert e["se_clustered"][k] == pytest.approx(adj.se_clustered, rel=1e-9)
+        assert e["n_clusters"][k] == raw.n_clusters
