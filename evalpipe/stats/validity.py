@@ -320,6 +320,61 @@ def rank_stats(
     return float(auc[0]), float(rho[0])
 
 
+class SessionBootstrap:
+    """AUROC and Spearman ρ of `risk` vs a 0/1 outcome under session resampling, exactly and in
+    O(calls) per resample without materialising per-call weights.
+
+    AUROC only needs, in risk order, the weight of bad calls and of good calls: consecutive tie
+    groups holding only bad (or only good) calls can be merged into one run without changing it.
+    Spearman (midranks) then follows from the Mann–Whitney U (rank sum of the bad calls
+    R = U + P(P+1)/2) and Σ w·r² = W(W+1)(2W+1)/6 − Σ_g (w_g³ − w_g)/12 over the tie groups of the
+    resampled data, whose weights are the session multiplicities (one call) or a sparse product
+    (groups tied in the original data).
+    """
+
+    def __init__(self, risk: np.ndarray, y: np.ndarray, codes: np.ndarray, n_sess: int):
+        grp, n_grp = _group_codes(risk)
+        pos_g = np.bincount(grp, weights=y, minlength=n_grp)
+        size_g = np.bincount(grp, minlength=n_grp)
+        kind = np.where(pos_g == size_g, 1, np.where(pos_g == 0, 0, 2))  # all bad, all good, mixed
+        new_run = np.r_[True, (kind[1:] != kind[:-1]) | (kind[1:] == 2)]
+        run_of_group = np.cumsum(new_run) - 1
+        n_run = int(run_of_group[-1]) + 1
+        run = run_of_group[grp]
+        self.n_sess = n_sess
+        self.m_pos = sparse.csr_matrix((y, (run, codes)), shape=(n_run, n_sess))
+        self.m_neg = sparse.csr_matrix((1 - y, (run, codes)), shape=(n_run, n_sess))
+        single = size_g[grp] == 1
+        self.k_single = np.bincount(codes[single], minlength=n_sess).astype(float)
+        multi_groups, multi_idx = np.unique(grp[~single], return_inverse=True)
+        self.m_multi = sparse.csr_matrix(
+            (np.ones(int((~single).sum())), (multi_idx.ravel(), codes[~single])),
+            shape=(multi_groups.size, n_sess),
+        )
+        self.width = max(n_run, n_sess, 1)
+
+    def stats(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(AUROC, ρ) per row of `counts` (resamples × sessions multiplicities)."""
+        ct = np.ascontiguousarray(counts.T)  # sessions × resamples: one layout for every product
+        pos = self.m_pos @ ct  # runs × resamples
+        neg = self.m_neg @ ct
+        p_tot, n_tot = pos.sum(0), neg.sum(0)
+        w = p_tot + n_tot
+        neg_before = np.cumsum(neg, axis=0)
+        neg_before -= 0.5 * neg
+        u = np.einsum("gb,gb->b", pos, neg_before)
+        cube = self.k_single @ ct**3 + np.sum((self.m_multi @ ct) ** 3, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            auc = u / (p_tot * n_tot)
+            rank_sum = u + p_tot * (p_tot + 1) / 2
+            sq = w * (w + 1) * (2 * w + 1) / 6 - (cube - w) / 12
+            mean_r = (w + 1) / 2
+            cov = rank_sum / w - mean_r * p_tot / w
+            var_r = sq / w - mean_r**2
+            rho = cov / np.sqrt(var_r * p_tot * n_tot / w**2)
+        return auc, rho
+
+
 # --------------------------------------------------------------------------------------------
 # Validity
 # --------------------------------------------------------------------------------------------
@@ -449,18 +504,13 @@ def metric_validity(calls: pd.DataFrame, cfg: ValidityConfig) -> ValidityResult:
             auc = rho = lo = hi = rlo = rhi = float("nan")
             if events > 0 and events < n and n_sess >= 2:
                 auc, rho = rank_stats(risk, y)
-                # session x tie-group counts of bad / good calls: a resample is a vector of
-                # session multiplicities, and its group weights are one sparse product
-                grp, n_grp = _group_codes(risk)
-                m_pos = sparse.csr_matrix((y, (codes, grp)), shape=(n_sess, n_grp)).T.tocsr()
-                m_neg = sparse.csr_matrix((1 - y, (codes, grp)), shape=(n_sess, n_grp)).T.tocsr()
-                chunk = max(1, min(cfg.n_boot, 4_000_000 // max(n_grp, 1)))
+                boot = SessionBootstrap(risk, y, codes, n_sess)
+                chunk = max(1, min(cfg.n_boot, 4_000_000 // boot.width))
                 boots_a, boots_r = [], []
                 done = 0
                 while done < cfg.n_boot:
                     b = min(chunk, cfg.n_boot - done)
-                    counts_t = _session_counts(rng, n_sess, b).T
-                    ba, br = _rank_stats(np.asarray((m_pos @ counts_t).T), np.asarray((m_neg @ counts_t).T))
+                    ba, br = boot.stats(_session_counts(rng, n_sess, b))
                     boots_a.append(ba)
                     boots_r.append(br)
                     done += b

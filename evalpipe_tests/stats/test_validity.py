@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from evalpipe.stats.validity import (
     CALIBRATION_COLUMNS,
     VALIDITY_COLUMNS,
+    SessionBootstrap,
     ValidityConfig,
     ValidityMetric,
     derive_user_outcomes,
@@ -62,6 +63,24 @@ def test_rank_stats_match_sklearn_and_scipy_with_ties_and_weights():
     xe, ye = np.repeat(x, w), np.repeat(y, w)
     assert auc_w == pytest.approx(roc_auc_score(ye, xe), abs=1e-12)
     assert rho_w == pytest.approx(stats.spearmanr(xe, ye)[0], abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_session_bootstrap_equals_expanded_resample(ties):
+    # the run-merged, O(calls) resample statistics equal sklearn / scipy on the resampled calls
+    rng = np.random.default_rng(2)
+    n, n_sess = 1500, 400
+    codes = rng.integers(0, n_sess, n)
+    y = (rng.random(n) < 0.2).astype(float)
+    risk = rng.integers(0, 30, n).astype(float) if ties else rng.normal(size=n)
+    boot = SessionBootstrap(risk, y, codes, n_sess)
+    counts = np.stack([np.bincount(rng.integers(0, n_sess, n_sess), minlength=n_sess) for _ in range(4)])
+    auc, rho = boot.stats(counts.astype(float))
+    for i in range(4):
+        w = counts[i][codes]
+        xe, ye = np.repeat(risk, w), np.repeat(y, w)
+        assert auc[i] == pytest.approx(roc_auc_score(ye, xe), abs=1e-12)
+        assert rho[i] == pytest.approx(stats.spearmanr(xe, ye)[0], abs=1e-12)
 
 
 def test_planted_predictive_metric_and_unrelated_length():
