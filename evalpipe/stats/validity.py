@@ -20,7 +20,8 @@ quality falls.  Per (metric, user outcome) this module reports:
   `weak` (lower bound > 0.5), else `not predictive` (with `inverted` set when the whole CI lies
   below 0.5: the metric predicts the opposite of what it claims).
 
-Calls on which a metric is not checkable (NaN) are excluded from that metric and counted.
+Calls on which a metric is not checkable (NaN) are excluded from that metric and counted
+(`n_not_checkable`; `n_excluded` also counts calls without a known outcome).
 
 User outcomes from canonical `llm_call`-like rows (`derive_user_outcomes`):
 
@@ -60,6 +61,7 @@ VALIDITY_COLUMNS = [
     "higher_is_better",
     "n",
     "n_excluded",
+    "n_not_checkable",
     "n_sessions",
     "events",
     "event_rate",
@@ -492,6 +494,7 @@ def metric_validity(calls: pd.DataFrame, cfg: ValidityConfig) -> ValidityResult:
                 "higher_is_better": spec.higher_is_better,
                 "n": n,
                 "n_excluded": int((~ok).sum()),
+                "n_not_checkable": int((~np.isfinite(m_all)).sum()),
                 "n_sessions": n_sess,
                 "events": events,
                 "event_rate": events / n if n else float("nan"),

@@ -137,8 +137,14 @@ def test_not_checkable_calls_are_excluded_and_counted():
     df.loc[df.index[::7], "faithfulness"] = np.nan
     t = metric_validity(df, CFG).table.set_index("metric")
     assert t.loc["faithfulness", "n_excluded"] == len(df.index[::7])
+    assert t.loc["faithfulness", "n_not_checkable"] == len(df.index[::7])
     assert t.loc["faithfulness", "n"] + t.loc["faithfulness", "n_excluded"] == len(df)
     assert t.loc["length", "n_excluded"] == 0
+    # calls without a known outcome (rated-only population) are excluded too, counted apart
+    df.loc[df.index[1::7], "negative_feedback"] = np.nan
+    t = metric_validity(df, CFG).table.set_index("metric")
+    assert t.loc["faithfulness", "n_not_checkable"] == len(df.index[::7])
+    assert t.loc["faithfulness", "n_excluded"] == len(df.index[::7]) + len(df.index[1::7])
 
 
 def test_inverted_metric_is_flagged():
