@@ -264,3 +264,12 @@ def test_nightly_path_equals_recomputing_every_prefix():
         assert e["diff"][k] == pytest.approx(adj.diff, rel=1e-9, abs=1e-12)
         assert e["se_clustered"][k] == pytest.approx(adj.se_clustered, rel=1e-9)
         assert e["n_clusters"][k] == raw.n_clusters
+
+
+def test_sequential_plot_is_a_png():
+    from evalpipe.stats.experiment_plots import sequential_plot
+
+    df = simulate_calls(np.random.default_rng(16), days=6, sessions_per_day=40, effect=0.05)
+    res = analyze_experiment(df, _cfg())
+    png = sequential_plot(res.readings, "bad")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

@@ -210,3 +210,11 @@ def test_is_reask():
     assert is_reask("anything", "I already asked this")
     assert not is_reask("How do I export all invoices to CSV?", "Thanks, and how do I add a user?")
     assert not is_reask("hi", "hi")  # too few words to call it a rephrase
+
+
+def test_calibration_plot_is_a_png():
+    from evalpipe.stats.experiment_plots import calibration_plot
+
+    res = metric_validity(_planted(seed=7, sessions=400), CFG)
+    png = calibration_plot(res.calibration, "faithfulness")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
