@@ -47,8 +47,8 @@ def _sm_cluster(y, t, groups):
 
 
 def test_peeking_false_positive_rate_sequential_vs_naive():
-    n = 200 * SIZE
-    sim = simulate_peeking(n, seed=11, days=30, sessions_per_day=60, effect=0.0)
+    n = 150 * SIZE
+    sim = simulate_peeking(n, seed=11, days=30, sessions_per_day=40, effect=0.0)
     err = 2 * math.sqrt(ALPHA * (1 - ALPHA) / n)
     print(
         f"\nA/A peeking nightly over 30 days, {n} sims: sequential FPR {sim.sequential_rate:.3f}, "
@@ -60,10 +60,10 @@ def test_peeking_false_positive_rate_sequential_vs_naive():
 
 
 def test_power_at_planted_effect():
-    n = 100 * SIZE
-    sim = simulate_peeking(n, seed=12, days=30, sessions_per_day=60, effect=0.04)
+    n = 80 * SIZE
+    sim = simulate_peeking(n, seed=12, days=30, sessions_per_day=60, effect=0.05)
     print(
-        f"\npower at +4 points on a 20% rate, 30 days: sequential {sim.sequential_rate:.2f} "
+        f"\npower at +5 points on a 20% rate, 30 days: sequential {sim.sequential_rate:.2f} "
         f"(median decision day {sim.median_decision_day}), naive {sim.naive_rate:.2f}"
     )
     assert sim.sequential_rate > 0.5
