@@ -186,13 +186,15 @@ def tool_call_names(output_messages: Any) -> list[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text or "")}
+    return set(_WORD.findall((text or "").lower()))
+
+
+_MARKERS = re.compile("|".join(re.escape(m) for m in REPEAT_MARKERS))
 
 
 def is_reask(previous: str, current: str, rephrase_jaccard: float = 0.5) -> bool:
     """Does `current` ask `previous` again (a rephrase or an explicit repeat / complaint)?"""
-    cur = (current or "").lower()
-    if any(mark in cur for mark in REPEAT_MARKERS):
+    if _MARKERS.search((current or "").lower()):
         return True
     a, b = _words(previous), _words(current)
     if len(a) < 3 or len(b) < 3:
@@ -239,7 +241,7 @@ def derive_user_outcomes(
     ts = pd.to_datetime(calls["started_at"], utc=True) if "started_at" in calls.columns else None
     order_cols = {"s": sess.astype("string").to_numpy(dtype=object), "pos": np.arange(n)}
     if ts is not None:
-        order_cols["t"] = ts.to_numpy()
+        order_cols["t"] = ts.dt.tz_convert(None).to_numpy()  # datetime64, not Timestamp objects
     if "turn_index" in calls.columns:
         order_cols["turn"] = pd.to_numeric(calls["turn_index"], errors="coerce").to_numpy()
     key = pd.DataFrame(order_cols)
@@ -257,10 +259,10 @@ def derive_user_outcomes(
 
     asked = np.zeros(n, dtype=bool)
     handoff = own_handoff.copy()
-    for k in np.flatnonzero(has_next):
-        i, j = pos[k], pos[k + 1]
-        asked[i] = is_reask(text[i], text[j], rephrase_jaccard)
-        handoff[i] |= own_handoff[j]
+    nxt = np.flatnonzero(has_next)
+    first, second = pos[nxt], pos[nxt + 1]
+    handoff[first] |= own_handoff[second]
+    asked[first] = [is_reask(text[i], text[j], rephrase_jaccard) for i, j in zip(first, second, strict=True)]
     out["asked_again"] = asked.astype(float)
     out["handoff"] = handoff.astype(float)
     out["escalation"] = (asked | handoff).astype(float)
