@@ -30,10 +30,13 @@ User outcomes from canonical `llm_call`-like rows (`derive_user_outcomes`):
   is excluded (`"rated"`: only calls that got a +1 / −1).
 - `escalation` = `asked_again` or `handoff`:
   `asked_again` — the next call of the same session (by `started_at`, then `turn_index`), within
-  `window_s` seconds, has a user message that re-asks: its word-set Jaccard similarity with this
+  `window_s` seconds and in a later user turn (a second call of the same turn -- an agent step
+  after a tool result: the same `turn_index`, or without one the same user message followed by
+  assistant / tool messages -- is not a re-ask), has a user message that re-asks: its word-set Jaccard similarity with this
   call's question is ≥ `rephrase_jaccard` (0.5, over words of ≥ 3 letters, at least 3 such words),
   or it contains a complaint / repeat marker (`REPEAT_MARKERS`, English and a few common phrases
-  in the shipped languages: "I already asked", "that's not what I asked", "speak to a human", ...).
+  in the shipped languages: "I already asked", "that's not what I asked", "that didn't work",
+  "speak to a human", ...).
   `handoff` — this call's answer, or the next call's answer in the session, calls a tool whose
   name matches `HANDOFF_TOOL_PATTERN` (handoff, escalate, transfer to a human / agent, open a
   ticket): the answer before a handoff is the one that failed.
@@ -114,15 +117,24 @@ REPEAT_MARKERS = (
     "speak to a human",
     "talk to a human",
     "real person",
+    "didn't work",
+    "did not work",
+    "doesn't work",
+    "does not work",
     "human agent",
     "speak to an agent",
     "talk to an agent",
     "ya pregunté",  # es
     "hablar con una persona",
+    "no funcionó",
     "j'ai déjà demandé",  # fr
     "parler à un humain",
+    "pas marché",
+    "ne marche pas",
     "ich habe schon gefragt",  # de
     "mit einem menschen",
+    "nicht geklappt",
+    "funktioniert nicht",
 )
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -156,13 +168,25 @@ def _message_text(msg: dict) -> str:
     )
 
 
-def user_question(input_messages: Any) -> str:
-    """The last user message's text (OTel parts form or {role, content})."""
+def user_turn(input_messages: Any) -> tuple[str, bool]:
+    """(text of the last user message, whether other messages follow it in the input).
+
+    Messages after the last user message (assistant tool calls, tool results) mark an agent step:
+    a call that continues the user's turn rather than answering a new message.
+    """
     msgs = _json(input_messages)
     if isinstance(msgs, str):
-        return msgs
-    users = [m for m in msgs or [] if isinstance(m, dict) and m.get("role") == "user"]
-    return _message_text(users[-1]) if users else ""
+        return msgs, False
+    msgs = [m for m in msgs or [] if isinstance(m, dict)]
+    last = max((i for i, m in enumerate(msgs) if m.get("role") == "user"), default=None)
+    if last is None:
+        return "", bool(msgs)
+    return _message_text(msgs[last]), last < len(msgs) - 1
+
+
+def user_question(input_messages: Any) -> str:
+    """The last user message's text (OTel parts form or {role, content})."""
+    return user_turn(input_messages)[0]
 
 
 def tool_call_names(output_messages: Any) -> list[str]:
@@ -226,10 +250,13 @@ def derive_user_outcomes(
         neg = neg.where(fb.notna())
     out["negative_feedback"] = neg.to_numpy()
 
+    agent_step = np.zeros(n, dtype=bool)  # the input continues after the last user message
     if "user_text" in calls.columns:
         text = calls["user_text"].fillna("").astype(str).to_numpy()
     else:
-        text = np.array([user_question(m) for m in calls.get("input_messages", [None] * n)], dtype=object)
+        turns = [user_turn(m) for m in calls.get("input_messages", [None] * n)]
+        text = np.array([t for t, _ in turns], dtype=object)
+        agent_step = np.array([a for _, a in turns], dtype=bool)
     if "tool_names" in calls.columns:
         tools = [list(t) if t is not None and not isinstance(t, float) else [] for t in calls["tool_names"]]
     else:
@@ -262,7 +289,17 @@ def derive_user_outcomes(
     nxt = np.flatnonzero(has_next)
     first, second = pos[nxt], pos[nxt + 1]
     handoff[first] |= own_handoff[second]
-    asked[first] = [is_reask(text[i], text[j], rephrase_jaccard) for i, j in zip(first, second, strict=True)]
+    # a second call of the same user turn (an agent step after a tool result) is not a re-ask:
+    # the same turn_index where both have one, else the same user text with messages after it
+    same_turn = agent_step[second] & (text[first] == text[second])
+    if "turn_index" in calls.columns:
+        turn = pd.to_numeric(calls["turn_index"], errors="coerce").to_numpy()
+        known = np.isfinite(turn[first]) & np.isfinite(turn[second])
+        same_turn = np.where(known, turn[first] == turn[second], same_turn)
+    asked[first] = [
+        (not st) and is_reask(text[i], text[j], rephrase_jaccard)
+        for i, j, st in zip(first, second, same_turn, strict=True)
+    ]
     out["asked_again"] = asked.astype(float)
     out["handoff"] = handoff.astype(float)
     out["escalation"] = (asked | handoff).astype(float)

@@ -163,7 +163,7 @@ def test_deterministic_and_rejects_non_binary_outcome():
         metric_validity(df.assign(negative_feedback=df.negative_feedback * 2 - 1), CFG)
 
 
-def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=0):
+def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=0, after=()):
     out_parts = [{"type": "text", "content": answer}]
     out_parts += [
         {"type": "tool_call", "id": f"c{i}", "name": n, "arguments": {}} for i, n in enumerate(tools)
@@ -172,7 +172,9 @@ def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=
         "session_id": session,
         "started_at": pd.Timestamp("2026-11-20T10:00:00Z") + pd.Timedelta(minutes=minute),
         "turn_index": turn,
-        "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": question}]}]),
+        "input_messages": json.dumps(
+            [{"role": "user", "parts": [{"type": "text", "content": question}]}, *after]
+        ),
         "output_messages": json.dumps([{"role": "assistant", "parts": out_parts, "finish_reason": "stop"}]),
         "feedback_score": feedback,
     }
@@ -205,9 +207,31 @@ def test_derive_user_outcomes_from_llm_call_rows():
     assert rated.negative_feedback.dropna().tolist() == [1.0, 0.0]
 
 
+def test_agent_step_of_the_same_turn_is_not_a_reask():
+    tool_round = (
+        {
+            "role": "assistant",
+            "parts": [{"type": "tool_call", "id": "c0", "name": "lookup_customer", "arguments": {}}],
+        },
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c0", "response": "{}"}]},
+    )
+    q = "Why was my invoice charged twice this month?"
+    rows = [
+        _call("s1", 0, q, answer="", tools=["lookup_customer"], turn=0),
+        _call("s1", 0.2, q, turn=0, after=tool_round),  # the agent continues the same user turn
+        _call("s1", 3, q, turn=1),  # the user really asks the same question again
+    ]
+    calls = pd.DataFrame(rows)
+    assert derive_user_outcomes(calls).asked_again.tolist() == [0, 1, 0]
+    # without turn_index: the repeated user message followed by the tool round marks the agent step
+    assert derive_user_outcomes(calls.drop(columns="turn_index")).asked_again.tolist() == [0, 1, 0]
+
+
 def test_is_reask():
     assert is_reask("How do I export all invoices to CSV?", "how do i export invoices to csv")
     assert is_reask("anything", "I already asked this")
+    assert is_reask("anything", "That didn't work. Anything else I can try?")
+    assert is_reask("irgendwas", "Das hat nicht geklappt.")
     assert not is_reask("How do I export all invoices to CSV?", "Thanks, and how do I add a user?")
     assert not is_reask("hi", "hi")  # too few words to call it a rephrase
 
