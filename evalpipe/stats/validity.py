@@ -20,7 +20,8 @@ quality falls.  Per (metric, user outcome) this module reports:
   `weak` (lower bound > 0.5), else `not predictive` (with `inverted` set when the whole CI lies
   below 0.5: the metric predicts the opposite of what it claims).
 
-Calls on which a metric is not checkable (NaN) are excluded from that metric and counted.
+Calls on which a metric is not checkable (NaN) are excluded from that metric and counted
+(`n_not_checkable`; `n_excluded` also counts calls without a known outcome).
 
 User outcomes from canonical `llm_call`-like rows (`derive_user_outcomes`):
 
@@ -29,10 +30,13 @@ User outcomes from canonical `llm_call`-like rows (`derive_user_outcomes`):
   is excluded (`"rated"`: only calls that got a +1 / −1).
 - `escalation` = `asked_again` or `handoff`:
   `asked_again` — the next call of the same session (by `started_at`, then `turn_index`), within
-  `window_s` seconds, has a user message that re-asks: its word-set Jaccard similarity with this
+  `window_s` seconds and in a later user turn (a second call of the same turn -- an agent step
+  after a tool result: the same `turn_index`, or without one the same user message followed by
+  assistant / tool messages -- is not a re-ask), has a user message that re-asks: its word-set Jaccard similarity with this
   call's question is ≥ `rephrase_jaccard` (0.5, over words of ≥ 3 letters, at least 3 such words),
   or it contains a complaint / repeat marker (`REPEAT_MARKERS`, English and a few common phrases
-  in the shipped languages: "I already asked", "that's not what I asked", "speak to a human", ...).
+  in the shipped languages: "I already asked", "that's not what I asked", "that didn't work",
+  "speak to a human", ...).
   `handoff` — this call's answer, or the next call's answer in the session, calls a tool whose
   name matches `HANDOFF_TOOL_PATTERN` (handoff, escalate, transfer to a human / agent, open a
   ticket): the answer before a handoff is the one that failed.
@@ -60,6 +64,7 @@ VALIDITY_COLUMNS = [
     "higher_is_better",
     "n",
     "n_excluded",
+    "n_not_checkable",
     "n_sessions",
     "events",
     "event_rate",
@@ -112,15 +117,24 @@ REPEAT_MARKERS = (
     "speak to a human",
     "talk to a human",
     "real person",
+    "didn't work",
+    "did not work",
+    "doesn't work",
+    "does not work",
     "human agent",
     "speak to an agent",
     "talk to an agent",
     "ya pregunté",  # es
     "hablar con una persona",
+    "no funcionó",
     "j'ai déjà demandé",  # fr
     "parler à un humain",
+    "pas marché",
+    "ne marche pas",
     "ich habe schon gefragt",  # de
     "mit einem menschen",
+    "nicht geklappt",
+    "funktioniert nicht",
 )
 
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -154,13 +168,25 @@ def _message_text(msg: dict) -> str:
     )
 
 
-def user_question(input_messages: Any) -> str:
-    """The last user message's text (OTel parts form or {role, content})."""
+def user_turn(input_messages: Any) -> tuple[str, bool]:
+    """(text of the last user message, whether other messages follow it in the input).
+
+    Messages after the last user message (assistant tool calls, tool results) mark an agent step:
+    a call that continues the user's turn rather than answering a new message.
+    """
     msgs = _json(input_messages)
     if isinstance(msgs, str):
-        return msgs
-    users = [m for m in msgs or [] if isinstance(m, dict) and m.get("role") == "user"]
-    return _message_text(users[-1]) if users else ""
+        return msgs, False
+    msgs = [m for m in msgs or [] if isinstance(m, dict)]
+    last = max((i for i, m in enumerate(msgs) if m.get("role") == "user"), default=None)
+    if last is None:
+        return "", bool(msgs)
+    return _message_text(msgs[last]), last < len(msgs) - 1
+
+
+def user_question(input_messages: Any) -> str:
+    """The last user message's text (OTel parts form or {role, content})."""
+    return user_turn(input_messages)[0]
 
 
 def tool_call_names(output_messages: Any) -> list[str]:
@@ -184,13 +210,15 @@ def tool_call_names(output_messages: Any) -> list[str]:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text or "")}
+    return set(_WORD.findall((text or "").lower()))
+
+
+_MARKERS = re.compile("|".join(re.escape(m) for m in REPEAT_MARKERS))
 
 
 def is_reask(previous: str, current: str, rephrase_jaccard: float = 0.5) -> bool:
     """Does `current` ask `previous` again (a rephrase or an explicit repeat / complaint)?"""
-    cur = (current or "").lower()
-    if any(mark in cur for mark in REPEAT_MARKERS):
+    if _MARKERS.search((current or "").lower()):
         return True
     a, b = _words(previous), _words(current)
     if len(a) < 3 or len(b) < 3:
@@ -222,10 +250,13 @@ def derive_user_outcomes(
         neg = neg.where(fb.notna())
     out["negative_feedback"] = neg.to_numpy()
 
+    agent_step = np.zeros(n, dtype=bool)  # the input continues after the last user message
     if "user_text" in calls.columns:
         text = calls["user_text"].fillna("").astype(str).to_numpy()
     else:
-        text = np.array([user_question(m) for m in calls.get("input_messages", [None] * n)], dtype=object)
+        turns = [user_turn(m) for m in calls.get("input_messages", [None] * n)]
+        text = np.array([t for t, _ in turns], dtype=object)
+        agent_step = np.array([a for _, a in turns], dtype=bool)
     if "tool_names" in calls.columns:
         tools = [list(t) if t is not None and not isinstance(t, float) else [] for t in calls["tool_names"]]
     else:
@@ -237,7 +268,7 @@ def derive_user_outcomes(
     ts = pd.to_datetime(calls["started_at"], utc=True) if "started_at" in calls.columns else None
     order_cols = {"s": sess.astype("string").to_numpy(dtype=object), "pos": np.arange(n)}
     if ts is not None:
-        order_cols["t"] = ts.to_numpy()
+        order_cols["t"] = ts.dt.tz_convert(None).to_numpy()  # datetime64, not Timestamp objects
     if "turn_index" in calls.columns:
         order_cols["turn"] = pd.to_numeric(calls["turn_index"], errors="coerce").to_numpy()
     key = pd.DataFrame(order_cols)
@@ -255,10 +286,20 @@ def derive_user_outcomes(
 
     asked = np.zeros(n, dtype=bool)
     handoff = own_handoff.copy()
-    for k in np.flatnonzero(has_next):
-        i, j = pos[k], pos[k + 1]
-        asked[i] = is_reask(text[i], text[j], rephrase_jaccard)
-        handoff[i] |= own_handoff[j]
+    nxt = np.flatnonzero(has_next)
+    first, second = pos[nxt], pos[nxt + 1]
+    handoff[first] |= own_handoff[second]
+    # a second call of the same user turn (an agent step after a tool result) is not a re-ask:
+    # the same turn_index where both have one, else the same user text with messages after it
+    same_turn = agent_step[second] & (text[first] == text[second])
+    if "turn_index" in calls.columns:
+        turn = pd.to_numeric(calls["turn_index"], errors="coerce").to_numpy()
+        known = np.isfinite(turn[first]) & np.isfinite(turn[second])
+        same_turn = np.where(known, turn[first] == turn[second], same_turn)
+    asked[first] = [
+        (not st) and is_reask(text[i], text[j], rephrase_jaccard)
+        for i, j, st in zip(first, second, same_turn, strict=True)
+    ]
     out["asked_again"] = asked.astype(float)
     out["handoff"] = handoff.astype(float)
     out["escalation"] = (asked | handoff).astype(float)
@@ -318,6 +359,61 @@ def rank_stats(
     neg = np.bincount(grp, weights=w * (1 - y), minlength=n_grp)[None, :]
     auc, rho = _rank_stats(pos, neg)
     return float(auc[0]), float(rho[0])
+
+
+class SessionBootstrap:
+    """AUROC and Spearman ρ of `risk` vs a 0/1 outcome under session resampling, exactly and in
+    O(calls) per resample without materialising per-call weights.
+
+    AUROC only needs, in risk order, the weight of bad calls and of good calls: consecutive tie
+    groups holding only bad (or only good) calls can be merged into one run without changing it.
+    Spearman (midranks) then follows from the Mann–Whitney U (rank sum of the bad calls
+    R = U + P(P+1)/2) and Σ w·r² = W(W+1)(2W+1)/6 − Σ_g (w_g³ − w_g)/12 over the tie groups of the
+    resampled data, whose weights are the session multiplicities (one call) or a sparse product
+    (groups tied in the original data).
+    """
+
+    def __init__(self, risk: np.ndarray, y: np.ndarray, codes: np.ndarray, n_sess: int):
+        grp, n_grp = _group_codes(risk)
+        pos_g = np.bincount(grp, weights=y, minlength=n_grp)
+        size_g = np.bincount(grp, minlength=n_grp)
+        kind = np.where(pos_g == size_g, 1, np.where(pos_g == 0, 0, 2))  # all bad, all good, mixed
+        new_run = np.r_[True, (kind[1:] != kind[:-1]) | (kind[1:] == 2)]
+        run_of_group = np.cumsum(new_run) - 1
+        n_run = int(run_of_group[-1]) + 1
+        run = run_of_group[grp]
+        self.n_sess = n_sess
+        self.m_pos = sparse.csr_matrix((y, (run, codes)), shape=(n_run, n_sess))
+        self.m_neg = sparse.csr_matrix((1 - y, (run, codes)), shape=(n_run, n_sess))
+        single = size_g[grp] == 1
+        self.k_single = np.bincount(codes[single], minlength=n_sess).astype(float)
+        multi_groups, multi_idx = np.unique(grp[~single], return_inverse=True)
+        self.m_multi = sparse.csr_matrix(
+            (np.ones(int((~single).sum())), (multi_idx.ravel(), codes[~single])),
+            shape=(multi_groups.size, n_sess),
+        )
+        self.width = max(n_run, n_sess, 1)
+
+    def stats(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(AUROC, ρ) per row of `counts` (resamples × sessions multiplicities)."""
+        ct = np.ascontiguousarray(counts.T)  # sessions × resamples: one layout for every product
+        pos = self.m_pos @ ct  # runs × resamples
+        neg = self.m_neg @ ct
+        p_tot, n_tot = pos.sum(0), neg.sum(0)
+        w = p_tot + n_tot
+        neg_before = np.cumsum(neg, axis=0)
+        neg_before -= 0.5 * neg
+        u = np.einsum("gb,gb->b", pos, neg_before)
+        cube = self.k_single @ ct**3 + np.sum((self.m_multi @ ct) ** 3, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            auc = u / (p_tot * n_tot)
+            rank_sum = u + p_tot * (p_tot + 1) / 2
+            sq = w * (w + 1) * (2 * w + 1) / 6 - (cube - w) / 12
+            mean_r = (w + 1) / 2
+            cov = rank_sum / w - mean_r * p_tot / w
+            var_r = sq / w - mean_r**2
+            rho = cov / np.sqrt(var_r * p_tot * n_tot / w**2)
+        return auc, rho
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,6 +533,7 @@ def metric_validity(calls: pd.DataFrame, cfg: ValidityConfig) -> ValidityResult:
                 "higher_is_better": spec.higher_is_better,
                 "n": n,
                 "n_excluded": int((~ok).sum()),
+                "n_not_checkable": int((~np.isfinite(m_all)).sum()),
                 "n_sessions": n_sess,
                 "events": events,
                 "event_rate": events / n if n else float("nan"),
@@ -449,18 +546,13 @@ def metric_validity(calls: pd.DataFrame, cfg: ValidityConfig) -> ValidityResult:
             auc = rho = lo = hi = rlo = rhi = float("nan")
             if events > 0 and events < n and n_sess >= 2:
                 auc, rho = rank_stats(risk, y)
-                # session x tie-group counts of bad / good calls: a resample is a vector of
-                # session multiplicities, and its group weights are one sparse product
-                grp, n_grp = _group_codes(risk)
-                m_pos = sparse.csr_matrix((y, (codes, grp)), shape=(n_sess, n_grp)).T.tocsr()
-                m_neg = sparse.csr_matrix((1 - y, (codes, grp)), shape=(n_sess, n_grp)).T.tocsr()
-                chunk = max(1, min(cfg.n_boot, 4_000_000 // max(n_grp, 1)))
+                boot = SessionBootstrap(risk, y, codes, n_sess)
+                chunk = max(1, min(cfg.n_boot, 4_000_000 // boot.width))
                 boots_a, boots_r = [], []
                 done = 0
                 while done < cfg.n_boot:
                     b = min(chunk, cfg.n_boot - done)
-                    counts_t = _session_counts(rng, n_sess, b).T
-                    ba, br = _rank_stats(np.asarray((m_pos @ counts_t).T), np.asarray((m_neg @ counts_t).T))
+                    ba, br = boot.stats(_session_counts(rng, n_sess, b))
                     boots_a.append(ba)
                     boots_r.append(br)
                     done += b

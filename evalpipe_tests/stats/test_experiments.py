@@ -47,8 +47,8 @@ def _sm_cluster(y, t, groups):
 
 
 def test_peeking_false_positive_rate_sequential_vs_naive():
-    n = 200 * SIZE
-    sim = simulate_peeking(n, seed=11, days=30, sessions_per_day=60, effect=0.0)
+    n = 150 * SIZE
+    sim = simulate_peeking(n, seed=11, days=30, sessions_per_day=40, effect=0.0)
     err = 2 * math.sqrt(ALPHA * (1 - ALPHA) / n)
     print(
         f"\nA/A peeking nightly over 30 days, {n} sims: sequential FPR {sim.sequential_rate:.3f}, "
@@ -60,10 +60,10 @@ def test_peeking_false_positive_rate_sequential_vs_naive():
 
 
 def test_power_at_planted_effect():
-    n = 100 * SIZE
-    sim = simulate_peeking(n, seed=12, days=30, sessions_per_day=60, effect=0.04)
+    n = 80 * SIZE
+    sim = simulate_peeking(n, seed=12, days=30, sessions_per_day=60, effect=0.05)
     print(
-        f"\npower at +4 points on a 20% rate, 30 days: sequential {sim.sequential_rate:.2f} "
+        f"\npower at +5 points on a 20% rate, 30 days: sequential {sim.sequential_rate:.2f} "
         f"(median decision day {sim.median_decision_day}), naive {sim.naive_rate:.2f}"
     )
     assert sim.sequential_rate > 0.5
@@ -264,3 +264,12 @@ def test_nightly_path_equals_recomputing_every_prefix():
         assert e["diff"][k] == pytest.approx(adj.diff, rel=1e-9, abs=1e-12)
         assert e["se_clustered"][k] == pytest.approx(adj.se_clustered, rel=1e-9)
         assert e["n_clusters"][k] == raw.n_clusters
+
+
+def test_sequential_plot_is_a_png():
+    from evalpipe.stats.experiment_plots import sequential_plot
+
+    df = simulate_calls(np.random.default_rng(16), days=6, sessions_per_day=40, effect=0.05)
+    res = analyze_experiment(df, _cfg())
+    png = sequential_plot(res.readings, "bad")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

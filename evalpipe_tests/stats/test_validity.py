@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from evalpipe.stats.validity import (
     CALIBRATION_COLUMNS,
     VALIDITY_COLUMNS,
+    SessionBootstrap,
     ValidityConfig,
     ValidityMetric,
     derive_user_outcomes,
@@ -62,6 +63,24 @@ def test_rank_stats_match_sklearn_and_scipy_with_ties_and_weights():
     xe, ye = np.repeat(x, w), np.repeat(y, w)
     assert auc_w == pytest.approx(roc_auc_score(ye, xe), abs=1e-12)
     assert rho_w == pytest.approx(stats.spearmanr(xe, ye)[0], abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_session_bootstrap_equals_expanded_resample(ties):
+    # the run-merged, O(calls) resample statistics equal sklearn / scipy on the resampled calls
+    rng = np.random.default_rng(2)
+    n, n_sess = 1500, 400
+    codes = rng.integers(0, n_sess, n)
+    y = (rng.random(n) < 0.2).astype(float)
+    risk = rng.integers(0, 30, n).astype(float) if ties else rng.normal(size=n)
+    boot = SessionBootstrap(risk, y, codes, n_sess)
+    counts = np.stack([np.bincount(rng.integers(0, n_sess, n_sess), minlength=n_sess) for _ in range(4)])
+    auc, rho = boot.stats(counts.astype(float))
+    for i in range(4):
+        w = counts[i][codes]
+        xe, ye = np.repeat(risk, w), np.repeat(y, w)
+        assert auc[i] == pytest.approx(roc_auc_score(ye, xe), abs=1e-12)
+        assert rho[i] == pytest.approx(stats.spearmanr(xe, ye)[0], abs=1e-12)
 
 
 def test_planted_predictive_metric_and_unrelated_length():
@@ -118,8 +137,14 @@ def test_not_checkable_calls_are_excluded_and_counted():
     df.loc[df.index[::7], "faithfulness"] = np.nan
     t = metric_validity(df, CFG).table.set_index("metric")
     assert t.loc["faithfulness", "n_excluded"] == len(df.index[::7])
+    assert t.loc["faithfulness", "n_not_checkable"] == len(df.index[::7])
     assert t.loc["faithfulness", "n"] + t.loc["faithfulness", "n_excluded"] == len(df)
     assert t.loc["length", "n_excluded"] == 0
+    # calls without a known outcome (rated-only population) are excluded too, counted apart
+    df.loc[df.index[1::7], "negative_feedback"] = np.nan
+    t = metric_validity(df, CFG).table.set_index("metric")
+    assert t.loc["faithfulness", "n_not_checkable"] == len(df.index[::7])
+    assert t.loc["faithfulness", "n_excluded"] == len(df.index[::7]) + len(df.index[1::7])
 
 
 def test_inverted_metric_is_flagged():
@@ -138,7 +163,7 @@ def test_deterministic_and_rejects_non_binary_outcome():
         metric_validity(df.assign(negative_feedback=df.negative_feedback * 2 - 1), CFG)
 
 
-def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=0):
+def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=0, after=()):
     out_parts = [{"type": "text", "content": answer}]
     out_parts += [
         {"type": "tool_call", "id": f"c{i}", "name": n, "arguments": {}} for i, n in enumerate(tools)
@@ -147,7 +172,9 @@ def _call(session, minute, question, answer="ok", tools=(), feedback=None, turn=
         "session_id": session,
         "started_at": pd.Timestamp("2026-11-20T10:00:00Z") + pd.Timedelta(minutes=minute),
         "turn_index": turn,
-        "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": question}]}]),
+        "input_messages": json.dumps(
+            [{"role": "user", "parts": [{"type": "text", "content": question}]}, *after]
+        ),
         "output_messages": json.dumps([{"role": "assistant", "parts": out_parts, "finish_reason": "stop"}]),
         "feedback_score": feedback,
     }
@@ -180,8 +207,38 @@ def test_derive_user_outcomes_from_llm_call_rows():
     assert rated.negative_feedback.dropna().tolist() == [1.0, 0.0]
 
 
+def test_agent_step_of_the_same_turn_is_not_a_reask():
+    tool_round = (
+        {
+            "role": "assistant",
+            "parts": [{"type": "tool_call", "id": "c0", "name": "lookup_customer", "arguments": {}}],
+        },
+        {"role": "tool", "parts": [{"type": "tool_call_response", "id": "c0", "response": "{}"}]},
+    )
+    q = "Why was my invoice charged twice this month?"
+    rows = [
+        _call("s1", 0, q, answer="", tools=["lookup_customer"], turn=0),
+        _call("s1", 0.2, q, turn=0, after=tool_round),  # the agent continues the same user turn
+        _call("s1", 3, q, turn=1),  # the user really asks the same question again
+    ]
+    calls = pd.DataFrame(rows)
+    assert derive_user_outcomes(calls).asked_again.tolist() == [0, 1, 0]
+    # without turn_index: the repeated user message followed by the tool round marks the agent step
+    assert derive_user_outcomes(calls.drop(columns="turn_index")).asked_again.tolist() == [0, 1, 0]
+
+
 def test_is_reask():
     assert is_reask("How do I export all invoices to CSV?", "how do i export invoices to csv")
     assert is_reask("anything", "I already asked this")
+    assert is_reask("anything", "That didn't work. Anything else I can try?")
+    assert is_reask("irgendwas", "Das hat nicht geklappt.")
     assert not is_reask("How do I export all invoices to CSV?", "Thanks, and how do I add a user?")
     assert not is_reask("hi", "hi")  # too few words to call it a rephrase
+
+
+def test_calibration_plot_is_a_png():
+    from evalpipe.stats.experiment_plots import calibration_plot
+
+    res = metric_validity(_planted(seed=7, sessions=400), CFG)
+    png = calibration_plot(res.calibration, "faithfulness")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
