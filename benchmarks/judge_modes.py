@@ -51,6 +51,10 @@ def main() -> None:
         )
         print(f"{'':<12}reason: {res.reason}")
         print(f"{'':<12}statuses: {per_item['judge_status'].value_counts().to_dict()}")
+        for part, f in res.per_partition.items():
+            print(
+                f"{'':<12}{part:<13} n={f['n']:<4} kappa={f['kappa']} CI={f['kappa_ci']} spearman={f['spearman']}"
+            )
 
 
 if __name__ == "__main__":

@@ -313,15 +313,20 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
     wh = Warehouse(args.warehouse, lake_root=None)
     try:
-        cand = wh.query(
-            "SELECT * FROM judge_verdicts WHERE dataset_version = "
-            "(SELECT dataset_version FROM judge_verdicts ORDER BY dataset_version DESC LIMIT 1)"
-        )
+        cand = wh.query("SELECT * FROM judge_verdicts")
     except Exception as e:  # noqa: BLE001 - table missing before the first judged run
         cand = pd.DataFrame()
         console.print(
             f"[yellow]no judge verdicts in {args.warehouse} ({type(e).__name__}); golden only[/yellow]"
         )
+    if len(cand):  # the newest dataset version that has verdicts (dataset versions are hashes: use mtime)
+        from evalpipe.suites import list_versions
+
+        by_mtime = {
+            v["version"]: v["mtime"] for v in (list_versions(args.lake) if Path(args.lake).exists() else [])
+        }
+        have = sorted(set(cand["dataset_version"]), key=lambda v: by_mtime.get(v, -1.0))
+        cand = cand[cand["dataset_version"] == have[-1]]
     if args.pairwise:
         pv = pd.DataFrame([json.loads(x) for x in Path(args.pairwise).read_text().splitlines() if x.strip()])
         cand = pd.concat([cand, pv], ignore_index=True) if len(cand) else pv
