@@ -1,4 +1,4 @@
-"""`evalpipe` command line: ingest, sql, demo (more sub-commands arrive with each domain)."""
+"""`evalpipe` command line: ingest, scrub, sql, datasets, gate, labels, demo."""
 
 from __future__ import annotations
 
@@ -255,6 +255,108 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return code
 
 
+# ------------------------------------------------------------------------------------ labels
+def _latest_golden(lake: str):  # noqa: ANN202
+    """Golden items of the newest dataset version (example_id, question, reference), or None."""
+    import pandas as pd
+
+    from evalpipe.metrics.evaluator import question_of
+    from evalpipe.suites import list_versions, load_dataset
+
+    versions = list_versions(lake) if Path(lake).exists() else []
+    if not versions:
+        return None
+    v = max(versions, key=lambda x: x["mtime"])["version"]
+    df = load_dataset(lake, v)
+    g = df[(df["partition"] == "golden") & df["reference"].notna() & df["paraphrase_of"].isna()]
+    return pd.DataFrame(
+        {
+            "example_id": g["example_id"].astype(str),
+            "question": [question_of(m) for m in g["input_messages"]],
+            "reference": g["reference"].astype(str),
+        }
+    )
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from evalpipe.metrics import labels as L
+
+    if args.action == "import":
+        if not args.file:
+            console.print("[red]error:[/red] `labels import FILE` needs the annotations file")
+            return EXIT_USAGE
+        batch = args.batch
+        if batch is None and args.file and (Path(args.file).parent / "batch.jsonl").is_file():
+            batch = str(Path(args.file).parent / "batch.jsonl")
+        try:
+            res = L.import_annotations(args.file, batch, args.labels_dir, allow_partial=args.allow_partial)
+        except (L.LabelImportError, FileNotFoundError, json.JSONDecodeError) as e:
+            console.print(f"[red]error:[/red] {e}")
+            return EXIT_FAIL
+        out.print(
+            f"read {res.n_read}, imported {res.n_imported}, rejected {res.n_rejected}"
+            + (f" -> {res.path} ({res.version})" if res.path else "")
+        )
+        for e in res.errors:
+            out.print(f"  rejected: {e}", soft_wrap=True)
+        for sup in res.superseded:
+            out.print(
+                f"  {sup['annotator']} relabelled {sup['item_id']}: {sup['score']} ({sup['timestamp']}) -> "
+                f"{sup['replaced_by_score']} ({sup['replaced_by_timestamp']}); the later one stands"
+            )
+        return EXIT_OK if res.n_rejected == 0 else EXIT_FAIL
+
+    # export
+    from evalpipe.warehouse.duck import Warehouse
+
+    wh = Warehouse(args.warehouse, lake_root=None)
+    try:
+        cand = wh.query("SELECT * FROM judge_verdicts")
+    except Exception as e:  # noqa: BLE001 - table missing before the first judged run
+        cand = pd.DataFrame()
+        console.print(
+            f"[yellow]no judge verdicts in {args.warehouse} ({type(e).__name__}); golden only[/yellow]"
+        )
+    if len(cand):  # the newest dataset version that has verdicts (dataset versions are hashes: use mtime)
+        from evalpipe.suites import list_versions
+
+        by_mtime = {
+            v["version"]: v["mtime"] for v in (list_versions(args.lake) if Path(args.lake).exists() else [])
+        }
+        have = sorted(set(cand["dataset_version"]), key=lambda v: by_mtime.get(v, -1.0))
+        cand = cand[cand["dataset_version"] == have[-1]]
+    if args.pairwise:
+        pv = pd.DataFrame([json.loads(x) for x in Path(args.pairwise).read_text().splitlines() if x.strip()])
+        cand = pd.concat([cand, pv], ignore_index=True) if len(cand) else pv
+    current = L.load_label_set(args.labels_dir)
+    pass_score = 4.0
+    parts = []
+    if len(cand):
+        parts.append(
+            L.select_review_batch(
+                cand, args.n, pass_score=pass_score, exclude_ids=current.items["id"], seed=args.seed
+            )
+        )
+    if args.golden:
+        golden = _latest_golden(args.lake)
+        if golden is None:
+            console.print("[yellow]no dataset version in the lake: no golden items added[/yellow]")
+        else:
+            parts.append(L.golden_batch(golden, L.golden_review_status(current), args.golden))
+    if not parts or not sum(len(p) for p in parts):
+        console.print("[red]error:[/red] nothing to review (no judge verdicts and no golden items)")
+        return EXIT_FAIL
+    batch = pd.concat(parts, ignore_index=True)
+    paths = L.write_review_batch(batch, args.out)
+    counts = batch["kind"].value_counts().to_dict()
+    out.print(f"review batch of {len(batch)} items {counts}")
+    for k, pth in paths.items():
+        out.print(f"  {k}: {pth}")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------ demo
 def cmd_demo(args: argparse.Namespace) -> int:
     from evalpipe.demo import run_demo
@@ -313,6 +415,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
     )
     g.set_defaults(fn=cmd_gate)
+
+    lb = sub.add_parser(
+        "labels",
+        help="human review loop: `labels export` a review batch (JSONL + Label Studio), `labels import FILE`",
+    )
+    lb.add_argument("action", choices=["export", "import"])
+    lb.add_argument("file", nargs="?", help="import: annotations (our JSONL or a Label Studio JSON export)")
+    lb.add_argument("--batch", default=None, help="import: the exported batch.jsonl (default: next to FILE)")
+    lb.add_argument("--allow-partial", action="store_true", help="import the valid records, report the rest")
+    lb.add_argument("--out", default="data/review_batch", help="export: output folder")
+    lb.add_argument("--n", type=int, default=60, help="export: judged items in the batch")
+    lb.add_argument(
+        "--golden", type=int, default=0, help="export: also N golden items for a reference review"
+    )
+    lb.add_argument("--pairwise", default=None, help="export: JSONL of pairwise verdicts (order_consistent)")
+    lb.add_argument("--seed", type=int, default=0)
+    lb.add_argument("--labels-dir", default="data/human_labels")
+    lb.add_argument(
+        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+    )
+    lb.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    lb.set_defaults(fn=cmd_labels)
 
     d = sub.add_parser("demo", help="run the pipeline end to end on the shipped sample data")
     d.add_argument("--days", type=int, default=None, help="only the first N shipped days")

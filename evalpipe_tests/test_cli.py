@@ -132,6 +132,57 @@ def test_datasets_list_and_diff(tmp_path, capsys):
     assert main(["datasets", "diff", a, "vnope", "--lake", str(tmp_path)]) == 2
 
 
+def test_labels_export_import_round_trip_and_dataset_card(tmp_path, capsys):
+    import shutil
+
+    from evalpipe.metrics.calibration import default_labels_path
+    from evalpipe.suites import dataset_card, write_dataset_version
+    from evalpipe.suites.builder import build_eval_dataset
+
+    lake, labels = tmp_path / "lake", tmp_path / "labels"
+    labels.mkdir()
+    shutil.copy(default_labels_path(), labels / "labels.jsonl")
+    version = write_dataset_version(lake, build_eval_dataset(), {"n": 1}).version
+    wh = Warehouse(tmp_path / "wh.duckdb", lake_root=None)
+    verdicts = pd.DataFrame(
+        {
+            "dataset_version": version,
+            "system": "base",
+            "example_id": [f"e{i}" for i in range(12)],
+            "partition": ["distribution", "golden"] * 6,
+            "question": [f"q{i}" for i in range(12)],
+            "answer": [f"a{i}" for i in range(12)],
+            "reference": None,
+            "judge_score": [float(1 + i % 5) for i in range(12)],
+            "judge_sd": [i / 10 for i in range(12)],
+            "metric_pass": [i % 2 == 0 for i in range(12)],
+        }
+    )
+    wh.replace_rows("judge_verdicts", verdicts, {"dataset_version": version})
+    common = ["--labels-dir", str(labels), "--warehouse", str(tmp_path / "wh.duckdb"), "--lake", str(lake)]
+    out_dir = tmp_path / "batch"
+    assert main(["labels", "export", "--out", str(out_dir), "--n", "6", "--golden", "2", *common]) == 0
+    printed = capsys.readouterr().out
+    assert "review batch of 8 items" in printed and "golden_reference" in printed
+    batch = [json.loads(x) for x in (out_dir / "batch.jsonl").read_text().splitlines()]
+    assert len(json.loads((out_dir / "label_studio_tasks.json").read_text())) == 8
+    golden = [b for b in batch if b["kind"] == "golden_reference"]
+    ann = [{"item_id": b["item_id"], "annotator": a, "score": 5} for b in golden for a in ("ann-1", "ann-2")]
+    ann += [{"item_id": batch[0]["item_id"], "annotator": "ann-1", "score": 2}]
+    ann += [{"item_id": "rv-unknown", "annotator": "ann-1", "score": 2}]
+    src = out_dir / "annotations.jsonl"
+    src.write_text("".join(json.dumps(a) + "\n" for a in ann))
+    assert main(["labels", "import", str(src), *common]) == 1  # unknown item: nothing imported
+    assert "unknown item 'rv-unknown'" in capsys.readouterr().err.replace("\n", " ")
+    assert not (labels / "versions").exists()
+    src.write_text("".join(json.dumps(a) + "\n" for a in ann[:-1]))
+    assert main(["labels", "import", str(src), *common]) == 0
+    assert "imported 5, rejected 0" in capsys.readouterr().out
+    card = dataset_card(lake, version, labels_dir=labels)
+    assert card["golden_review"]["with_two_agreeing_reviews"] == 2
+    assert card["golden_review"]["n_golden"] > 2
+
+
 def test_piped_tables_keep_their_headers(tmp_path):
     """Output captured by a pipe (CI logs, `| less`) is not cut to 80 columns: no `gol…` headers."""
     from evalpipe.suites import write_dataset_version

@@ -312,6 +312,7 @@ def calibrate_judge(
     min_items: int = 30,
     annotations: pd.DataFrame | None = None,
     n_boot: int = 2000,
+    ci_level: float = 0.95,
     seed: int = 0,
 ) -> tuple[CalibrationResult, pd.DataFrame]:
     """Run a PointwiseJudge over the human-labelled set and calibrate it; also returns per-item
@@ -349,6 +350,7 @@ def calibrate_judge(
         item_ids=per_item["id"].tolist(),
         annotations=annotations,
         n_boot=n_boot,
+        ci_level=ci_level,
         seed=seed,
         mode=getattr(judge, "mode", ""),
     )

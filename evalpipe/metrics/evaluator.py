@@ -125,6 +125,7 @@ def evaluate(
     judge: Any | None = None,
     claim_judge: ClaimJudge | None = None,
     dataset_version: str | None = None,
+    judge_verdicts_out: list[dict] | None = None,
 ) -> pd.DataFrame:
     """Score every (system, example) pair; returns the long table of METRIC_COLUMNS.
 
@@ -133,6 +134,8 @@ def evaluate(
     output_tokens, cost_usd, error. `judge` (a PointwiseJudge) adds `judge_score` rows; it is
     never part of the gate here (the caller gates on it only once it is calibrated).
     `claim_judge` is the optional faithfulness hook `(claim, context_sentences) -> bool | None`.
+    `judge_verdicts_out`, when given, receives one dict per judged item (texts, score, sd,
+    distribution, status, mode): what the human review loop picks its batch from.
     """
     cfg = config if isinstance(config, dict) else load_metrics_config(config)
     parts_cfg = cfg.get("partitions", {})
@@ -253,6 +256,26 @@ def evaluate(
             judge_verdicts = dict(zip(jrows, verdicts, strict=True))
         except Exception as exc:
             judge_verdicts = {i: exc for i in jrows}
+        if judge_verdicts_out is not None:
+            for i, v in judge_verdicts.items():
+                ok = not isinstance(v, Exception)
+                judge_verdicts_out.append(
+                    {
+                        "system": items[i]["system"],
+                        "example_id": items[i]["example_id"],
+                        "partition": items[i]["partition"],
+                        "question": items[i]["question"],
+                        "answer": items[i]["text"],
+                        "reference": items[i]["reference"],
+                        "judge_score": v.score_mean if ok else None,
+                        "judge_sd": v.score_sd if ok else None,
+                        "judge_distribution": json.dumps(v.distribution, sort_keys=True)
+                        if ok and v.distribution
+                        else None,
+                        "judge_status": v.status if ok else "error",
+                        "judge_mode": getattr(judge, "mode", "json"),
+                    }
+                )
 
     # ---- per item -----------------------------------------------------------------------------
     rows: list[dict] = []

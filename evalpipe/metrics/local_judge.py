@@ -166,6 +166,7 @@ class LocalModelJudgeClient:
         batch_size: int = 16,
         max_new_tokens: int = 48,
         max_reason_tokens: int = 24,
+        min_shared_prefix: int = 8,
     ):
         from evalpipe.inference.models import prepare_tokenizer
 
@@ -174,6 +175,7 @@ class LocalModelJudgeClient:
         self.batch_size = max(1, batch_size)
         self.max_new_tokens = max_new_tokens
         self.max_reason_tokens = max_reason_tokens
+        self.min_shared_prefix = min_shared_prefix
         self.fingerprint = f"local:{name}:gen={max_new_tokens}:reason={max_reason_tokens}"
         self.device = next(model.parameters()).device
 
@@ -224,17 +226,50 @@ class LocalModelJudgeClient:
 
     # ------------------------------------------------------------------ logprob mode
     def next_token_logprobs(self, prompts: list[Messages]) -> Any:
-        """log-softmax of the logits at the answer position, one row per prompt ([N, vocab])."""
+        """log-softmax of the logits at the answer position, one row per prompt ([N, vocab]).
+
+        The rubric system prompt is the same for every item, so per batch the shared prefix is
+        run once at batch 1 and its KV cache repeated; the rest is right-padded (pads come after
+        every real token, so causal attention never sees them) and logits are computed only at
+        each row's last real position.
+        """
         import torch
+
+        from evalpipe.inference.backends.transformers_backend import _cache_of, shared_prefix_len
 
         seqs = [self.encode(p) for p in prompts]
         out = torch.empty((len(seqs), self.model.config.vocab_size), dtype=torch.float32)
+        pad = int(self.tokenizer.pad_token_id)
         with torch.inference_mode():
             for idx, chunk in self._chunks(seqs):
-                ids, att = self._batch(chunk)
-                pos = (att.cumsum(-1) - 1).clamp(min=0)
-                logits = self.model(input_ids=ids, attention_mask=att, position_ids=pos).logits[:, -1]
-                out[idx] = torch.log_softmax(logits.float(), dim=-1).cpu()
+                plen = shared_prefix_len(chunk, max_len=min(len(s) for s in chunk) - 1)
+                cache = None
+                if plen >= self.min_shared_prefix:
+                    first = torch.tensor([chunk[0][:plen]], device=self.device)
+                    cache = _cache_of(self.model(input_ids=first, use_cache=True, logits_to_keep=1))
+                    if len(chunk) > 1:
+                        cache.batch_repeat_interleave(len(chunk))
+                else:
+                    plen = 0
+                rest = [s[plen:] for s in chunk]
+                width = max(len(r) for r in rest)
+                ids = torch.full((len(rest), width), pad, dtype=torch.long)
+                for i, r in enumerate(rest):
+                    ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+                last = torch.tensor([len(r) - 1 for r in rest])
+                keep = torch.unique(last)
+                logits = self.model(
+                    input_ids=ids.to(self.device),
+                    attention_mask=torch.ones(
+                        (len(rest), plen + width), dtype=torch.long, device=self.device
+                    ),
+                    cache=cache,
+                    use_cache=cache is not None,
+                    logits_to_keep=keep.to(self.device),
+                ).logits
+                col = torch.searchsorted(keep, last)
+                picked = logits[torch.arange(len(rest)), col.to(logits.device)]
+                out[idx] = torch.log_softmax(picked.float(), dim=-1).cpu()
         return out
 
     def option_probs(self, prompts: list[Messages], options: Sequence[str]) -> list[OptionProbs]:

@@ -213,7 +213,7 @@ def diff_versions(root: str | Path, a: str, b: str) -> dict[str, Any]:
     }
 
 
-def dataset_card(root: str | Path, version: str) -> dict[str, Any]:
+def dataset_card(root: str | Path, version: str, labels_dir: str | Path | None = None) -> dict[str, Any]:
     """Summary for humans and reports: partition counts, strata table, tags, paraphrase groups."""
     m = read_manifest(root, version)
     df = load_dataset(root, version)
@@ -224,6 +224,9 @@ def dataset_card(root: str | Path, version: str) -> dict[str, Any]:
                 tag_counts[t] = tag_counts.get(t, 0) + 1
     para = df[df["paraphrase_of"].notna()]
     dist = df[df["partition"] == "distribution"]
+    from evalpipe.metrics.labels import golden_review_summary  # review status lives with the labels
+
+    golden_ids = df.loc[(df["partition"] == "golden") & df["paraphrase_of"].isna(), "example_id"].tolist()
     return {
         "version": version,
         "partition_counts": m["row_counts"],
@@ -239,4 +242,6 @@ def dataset_card(root: str | Path, version: str) -> dict[str, Any]:
         "salt": m.get("salt"),
         "scrubber_versions": m.get("scrubber_versions"),
         "code_version": m.get("code_version"),
+        # golden items with two agreeing human reviews of their reference (`evalpipe labels`)
+        "golden_review": golden_review_summary(golden_ids, labels_dir),
     }

@@ -189,3 +189,33 @@ def test_invalid_item_constraints_are_reported(bow_embedder):
     row = cell(df, "base", "g-price", "constraint.invalid_item_constraints")
     assert not row.passed and "unknown constraint" in row.detail
     assert not cell(df, "base", "g-price", "overall").passed
+
+
+def test_judge_verdicts_out_carries_texts_and_uncertainty(bow_embedder):
+    from evalpipe.metrics.judge import OptionProbs
+
+    class Scorer:  # an OptionScorer: logprob mode without a model
+        fingerprint = "scorer"
+
+        def complete(self, prompts, sample_index=0):
+            raise AssertionError
+
+        def option_probs(self, prompts, options):
+            return [OptionProbs({"1": 0.1, "2": 0.1, "3": 0.2, "4": 0.3, "5": 0.3}, 0.8) for _ in prompts]
+
+    out: list[dict] = []
+    df = evaluate(
+        make_examples(),
+        make_outputs(),
+        embedder=bow_embedder,
+        judge=PointwiseJudge(Scorer(), mode="logprob"),
+        pii_detector=lambda t: [],
+        judge_verdicts_out=out,
+    )
+    j = df[df.metric == "judge_score"]
+    assert len(out) == len(j) == 14
+    v = out[0]
+    assert v["judge_mode"] == "logprob" and v["judge_status"] == "ok" and v["answer"] and v["question"]
+    assert v["judge_score"] == pytest.approx(3.6) and v["judge_sd"] == pytest.approx(math.sqrt(1.64))
+    assert json.loads(v["judge_distribution"])["5"] == pytest.approx(0.3)
+    assert j["value"].tolist() == pytest.approx([3.6] * 14)

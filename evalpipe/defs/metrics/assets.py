@@ -7,6 +7,7 @@ from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.metrics import calibrate_judge, evaluate, load_metrics_config
+from evalpipe.metrics.labels import load_label_set
 from evalpipe.suites import load_dataset
 
 METRICS_CONFIG = "data/metrics.yaml"
@@ -20,30 +21,77 @@ def _pii_detector():
     return lambda text: scrubber.analyze_texts([text])[0]
 
 
+def _add_missing_columns(con, table: str, row: dict) -> None:  # noqa: ANN001
+    """A table created by an older run lacks the newer calibration columns: add them (nullable)."""
+    have = (
+        {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
+        if con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()[0]
+        else None
+    )
+    if have is None:
+        return
+    kinds = {bool: "BOOLEAN", int: "BIGINT", float: "DOUBLE"}
+    for k, v in row.items():
+        if k not in have:
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{k}" {kinds.get(type(v), "VARCHAR")}')
+
+
 @dg.asset(group_name="metrics", pool="model", kinds={"duckdb"}, io_manager_key="pointer_io_manager")
 def judge_calibration(
     context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource, judge: JudgeResource
 ) -> dict:
-    """Judge verdicts vs the shipped human labels: quadratic kappa, TPR/TNR, calibrated or not."""
+    """Judge verdicts vs the human labels (shipped + imported review versions): quadratic kappa with
+    a bootstrap CI, Spearman, per partition and per annotator, alpha between annotators; the
+    floor applies to the CI lower bound."""
     j = judge.build(lake.cache_root)
     if j is None:
         return {"fingerprint": None, "calibrated": False, "reason": "judge is off"}
-    floor = float(load_metrics_config(METRICS_CONFIG).get("judge", {}).get("kappa_floor", 0.6))
-    res, per_item = calibrate_judge(j, kappa_floor=floor)
-    row = res.to_dict()
+    jcfg = load_metrics_config(METRICS_CONFIG).get("judge", {})
+    label_set = load_label_set(jcfg.get("labels_dir"))
+    labels = label_set.calibration_items()
+    res, per_item = calibrate_judge(
+        j,
+        labels,
+        kappa_floor=float(jcfg.get("kappa_floor", 0.6)),
+        annotations=label_set.annotations[label_set.annotations["item_id"].isin(labels["id"])],
+        n_boot=int(jcfg.get("bootstrap", 2000)),
+        ci_level=float(jcfg.get("kappa_ci_level", 0.95)),
+    )
+    row = res.row()
+    row["label_versions"] = ",".join(["shipped", *label_set.versions])
     with warehouse.writer() as con:
+        _add_missing_columns(con, "judge_calibration", row)
         warehouse.get().replace_rows("judge_calibration", pd.DataFrame([row]), {"judge": res.judge}, con=con)
+        warehouse.get().replace_rows(
+            "judge_calibration_items", per_item.assign(judge=res.judge), {"judge": res.judge}, con=con
+        )
+    parts = pd.DataFrame.from_dict(res.per_partition, orient="index")
     context.add_output_metadata(
         {
-            **{k: v for k, v in row.items() if isinstance(v, (int, float, str, bool))},
+            **{
+                k: v
+                for k, v in row.items()
+                if isinstance(v, (int, float, str, bool)) and k not in ("per_partition", "per_annotator")
+            },
+            "kappa_with_ci": res.kappa_text,
+            "gates": res.calibrated,
+            "per_partition": dg.MetadataValue.md(parts.to_markdown() if len(parts) else "none"),
+            "per_annotator": dg.MetadataValue.json(res.per_annotator),
             "judge_statuses": dg.MetadataValue.json(per_item["judge_status"].value_counts().to_dict()),
         }
     )
     return {
         "fingerprint": res.judge,
+        "mode": res.mode,
         "calibrated": res.calibrated,
         "reason": res.reason,
         "kappa": res.kappa_quadratic,
+        "kappa_ci": [res.kappa_ci_low, res.kappa_ci_high],
+        "kappa_text": res.kappa_text,
+        "n": res.n,
+        "n_failed": res.n_failed,
     }
 
 
@@ -67,6 +115,7 @@ def example_metrics(
     judged_parts = cfg.get("judge", {}).get("partitions", ["golden"])
     if j is not None:
         subset = dataset[dataset["partition"].isin(judged_parts)]
+        verdicts: list[dict] = []
         judged = evaluate(
             subset,
             model_outputs[model_outputs["example_id"].isin(subset["example_id"])],
@@ -74,8 +123,21 @@ def example_metrics(
             judge=j,
             pii_detector=lambda t: [],
             dataset_version=version,
+            judge_verdicts_out=verdicts,
         )
         metrics = pd.concat([metrics, judged[judged["metric"] == "judge_score"]], ignore_index=True)
+        if verdicts:  # what `evalpipe labels export` picks its review batch from
+            overall = (
+                metrics[metrics["metric"] == "overall"]
+                .drop_duplicates("example_id")
+                .set_index("example_id")["passed"]
+            )
+            jv = pd.DataFrame(verdicts).assign(dataset_version=version, system=system, judge=j.fingerprint)
+            jv["metric_pass"] = jv["example_id"].map(overall).astype("boolean")
+            with warehouse.writer() as con:
+                warehouse.get().replace_rows(
+                    "judge_verdicts", jv, {"dataset_version": version, "system": system}, con=con
+                )
     metrics["system"] = system
     with warehouse.writer() as con:
         warehouse.get().replace_rows(

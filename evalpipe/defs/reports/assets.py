@@ -184,8 +184,11 @@ def comparison_report(
     )
     scores = scores_from_metrics(metrics, dataset, cfg)
     excluded = {}
+    jmode = f"{judge_calibration['mode']} mode: " if judge_calibration.get("mode") else ""
     if not judge_calibration.get("calibrated"):
-        excluded = {m: f"judge uncalibrated ({judge_calibration.get('reason')})" for m in cfg.judge_metrics}
+        excluded = {
+            m: f"judge uncalibrated ({jmode}{judge_calibration.get('reason')})" for m in cfg.judge_metrics
+        }
     if baseline not in current or not cfg.compare.candidates:
         raise dg.Failure(
             f"need the baseline {baseline!r} and at least one candidate scored on {version}; "
@@ -221,6 +224,8 @@ def comparison_report(
             "report": dg.MetadataValue.md(report.markdown()),
             "html": dg.MetadataValue.path(str(out_dir / f"{report.report_id}.html")),
             "comparisons": len(report.comparison),
+            "judge": f"{jmode}kappa {judge_calibration.get('kappa_text', 'n/a')}; "
+            + ("gates" if judge_calibration.get("calibrated") else "excluded from the gate"),
         }
     )
     return {"report_id": report.report_id, "decision": report.decision, "reasons": report.reasons}
