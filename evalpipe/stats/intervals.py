@@ -109,8 +109,11 @@ def stratified_weighted_mean(
     Estimate: ȳ_w = Σ_h W_h ȳ_h with W_h = N_h/N.  SE from the stratified-sampling variance
     Σ_h W_h² (1 − n_h/N_h) s_h²/n_h (finite-population corrected).  Give either
     `population_sizes` {stratum: N_h} or per-item `weights` (N_h/n_h, from which N_h = Σ w).
-    A stratum with n_h = 1 contributes no variance estimate (s_h undefined): treated as 0 and
-    flagged in `method`.  Slice comparisons should use unweighted per-slice values instead.
+    A stratum with n_h = 1 has no s_h of its own; it gets the pooled within-stratum variance of
+    the other strata (their overall variance if none has two items) rather than 0, which made a
+    heavily weighted singleton look certain; flagged in `method`.  Binary x: the interval is
+    Wilson's at Kish's effective n = p(1 − p)/SE², so it stays inside [0, 1].  Slice comparisons
+    should use unweighted per-slice values instead.
     """
     x = np.asarray(x, dtype=float).ravel()
     strata = np.asarray(strata).ravel()
@@ -130,11 +133,23 @@ def stratified_weighted_mean(
     sums = np.bincount(inv, weights=x, minlength=h)
     ybar = sums / n_h
     ss = np.bincount(inv, weights=(x - ybar[inv]) ** 2, minlength=h)
-    s2 = np.where(n_h > 1, ss / np.maximum(n_h - 1, 1), 0.0)
+    multi = n_h > 1
+    if multi.any():
+        pooled = float(ss[multi].sum() / (n_h[multi] - 1).sum())
+    else:
+        pooled = float(np.var(x, ddof=1)) if x.size > 1 else 0.0
+    s2 = np.where(multi, ss / np.maximum(n_h - 1, 1), pooled)
     w = big_n / big_n.sum()
     mean = float(np.sum(w * ybar))
     fpc = np.clip(1 - n_h / big_n, 0.0, 1.0)
     se = float(np.sqrt(np.sum(w**2 * fpc * s2 / n_h)))
     z = _z(confidence)
-    method = "stratified" + ("(singleton strata)" if np.any(n_h < 2) else "")
-    return MeanCI(mean, se, mean - z * se, mean + z * se, int(x.size), int(h), method)
+    method = "stratified" + ("(singleton strata: pooled variance)" if np.any(n_h < 2) else "")
+    lo, hi = mean - z * se, mean + z * se
+    if x.size and np.all((x == 0) | (x == 1)):
+        n_eff = mean * (1 - mean) / se**2 if se > 0 and 0 < mean < 1 else float(x.size)
+        c = 1 + z**2 / n_eff
+        centre = (mean + z**2 / (2 * n_eff)) / c
+        half = z / c * np.sqrt(mean * (1 - mean) / n_eff + z**2 / (4 * n_eff**2))
+        lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    return MeanCI(mean, se, float(lo), float(hi), int(x.size), int(h), method)
