@@ -125,3 +125,12 @@ def test_interaction_separated_from_noise_with_replicates():
     assert r["prompt_icc"] + r["item_share"] + r["interaction_share"] + r["noise_share"] == pytest.approx(1.0)
     one = prompt_sensitivity(_crossed(y[:, :, 0]), kind="continuous", n_perm=50)
     assert one["interaction_share"] is None  # without replicates it is not claimed
+
+
+def test_summary_columns_of_the_asset_exist():
+    """Issue 17 item 10: the asset's summary asked for `spread_p`, a key that never existed."""
+    from evalpipe.defs.reports.assets import SENSITIVITY_SUMMARY
+
+    rng = np.random.default_rng(8)
+    r = prompt_sensitivity(_crossed((rng.random((20, 5)) < 0.5).astype(float)), n_perm=50, deterministic=True)
+    assert set(SENSITIVITY_SUMMARY) <= set(r)

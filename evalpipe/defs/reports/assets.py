@@ -18,6 +18,17 @@ from evalpipe.stats import prompt_sensitivity as decompose
 from evalpipe.suites import load_dataset
 
 REPORT_CONFIG = "data/report.yaml"
+# prompt_sensitivity keys shown in the asset's summary table (each must be a key the function returns)
+SENSITIVITY_SUMMARY = (
+    "prompt_icc",
+    "residual_share",
+    "flip_rate",
+    "flip_rate_null",
+    "excess_flip_rate",
+    "p_value",
+    "spread",
+    "spread_p_value",
+)
 
 
 def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.DataFrame]:
@@ -142,22 +153,7 @@ def prompt_sensitivity(
         if len(out)
         else out
     )
-    keep = [
-        c
-        for c in (
-            "system",
-            "metric",
-            "prompt_icc",
-            "residual_share",
-            "flip_rate",
-            "flip_rate_null",
-            "excess_flip_rate",
-            "p_value",
-            "spread",
-            "spread_p_value",
-        )
-        if c in wide.columns
-    ]
+    keep = [c for c in ("system", "metric", *SENSITIVITY_SUMMARY) if c in wide.columns]
     context.add_output_metadata(
         {
             "summary": dg.MetadataValue.md(
