@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import types
+import warnings
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -40,6 +41,8 @@ new_power = importlib.import_module("evalpipe.stats.power")
 new_probes = importlib.import_module("evalpipe.stats.probes")
 new_ps = importlib.import_module("evalpipe.stats.prompt_sensitivity")
 
+# the old drift code divides by a zero SE on zero-count days (one of the bugs measured here)
+warnings.filterwarnings("ignore", message="(divide by zero|invalid value)", category=RuntimeWarning)
 OLD_REF = os.environ.get("OLD_REF", "17bb2cd606eaee724f524c133e2c07512585443d")
 SPLITS = {"dev": 0, "held-out": 10_000}
 
