@@ -181,7 +181,7 @@ def comparison_report(
     layer_probes: dict,
     prompt_sensitivity: pd.DataFrame,
 ) -> dict:
-    """Baseline vs each candidate: paired tests, CIs, BH, MDE, verdicts and the release gate."""
+    """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
     version = eval_dataset["version"]
     systems = load_systems(SYSTEMS_PATH)
     baseline = next(s.name for s in systems.values() if s.baseline)
@@ -214,6 +214,7 @@ def comparison_report(
         probes=layer_probes.get("per_layer"),
         probe_summaries=layer_probes.get("summaries"),
         informational=cfg.informational,
+        golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
     )
     with warehouse.writer() as con:
         for name, df in report.tables().items():
