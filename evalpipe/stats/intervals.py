@@ -109,8 +109,12 @@ def stratified_weighted_mean(
     Estimate: ȳ_w = Σ_h W_h ȳ_h with W_h = N_h/N.  SE from the stratified-sampling variance
     Σ_h W_h² (1 − n_h/N_h) s_h²/n_h (finite-population corrected).  Give either
     `population_sizes` {stratum: N_h} or per-item `weights` (N_h/n_h, from which N_h = Σ w).
-    A stratum with n_h = 1 contributes no variance estimate (s_h undefined): treated as 0 and
-    flagged in `method`.  Slice comparisons should use unweighted per-slice values instead.
+    A stratum with n_h = 1 has no s_h of its own; it gets a conservative stand-in rather than 0,
+    which made a heavily weighted singleton look certain: 0.25 for binary x (the largest
+    Bernoulli variance), else the larger of the pooled within-stratum and the collapsed-strata
+    variance; flagged in `method`.  Binary x: the interval is
+    Wilson's at Kish's effective n = p(1 − p)/SE², so it stays inside [0, 1].  Slice comparisons
+    should use unweighted per-slice values instead.
     """
     x = np.asarray(x, dtype=float).ravel()
     strata = np.asarray(strata).ravel()
@@ -130,11 +134,25 @@ def stratified_weighted_mean(
     sums = np.bincount(inv, weights=x, minlength=h)
     ybar = sums / n_h
     ss = np.bincount(inv, weights=(x - ybar[inv]) ** 2, minlength=h)
-    s2 = np.where(n_h > 1, ss / np.maximum(n_h - 1, 1), 0.0)
+    multi = n_h > 1
+    binary = bool(x.size) and bool(np.all((x == 0) | (x == 1)))
+    pooled = float(ss[multi].sum() / (n_h[multi] - 1).sum()) if multi.any() else 0.0
+    collapsed = float(np.var(x, ddof=1)) if x.size > 1 else 0.0
+    # Conservative for a singleton: a binary item's largest variance, else the larger of the
+    # pooled within-stratum and the collapsed (all strata as one) variance.
+    single = 0.25 if binary else max(pooled, collapsed)
+    s2 = np.where(multi, ss / np.maximum(n_h - 1, 1), single)
     w = big_n / big_n.sum()
     mean = float(np.sum(w * ybar))
     fpc = np.clip(1 - n_h / big_n, 0.0, 1.0)
     se = float(np.sqrt(np.sum(w**2 * fpc * s2 / n_h)))
     z = _z(confidence)
-    method = "stratified" + ("(singleton strata)" if np.any(n_h < 2) else "")
-    return MeanCI(mean, se, mean - z * se, mean + z * se, int(x.size), int(h), method)
+    method = "stratified" + ("(singleton strata: conservative variance)" if np.any(n_h < 2) else "")
+    lo, hi = mean - z * se, mean + z * se
+    if binary:
+        n_eff = mean * (1 - mean) / se**2 if se > 0 and 0 < mean < 1 else float(x.size)
+        c = 1 + z**2 / n_eff
+        centre = (mean + z**2 / (2 * n_eff)) / c
+        half = z / c * np.sqrt(mean * (1 - mean) / n_eff + z**2 / (4 * n_eff**2))
+        lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    return MeanCI(mean, se, float(lo), float(hi), int(x.size), int(h), method)

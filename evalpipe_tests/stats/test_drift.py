@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from evalpipe.stats.drift import cusum, psi
 
@@ -61,3 +62,47 @@ def test_psi_labels_and_hand_value():
     r = psi(np.array([0.1, 0.2, 0.6, 0.7]), np.array([0.1, 0.6, 0.7, 0.8]), bins=np.array([0, 0.5, 1.0]))
     p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
     assert np.isclose(r["psi"], np.sum((q - p) * np.log(q / p)))
+
+
+def test_self_starting_cusum_keeps_the_nominal_false_alarm_rate():
+    """53 stable days, 7 of burn-in: a 7-day reference window (old) alarms far more often than the
+    ARL0 promises; the self-starting z keeps it (two-sided ARL0 ≈ 465 → ≈ 10% over 46 days)."""
+    from evalpipe.stats.drift import self_starting_cusum
+
+    rng = np.random.default_rng(11)
+    xs = rng.normal(0, 1, (300, 53))
+    old = np.mean([cusum(x, ref=7)["alarm"].any() for x in xs])
+    new = np.mean([self_starting_cusum(x, burn_in=7, reset=True)["alarm"].any() for x in xs])
+    assert old > 0.25 and new < 0.15, (old, new)
+
+
+def test_self_starting_binomial_detects_a_step_and_not_noise():
+    from evalpipe.stats.drift import self_starting_cusum
+
+    rng = np.random.default_rng(12)
+    n = np.full(60, 300)
+    k = rng.binomial(n, np.r_[np.full(40, 0.03), np.full(20, 0.06)])
+    c = self_starting_cusum(counts=k, n=n, side="up", burn_in=7)
+    first = int(np.flatnonzero(c["alarm"])[0])
+    assert 40 <= first <= 45 and c["alarm"].iloc[-1]
+    quiet = [
+        self_starting_cusum(counts=rng.binomial(n, 0.03), n=n, side="up")["alarm"].iloc[-1]
+        for _ in range(100)
+    ]
+    assert np.mean(quiet) < 0.05
+
+
+def test_cusum_rejects_zero_se():
+    with pytest.raises(ValueError, match="se must be > 0"):
+        cusum(np.r_[np.zeros(10), 0.1, 0.2], ref_mean=0.0, se=np.r_[np.full(11, 0.01), 0.0])
+
+
+def test_psi_small_sample_null_and_min_n():
+    """Issue 17 item 9: a stable day of n = 50 was non-stable 88% of the time (no small-n correction)."""
+    rng = np.random.default_rng(13)
+    ref = rng.normal(0, 1, 2_000)
+    labels = [psi(ref, rng.normal(0, 1, 50), seed=i)["label"] for i in range(200)]
+    assert 0.9 <= np.mean(np.array(labels) == "stable") <= 0.99
+    assert psi(ref, rng.normal(0, 1, 10))["label"] == "insufficient"
+    shifted = [psi(ref, rng.normal(1.5, 1, 50), seed=i)["label"] for i in range(20)]
+    assert np.mean(np.array(shifted) == "major") >= 0.9

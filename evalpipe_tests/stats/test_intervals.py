@@ -56,3 +56,34 @@ def test_stratified_weighted_mean_hand():
     assert r2.mean == pytest.approx(r.mean) and r2.se == pytest.approx(r.se)
     # the unweighted mean is different: weights matter for production estimates
     assert abs(x.mean() - r.mean) > 0.05
+
+
+def test_stratified_singleton_stratum_is_not_certain():
+    """Issue 17 item 10: a stratum with one sampled item but most of the population contributed
+    zero variance; it now gets a conservative one (binary: 0.25; else max(pooled, collapsed))."""
+    x = np.r_[np.tile([0.0, 1.0], 10), 1.0]
+    s = np.r_[np.full(20, "a"), ["b"]]
+    r = stratified_weighted_mean(x, s, population_sizes={"a": 100, "b": 10_000})
+    w_a, w_b = 100 / 10_100, 10_000 / 10_100
+    var = w_a**2 * (1 - 20 / 100) * np.var(x[:20], ddof=1) / 20 + w_b**2 * (1 - 1 / 10_000) * 0.25 / 1
+    assert r.se == pytest.approx(np.sqrt(var))
+    assert r.se > 0.3 and "singleton" in r.method
+
+
+def test_stratified_proportion_ci_stays_in_unit_interval():
+    rng = np.random.default_rng(0)
+    s = np.repeat(list("abcd"), [40, 3, 3, 30])
+    x = np.zeros(s.size)
+    x[0] = 1.0  # one success: p ≈ 0.01, the normal interval goes below 0
+    r = stratified_weighted_mean(x, s, weights=rng.uniform(1, 100, s.size))
+    assert 0.0 <= r.ci_low < r.mean < r.ci_high <= 1.0
+    allone = stratified_weighted_mean(np.ones(10), np.repeat(list("ab"), 5), weights=np.ones(10))
+    assert allone.ci_low < 1.0 and allone.ci_high == pytest.approx(1.0)
+
+
+def test_stratified_singleton_continuous_uses_the_larger_variance():
+    x = np.r_[np.zeros(10), np.ones(10) * 10, 5.0]
+    s = np.r_[np.full(10, "a"), np.full(10, "b"), ["c"]]
+    r = stratified_weighted_mean(x, s, population_sizes={"a": 50, "b": 50, "c": 900})
+    wc = 900 / 1000
+    assert r.se >= wc * np.sqrt((1 - 1 / 900) * np.var(x, ddof=1))  # collapsed variance > pooled (0)

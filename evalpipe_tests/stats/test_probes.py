@@ -44,7 +44,8 @@ def test_planted_emergence_layer_found_and_fast():
     assert df["auroc"].iloc[:12].max() < 0.7 and df["auroc"].iloc[12:].min() > 0.9
     assert summary["emergence_rel_depth"] == pytest.approx(12 / 30)
     assert set(df.columns) >= {"layer", "rel_depth", "auroc", "ci_low", "ci_high", "null_95"}
-    assert elapsed < 45, elapsed  # 300 x 31 x 576: a few seconds on 2 cores
+    # 300 x 31 x 576, 3 CV repeats + 200 null fits: ~23 s on 2 idle cores (12 s before the repeats)
+    assert elapsed < 90, elapsed
 
 
 def test_baseline_that_beats_early_layers_delays_emergence():

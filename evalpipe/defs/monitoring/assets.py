@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
-from evalpipe.monitoring.quality import daily_log_quality
+from evalpipe.monitoring.quality import daily_log_quality, drift_status
 from evalpipe.monitoring.quality import quality_drift as compute_drift
 from evalpipe.stats import plots
 
@@ -29,9 +29,10 @@ def daily_quality(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) ->
 
 
 class DriftConfig(dg.Config):
-    ref_days: int = 7
+    ref_days: int = 7  # burn-in: days before monitoring starts (the reference then grows day by day)
     k: float = 0.5
     h: float = 5.0
+    max_ref_days: int = 90
 
 
 @dg.asset(
@@ -43,7 +44,8 @@ class DriftConfig(dg.Config):
         dg.AssetCheckSpec(
             "no_quality_drift",
             asset="quality_drift",
-            description="CUSUM alarm on a daily series, or major latency PSI",
+            description="A daily series whose self-starting CUSUM is above h on its latest day, or a major "
+            "latency PSI (beyond its small-sample null) on the latest day",
         )
     ],
 )
@@ -53,18 +55,19 @@ def quality_drift(
     warehouse: WarehouseResource,
     daily_quality: dict[str, pd.DataFrame],
 ):
-    """CUSUM (k=0.5, h=5) on daily z-scores against a reference window, plus latency PSI."""
+    """Self-starting CUSUM (k=0.5, h=5) on daily z-scores against all earlier days, plus latency PSI."""
     series = pd.concat(daily_quality.values(), ignore_index=True) if daily_quality else pd.DataFrame()
     drift = (
-        compute_drift(series, ref_days=config.ref_days, k=config.k, h=config.h)
+        compute_drift(
+            series, ref_days=config.ref_days, k=config.k, h=config.h, max_ref_days=config.max_ref_days
+        )
         if len(series)
         else pd.DataFrame()
     )
     if len(drift):
         with warehouse.writer() as con:
             warehouse.get().replace_rows("quality_drift", drift, {}, con=con)
-    alarms = drift[drift["alarm"]] if len(drift) else drift
-    major_psi = drift[drift["psi_label"] == "major"] if len(drift) else drift
+    status = drift_status(drift)
     images = []
     for (system, metric), g in drift.groupby(["system", "metric"]) if len(drift) else []:
         if metric in ("error_rate", "negative_feedback_rate"):
@@ -75,20 +78,19 @@ def quality_drift(
         drift,
         metadata={
             "days": int(series["day"].nunique()) if len(series) else 0,
-            "alarms": len(alarms),
+            # series drifted on their latest day (what the sensor and the check act on)
+            "alarms": len(status["cusum_alarms"]) + len(status["major_psi_days"]),
+            "alarm_days": status["alarm_days"],
             "plots": dg.MetadataValue.md("\n\n".join(images) or "-"),
         },
     )
     yield dg.AssetCheckResult(
         check_name="no_quality_drift",
-        passed=len(alarms) == 0 and len(major_psi) == 0,
+        passed=status["passed"],
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "cusum_alarms": dg.MetadataValue.json(
-                alarms[["system", "metric", "day"]].to_dict("records") if len(alarms) else []
-            ),
-            "major_psi_days": dg.MetadataValue.json(
-                major_psi[["system", "day"]].to_dict("records") if len(major_psi) else []
-            ),
+            "cusum_alarms": dg.MetadataValue.json(status["cusum_alarms"]),
+            "major_psi_days": dg.MetadataValue.json(status["major_psi_days"]),
+            "alarm_days": status["alarm_days"],
         },
     )

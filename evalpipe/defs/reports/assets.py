@@ -18,6 +18,17 @@ from evalpipe.stats import prompt_sensitivity as decompose
 from evalpipe.suites import load_dataset
 
 REPORT_CONFIG = "data/report.yaml"
+# prompt_sensitivity keys shown in the asset's summary table (each must be a key the function returns)
+SENSITIVITY_SUMMARY = (
+    "prompt_icc",
+    "residual_share",
+    "flip_rate",
+    "flip_rate_null",
+    "excess_flip_rate",
+    "p_value",
+    "spread",
+    "spread_p_value",
+)
 
 
 def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.DataFrame]:
@@ -104,16 +115,22 @@ def prompt_sensitivity(
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
-    """Items x paraphrases decomposition per system: prompt ICC, flip rate, Cochran's Q / Friedman, spread null."""
+    """Items x paraphrases decomposition per system: prompt ICC, flip rate vs its null, Cochran's Q / Friedman, spread."""
     cfg = load_report_config(REPORT_CONFIG, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     rows = []
+    specs = load_systems(SYSTEMS_PATH) if Path(SYSTEMS_PATH).is_file() else {}
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
+        # Greedy decoding + the (deterministic) configured metrics: no run-to-run noise, so the
+        # flip rate's no-prompt-effect null is 0.  A sampled system's null is left unidentified.
+        deterministic = system in specs and specs[system].decoding.greedy
         for metric in cfg.sensitivity.get("metrics", ["overall"]):
             frame = sensitivity_frame(metrics, dataset, metric)
             if frame["item_id"].nunique() < 3:
                 continue
-            res = decompose(frame, kind="binary" if metric == "overall" else None)
+            res = decompose(
+                frame, kind="binary" if metric == "overall" else None, deterministic=deterministic
+            )
             for key, value in res.items():
                 if isinstance(value, (int, float, bool)) or value is None:
                     rows.append(
@@ -136,11 +153,7 @@ def prompt_sensitivity(
         if len(out)
         else out
     )
-    keep = [
-        c
-        for c in ("system", "metric", "prompt_icc", "flip_rate", "p_value", "spread", "spread_p")
-        if c in wide.columns
-    ]
+    keep = [c for c in ("system", "metric", *SENSITIVITY_SUMMARY) if c in wide.columns]
     context.add_output_metadata(
         {
             "summary": dg.MetadataValue.md(
