@@ -26,13 +26,14 @@ def looks_like(obj: Any) -> bool:
 
 
 def _epoch(value: Any, path: str) -> float | None:
-    v = as_float(value, path) if not isinstance(value, str) else None
-    if isinstance(value, str):  # some loggers stringify datetimes
+    """Epoch seconds as LiteLLM writes them; an ISO string when a logger stringified a datetime."""
+    if isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as e:
             raise RecordError("schema_violation", f"{path}: not epoch seconds or ISO-8601") from e
-    return v
+        return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).timestamp()
+    return as_float(value, path)
 
 
 def to_canonical(obj: Any) -> dict[str, Any]:
