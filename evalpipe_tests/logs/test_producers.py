@@ -244,12 +244,23 @@ def test_an_export_of_unknown_spans_is_a_problem_with_a_diagnosis(tmp_path):
     assert "http.route" in msg and "kb.top_k" in msg
 
 
-def test_capture_off_ingests_with_a_warning_naming_the_setting():
-    rows, q, stats = _ingest(list_source_files(FIX / "openllmetry_0.62_nocontent"))
-    assert len(rows) == 20 and stats.problems() == []
+@pytest.mark.parametrize(
+    "folder,producer,setting",
+    [
+        ("openllmetry_0.62_nocontent", "openllmetry", "TRACELOOP_TRACE_CONTENT"),
+        ("openinference_0.1_hidden", "openinference", "OPENINFERENCE_HIDE_INPUTS"),
+        ("litellm_nocontent", "litellm", "turn_off_message_logging"),
+    ],
+)
+def test_capture_off_ingests_with_a_warning_naming_the_setting(folder, producer, setting):
+    rows, q, stats = _ingest(list_source_files(FIX / folder))
+    assert len(rows) == 20 and q == [] and stats.problems() == []
     [w] = stats.warnings
-    assert "20 of 20 openllmetry model spans carry no message content" in w and "TRACELOOP_TRACE_CONTENT" in w
+    assert f"20 of 20 {producer} model " in w and "carry no message content" in w and setting in w
     assert all(json.loads(r["metadata"])["content_capture"] == "none" for r in rows)
+    assert all(json.loads(r["input_messages"]) == [] and r["output_messages"] is None for r in rows)
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert len(ok) == 18 and all(r["input_tokens"] and r["user_id"] for r in ok), "the rest is still read"
 
 
 def test_an_empty_export_is_a_problem(tmp_path):
