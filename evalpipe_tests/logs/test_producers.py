@@ -300,3 +300,88 @@ def test_cli_capture_off_exits_0_with_the_warning(tmp_path, capsys):
     args = ["ingest", str(FIX / "openllmetry_0.62_nocontent"), "--out", str(tmp_path), "--json"]
     assert main([*args, "--config", str(DATA / "log_sources.yaml")]) == 0
     assert "TRACELOOP_TRACE_CONTENT" in " ".join(capsys.readouterr().err.split())
+
+
+# ---------------------------------------------------------------------------------- attribute forms
+# The fixtures have no tool calls; these spans use the attribute names the packages' sources
+# write for them (OpenLLMetry `_set_prompts` / `_set_completions`, OpenInference semconv).
+
+
+def _span(attrs: dict) -> dict:
+    def value(v):
+        if isinstance(v, float):
+            return {"doubleValue": v}
+        return {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}
+
+    return {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "startTimeUnixNano": "1794800000000000000",
+        "endTimeUnixNano": "1794800001000000000",
+        "attributes": [{"key": k, "value": value(v)} for k, v in attrs.items()],
+        "status": {},
+    }
+
+
+def test_legacy_openllmetry_tool_calls_and_association_properties():
+    from evalpipe.logs.adapters import otel
+
+    span = _span(
+        {
+            "llm.request.type": "chat",
+            "gen_ai.prompt.0.role": "user",
+            "gen_ai.prompt.0.content": "What do I owe?",
+            "gen_ai.prompt.1.role": "assistant",
+            "gen_ai.prompt.1.tool_calls.0.id": "call_1",
+            "gen_ai.prompt.1.tool_calls.0.name": "list_invoices",
+            "gen_ai.prompt.1.tool_calls.0.arguments": '{"customer": "c-9"}',
+            "gen_ai.prompt.2.role": "tool",
+            "gen_ai.prompt.2.tool_call_id": "call_1",
+            "gen_ai.prompt.2.content": "[]",
+            "gen_ai.completion.0.role": "assistant",
+            "gen_ai.completion.0.content": "Nothing is due.",
+            "gen_ai.completion.0.finish_reason": "stop",
+            "traceloop.association.properties.session_id": "sess-7",
+            "traceloop.association.properties.user_id": "u-9",
+        }
+    )
+    assert otel.span_convention(span) == "openllmetry"
+    row = otel.span_to_canonical(span, {}, None, "openllmetry")
+    msgs = json.loads(row["input_messages"])
+    assert msgs[1]["parts"] == [
+        {"type": "tool_call", "id": "call_1", "name": "list_invoices", "arguments": {"customer": "c-9"}}
+    ]
+    assert msgs[2] == {
+        "role": "tool",
+        "parts": [{"type": "tool_call_response", "id": "call_1", "response": "[]"}],
+    }
+    assert (row["session_id"], row["user_id"], row["finish_reason"]) == ("sess-7", "u-9", "stop")
+
+
+def test_openinference_tool_calls_multimodal_parts_and_span_kinds():
+    from evalpipe.logs.adapters import otel
+
+    attrs = {
+        "openinference.span.kind": "LLM",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.contents.0.message_content.type": "text",
+        "llm.input_messages.0.message.contents.0.message_content.text": "Read this invoice",
+        "llm.input_messages.0.message.contents.1.message_content.type": "image",
+        "llm.input_messages.0.message.contents.1.message_content.image.image.url": "https://x/i.png",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.id": "call_2",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "lookup_customer",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": '{"email": "a@b.c"}',
+        "llm.cost.total": 0.002,
+    }
+    row = otel.span_to_canonical(_span(attrs), {}, None, "openinference")
+    parts = json.loads(row["input_messages"])[0]["parts"]
+    assert parts[0] == {"type": "text", "content": "Read this invoice"} and parts[1]["type"] == "image"
+    assert row["cost_usd"] == 0.002
+    out = json.loads(row["output_messages"])[0]["parts"]
+    assert out == [
+        {"type": "tool_call", "id": "call_2", "name": "lookup_customer", "arguments": {"email": "a@b.c"}}
+    ]
+    for kind in ("CHAIN", "RETRIEVER", "EMBEDDING", "TOOL"):
+        assert otel.span_convention(_span({"openinference.span.kind": kind})) is None
+    assert otel.span_convention(_span({"llm.request.type": "embedding"})) is None

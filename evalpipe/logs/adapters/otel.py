@@ -47,8 +47,9 @@ CONTENT_SETTINGS = {
     "openllmetry": openllmetry.CONTENT_SETTING,
     "openinference": openinference.CONTENT_SETTING,
 }
-USER_ATTRS = ("enduser.id", "gen_ai.user", "user.id", "llm.user")
-SESSION_ATTRS = ("gen_ai.conversation.id", "session.id")
+# traceloop-sdk writes association properties (`Traceloop.set_association_properties`) as below.
+USER_ATTRS = ("enduser.id", "gen_ai.user", "user.id", "llm.user", "traceloop.association.properties.user_id")
+SESSION_ATTRS = ("gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id")
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content"}
 MESSAGE_EVENTS = {
     "gen_ai.system.message",
