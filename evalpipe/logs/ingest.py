@@ -576,9 +576,10 @@ class _Ingestor:
             except RecordError as e:
                 yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
                 continue
-            if fmt == "litellm" and '"content_capture":"none"' in (row.get("metadata") or ""):
-                fstats.no_content[fmt] += 1
-            fstats.by_convention[fmt] += 1
+            if fmt == "litellm":  # the only line format that marks content capture off
+                fstats.by_convention[fmt] += 1
+                if '"content_capture":"none"' in (row.get("metadata") or ""):
+                    fstats.no_content[fmt] += 1
             yield self._accept(row, fmt, rel, line, 0, data)
         if not any_line:
             self.stats.empty_files += 1
