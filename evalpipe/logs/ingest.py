@@ -58,6 +58,7 @@ FORMATS = (
     "generic",
 )
 OTEL_TRACE_FORMATS = ("otel", *otel.CONVENTIONS)  # an OTLP traces file; spans read per convention
+CONTENT_SETTINGS = {**otel.CONTENT_SETTINGS, "litellm": litellm.CONTENT_SETTING}
 SKIP_REASONS = {
     "non_model_span": "an OTel span that is not a model call (HTTP, retrieval, app spans)",
     "log_record_joined": "an OTel log record merged into its model span",
@@ -575,6 +576,10 @@ class _Ingestor:
             except RecordError as e:
                 yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
                 continue
+            if fmt == "litellm":  # the only line format that marks content capture off
+                fstats.by_convention[fmt] += 1
+                if '"content_capture":"none"' in (row.get("metadata") or ""):
+                    fstats.no_content[fmt] += 1
             yield self._accept(row, fmt, rel, line, 0, data)
         if not any_line:
             self.stats.empty_files += 1
@@ -585,6 +590,14 @@ class _Ingestor:
             self._otel_file_verdict(rel, fstats)
         else:
             self._line_file_verdict(rel, read0, acc0, q0, seen)
+            self._content_warnings(rel, fstats)
+
+    def _content_warnings(self, rel: str, f: _FileSpans) -> None:
+        for fmt, n in sorted(f.no_content.items()):
+            self.stats.warnings.append(
+                f"{rel}: {n} of {f.by_convention[fmt]} {fmt} model calls carry no message content "
+                f"(content capture is off); to turn it on: {CONTENT_SETTINGS[fmt]}"
+            )
 
     def _line_file_verdict(self, rel: str, read0: int, acc0: int, q0: Counter, seen: Counter) -> None:
         """A forced (or detected) format under which no line of the file could be read at all."""
@@ -603,11 +616,7 @@ class _Ingestor:
         if f.model == 0:
             self.stats.unrecognised.append(diagnose(rel, f.spans, "spans", f.seen, span_level=True))
             return
-        for conv, n in sorted(f.no_content.items()):
-            self.stats.warnings.append(
-                f"{rel}: {n} of {f.by_convention[conv]} {conv} model spans carry no message content "
-                f"(content capture is off); to capture it set {otel.CONTENT_SETTINGS[conv]}"
-            )
+        self._content_warnings(rel, f)
 
     def _otel_line(
         self, obj: Any, rel: str, line: int, data: bytes, fmt: str, fstats: _FileSpans

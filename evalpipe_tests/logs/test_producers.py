@@ -244,12 +244,23 @@ def test_an_export_of_unknown_spans_is_a_problem_with_a_diagnosis(tmp_path):
     assert "http.route" in msg and "kb.top_k" in msg
 
 
-def test_capture_off_ingests_with_a_warning_naming_the_setting():
-    rows, q, stats = _ingest(list_source_files(FIX / "openllmetry_0.62_nocontent"))
-    assert len(rows) == 20 and stats.problems() == []
+@pytest.mark.parametrize(
+    "folder,producer,setting",
+    [
+        ("openllmetry_0.62_nocontent", "openllmetry", "TRACELOOP_TRACE_CONTENT"),
+        ("openinference_0.1_hidden", "openinference", "OPENINFERENCE_HIDE_INPUTS"),
+        ("litellm_nocontent", "litellm", "turn_off_message_logging"),
+    ],
+)
+def test_capture_off_ingests_with_a_warning_naming_the_setting(folder, producer, setting):
+    rows, q, stats = _ingest(list_source_files(FIX / folder))
+    assert len(rows) == 20 and q == [] and stats.problems() == []
     [w] = stats.warnings
-    assert "20 of 20 openllmetry model spans carry no message content" in w and "TRACELOOP_TRACE_CONTENT" in w
+    assert f"20 of 20 {producer} model " in w and "carry no message content" in w and setting in w
     assert all(json.loads(r["metadata"])["content_capture"] == "none" for r in rows)
+    assert all(json.loads(r["input_messages"]) == [] and r["output_messages"] is None for r in rows)
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert len(ok) == 18 and all(r["input_tokens"] and r["user_id"] for r in ok), "the rest is still read"
 
 
 def test_an_empty_export_is_a_problem(tmp_path):
@@ -289,3 +300,88 @@ def test_cli_capture_off_exits_0_with_the_warning(tmp_path, capsys):
     args = ["ingest", str(FIX / "openllmetry_0.62_nocontent"), "--out", str(tmp_path), "--json"]
     assert main([*args, "--config", str(DATA / "log_sources.yaml")]) == 0
     assert "TRACELOOP_TRACE_CONTENT" in " ".join(capsys.readouterr().err.split())
+
+
+# ---------------------------------------------------------------------------------- attribute forms
+# The fixtures have no tool calls; these spans use the attribute names the packages' sources
+# write for them (OpenLLMetry `_set_prompts` / `_set_completions`, OpenInference semconv).
+
+
+def _span(attrs: dict) -> dict:
+    def value(v):
+        if isinstance(v, float):
+            return {"doubleValue": v}
+        return {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}
+
+    return {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "startTimeUnixNano": "1794800000000000000",
+        "endTimeUnixNano": "1794800001000000000",
+        "attributes": [{"key": k, "value": value(v)} for k, v in attrs.items()],
+        "status": {},
+    }
+
+
+def test_legacy_openllmetry_tool_calls_and_association_properties():
+    from evalpipe.logs.adapters import otel
+
+    span = _span(
+        {
+            "llm.request.type": "chat",
+            "gen_ai.prompt.0.role": "user",
+            "gen_ai.prompt.0.content": "What do I owe?",
+            "gen_ai.prompt.1.role": "assistant",
+            "gen_ai.prompt.1.tool_calls.0.id": "call_1",
+            "gen_ai.prompt.1.tool_calls.0.name": "list_invoices",
+            "gen_ai.prompt.1.tool_calls.0.arguments": '{"customer": "c-9"}',
+            "gen_ai.prompt.2.role": "tool",
+            "gen_ai.prompt.2.tool_call_id": "call_1",
+            "gen_ai.prompt.2.content": "[]",
+            "gen_ai.completion.0.role": "assistant",
+            "gen_ai.completion.0.content": "Nothing is due.",
+            "gen_ai.completion.0.finish_reason": "stop",
+            "traceloop.association.properties.session_id": "sess-7",
+            "traceloop.association.properties.user_id": "u-9",
+        }
+    )
+    assert otel.span_convention(span) == "openllmetry"
+    row = otel.span_to_canonical(span, {}, None, "openllmetry")
+    msgs = json.loads(row["input_messages"])
+    assert msgs[1]["parts"] == [
+        {"type": "tool_call", "id": "call_1", "name": "list_invoices", "arguments": {"customer": "c-9"}}
+    ]
+    assert msgs[2] == {
+        "role": "tool",
+        "parts": [{"type": "tool_call_response", "id": "call_1", "response": "[]"}],
+    }
+    assert (row["session_id"], row["user_id"], row["finish_reason"]) == ("sess-7", "u-9", "stop")
+
+
+def test_openinference_tool_calls_multimodal_parts_and_span_kinds():
+    from evalpipe.logs.adapters import otel
+
+    attrs = {
+        "openinference.span.kind": "LLM",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.contents.0.message_content.type": "text",
+        "llm.input_messages.0.message.contents.0.message_content.text": "Read this invoice",
+        "llm.input_messages.0.message.contents.1.message_content.type": "image",
+        "llm.input_messages.0.message.contents.1.message_content.image.image.url": "https://x/i.png",
+        "llm.output_messages.0.message.role": "assistant",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.id": "call_2",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "lookup_customer",
+        "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": '{"email": "a@b.c"}',
+        "llm.cost.total": 0.002,
+    }
+    row = otel.span_to_canonical(_span(attrs), {}, None, "openinference")
+    parts = json.loads(row["input_messages"])[0]["parts"]
+    assert parts[0] == {"type": "text", "content": "Read this invoice"} and parts[1]["type"] == "image"
+    assert row["cost_usd"] == 0.002
+    out = json.loads(row["output_messages"])[0]["parts"]
+    assert out == [
+        {"type": "tool_call", "id": "call_2", "name": "lookup_customer", "arguments": {"email": "a@b.c"}}
+    ]
+    for kind in ("CHAIN", "RETRIEVER", "EMBEDDING", "TOOL"):
+        assert otel.span_convention(_span({"openinference.span.kind": kind})) is None
+    assert otel.span_convention(_span({"llm.request.type": "embedding"})) is None

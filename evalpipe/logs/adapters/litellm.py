@@ -5,6 +5,8 @@ S3/GCS loggers): `messages` and `response` in OpenAI form, `status` success | fa
 `error_information` (error class and code), epoch-second `startTime` / `endTime` /
 `completionStartTime` (latency, and time to first token on streamed calls), token counts,
 `response_cost`, `model_parameters`, `end_user`, `request_tags`, `trace_id`.
+With `litellm.turn_off_message_logging = True` every message and answer is written as
+`redacted-by-litellm`: read as no content (`metadata.content_capture = "none"`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from evalpipe.logs.fields import as_dict, as_float, as_int, as_list, as_str, dum
 
 FORMAT = "litellm"
 KEYS = ("call_type", "startTime", "endTime", "messages", "status")
+CONTENT_SETTING = "litellm.turn_off_message_logging = False (and no per-request mask_input/mask_output)"
+REDACTED = "redacted-by-litellm"
 METADATA_KEYS = ("litellm_call_id", "api_base", "model_group", "model_id", "cache_hit", "call_type")
 
 
@@ -26,13 +30,25 @@ def looks_like(obj: Any) -> bool:
 
 
 def _epoch(value: Any, path: str) -> float | None:
-    v = as_float(value, path) if not isinstance(value, str) else None
-    if isinstance(value, str):  # some loggers stringify datetimes
+    """Epoch seconds as LiteLLM writes them; an ISO string when a logger stringified a datetime."""
+    if isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as e:
             raise RecordError("schema_violation", f"{path}: not epoch seconds or ISO-8601") from e
-    return v
+        return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).timestamp()
+    return as_float(value, path)
+
+
+def _is_redacted(value: Any) -> bool:
+    """True when every message content in `value` (messages or choices) is LiteLLM's redaction mark."""
+    items = value if isinstance(value, list) else [value]
+    contents = []
+    for it in items:
+        m = it.get("message", it) if isinstance(it, dict) else None
+        if isinstance(m, dict) and "content" in m:
+            contents.append(m["content"])
+    return bool(contents) and all(c == REDACTED for c in contents)
 
 
 def to_canonical(obj: Any) -> dict[str, Any]:
@@ -48,13 +64,20 @@ def to_canonical(obj: Any) -> dict[str, Any]:
         messages = [{"role": "user", "content": messages}]
     elif isinstance(messages, dict):
         messages = [messages]
-    system, inputs = convert_messages(as_list(messages, "messages"), "messages")
+    redacted = _is_redacted(messages)
+    system, inputs = ([], []) if redacted else convert_messages(as_list(messages, "messages"), "messages")
     status = as_str(obj.get("status"), "status", optional=False)
     failed = status != "success"
     response = obj.get("response")
     outputs: list[dict[str, Any]] = []
     finish_reason = response_model = None
-    if isinstance(response, dict):
+    if isinstance(response, dict) and _is_redacted(response.get("choices")):
+        redacted = True
+        finish_reason = next(
+            (c.get("finish_reason") for c in response["choices"] if isinstance(c, dict)), None
+        )
+        response_model = as_str(response.get("model"), "response.model")
+    elif isinstance(response, dict):
         for i, ch in enumerate(as_list(response.get("choices"), "response.choices")):
             ch = as_dict(ch, f"response.choices[{i}]")
             msg = as_dict(ch.get("message"), f"response.choices[{i}].message")
@@ -64,7 +87,7 @@ def to_canonical(obj: Any) -> dict[str, Any]:
             outputs.append({"role": "assistant", "parts": parts, "finish_reason": fr})
             finish_reason = finish_reason or fr
         response_model = as_str(response.get("model"), "response.model")
-    elif isinstance(response, str) and response:
+    elif isinstance(response, str) and response and response != REDACTED:
         outputs.append({"role": "assistant", "parts": [{"type": "text", "content": response}]})
     err = as_dict(obj.get("error_information"), "error_information") if failed else {}
     params = as_dict(obj.get("model_parameters"), "model_parameters")
@@ -77,6 +100,7 @@ def to_canonical(obj: Any) -> dict[str, Any]:
     metadata = {k: obj[k] for k in METADATA_KEYS if obj.get(k) not in (None, "")}
     if err.get("error_code"):
         metadata["error_code"] = err["error_code"]
+    metadata["content_capture"] = "none" if redacted else "payload"
     tags = [
         as_str(t, f"request_tags[{i}]", optional=False)
         for i, t in enumerate(as_list(obj.get("request_tags"), "request_tags"))

@@ -68,8 +68,6 @@ def _message(item: Any) -> dict[str, Any] | None:
                         "arguments": maybe_json(fn.get("arguments")),
                     }
                 )
-    if not parts and role != "tool":
-        return {"role": role, "parts": []}
     return {"role": role, "parts": parts}
 
 

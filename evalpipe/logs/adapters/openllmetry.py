@@ -22,7 +22,25 @@ from evalpipe.logs.fields import as_int, as_str, maybe_json, unflatten
 
 FORMAT = "openllmetry"
 CONTENT_SETTING = "TRACELOOP_TRACE_CONTENT=true (OpenLLMetry's default; false drops prompts and completions)"
-MARKER_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.", "llm.", "traceloop.", "gen_ai.is_streaming")
+# Attributes only Traceloop writes (exact keys, so recognising a span costs one set lookup per key):
+# every OpenLLMetry LLM span carries at least one of them.
+MARKER_KEYS = frozenset(
+    {
+        "llm.request.type",
+        "llm.is_streaming",
+        "gen_ai.is_streaming",
+        "llm.usage.total_tokens",
+        "llm.user",
+        "llm.headers",
+        "gen_ai.prompt.0.role",
+        "gen_ai.prompt.0.content",
+        "gen_ai.completion.0.role",
+        "gen_ai.completion.0.content",
+        "traceloop.span.kind",
+        "traceloop.entity.name",
+        "traceloop.workflow.name",
+    }
+)
 MODEL_REQUEST_TYPES = {"chat", "completion"}
 CHUNK_EVENTS = {"llm.content.completion.chunk", "gen_ai.content.completion.chunk"}
 

@@ -47,8 +47,20 @@ CONTENT_SETTINGS = {
     "openllmetry": openllmetry.CONTENT_SETTING,
     "openinference": openinference.CONTENT_SETTING,
 }
-USER_ATTRS = ("enduser.id", "gen_ai.user", "user.id", "llm.user")
-SESSION_ATTRS = ("gen_ai.conversation.id", "session.id")
+# traceloop-sdk writes association properties (`Traceloop.set_association_properties`) as below.
+_VIEW_FIELDS = (
+    "user_id",
+    "session_id",
+    "request_model",
+    "response_model",
+    "provider",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+)
+_FIRST_TOKEN_EVENTS = frozenset({*openllmetry.CHUNK_EVENTS, openinference.FIRST_TOKEN_EVENT})
+USER_ATTRS = ("enduser.id", "gen_ai.user", "user.id", "llm.user", "traceloop.association.properties.user_id")
+SESSION_ATTRS = ("gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id")
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content"}
 MESSAGE_EVENTS = {
     "gen_ai.system.message",
@@ -150,18 +162,20 @@ def log_record_event(rec: Any) -> tuple[str, str, dict[str, Any]]:
 def span_convention(span: dict[str, Any]) -> str | None:
     """Which convention a span is a model call in (`otel`, `openllmetry`, `openinference`), or None.
 
-    One pass over the raw attribute list, no decoding: this runs on every span of an export.
-    OpenInference is recognised by `openinference.span.kind` (a model call when it is `LLM`);
-    Traceloop by its `llm.*` / indexed `gen_ai.prompt.*` / `gen_ai.is_streaming` attributes (a
-    model call when `llm.request.type` or `gen_ai.operation.name` says chat or completion).
+    One pass over the raw attribute list with one set lookup per key, no decoding: this runs on
+    every span of an export.  OpenInference is recognised by `openinference.span.kind` (a model
+    call when it is `LLM`); Traceloop by attributes only it writes (`llm.request.type`,
+    `gen_ai.is_streaming`, indexed `gen_ai.prompt.0.*`, ...), a model call when
+    `llm.request.type` or `gen_ai.operation.name` says chat or completion.
     """
     op = kind = req_type = None
     traceloop = False
     for kv in span.get("attributes") or []:
-        if not isinstance(kv, dict):
-            continue
-        key = kv.get("key")
-        if not isinstance(key, str):
+        try:
+            key = kv["key"]
+            if key not in _CONVENTION_KEYS:
+                continue
+        except (TypeError, KeyError):
             continue
         if key == "gen_ai.operation.name":
             op = (kv.get("value") or {}).get("stringValue")
@@ -170,7 +184,7 @@ def span_convention(span: dict[str, Any]) -> str | None:
         elif key == "llm.request.type":
             req_type = (kv.get("value") or {}).get("stringValue")
             traceloop = True
-        elif not traceloop and key.startswith(openllmetry.MARKER_PREFIXES):
+        else:
             traceloop = True
     if kind is not None:
         return "openinference" if kind == "LLM" else None
@@ -179,6 +193,11 @@ def span_convention(span: dict[str, Any]) -> str | None:
             "openllmetry" if op in MODEL_OPERATIONS or req_type in openllmetry.MODEL_REQUEST_TYPES else None
         )
     return "otel" if op in MODEL_OPERATIONS else None
+
+
+_CONVENTION_KEYS = frozenset(
+    {"gen_ai.operation.name", "openinference.span.kind", "llm.request.type", *openllmetry.MARKER_KEYS}
+)
 
 
 def is_model_span(span: dict[str, Any]) -> bool:
@@ -297,7 +316,7 @@ def span_to_canonical(
         for ev in as_list(span.get("events"), "span.events")
         if isinstance(ev, dict)
     ]
-    start_ns = as_int(span.get("startTimeUnixNano"), "span.startTimeUnixNano") or 0
+    start_ns = int(span["startTimeUnixNano"])  # validated by from_unix_nanos above
     view: dict[str, Any] = {}
     if convention == "openllmetry":
         view = openllmetry.read(attrs, span_events, start_ns)
@@ -394,20 +413,16 @@ def span_to_canonical(
         "tags": tags or [],
         "metadata": dumps(metadata),
     }
-    for key in (
-        "user_id",
-        "session_id",
-        "request_model",
-        "response_model",
-        "provider",
-        "input_tokens",
-        "output_tokens",
-        "cost_usd",
-    ):
-        if view.get(key) is not None and (row[key] is None or key in ("request_model", "response_model")):
-            row[key] = view[key]
-    if row["ttft_ms"] is None and view.get("ttft_ms") is not None:
-        row["ttft_ms"] = view["ttft_ms"]
+    if view:
+        for key in _VIEW_FIELDS:
+            if view.get(key) is not None and (row[key] is None or key in ("request_model", "response_model")):
+                row[key] = view[key]
+        if row["ttft_ms"] is None and view.get("ttft_ms") is not None:
+            row["ttft_ms"] = view["ttft_ms"]
+    if row["ttft_ms"] is None and span_events:  # a GenAI-labelled span from a producer that marks chunks
+        first = [t for name, t, _ in span_events if name in _FIRST_TOKEN_EVENTS]
+        if first:
+            row["ttft_ms"] = (min(first) - start_ns) / 1e6
     if view.get("params"):
         row["params"] = dumps({**view["params"], **json.loads(row["params"])})
     if view.get("tools"):

@@ -3,7 +3,7 @@ stand-in through the `openai` client) with a `CustomLogger` that writes
 `kwargs["standard_logging_object"]` one JSON object per line, as LiteLLM's JSON logging and
 custom-logger integrations ship it.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True python gen_litellm.py OUT_DIR
+    LITELLM_LOCAL_MODEL_COST_MAP=True python gen_litellm.py OUT_DIR [--no-content]
 
 `request_tags` come from `metadata={"tags": [...]}`, `end_user` from `user=`.  The cost is
 LiteLLM's own (its bundled model cost map; the stand-in returns a real model name).
@@ -37,6 +37,8 @@ def main(out: Path) -> None:
             payloads.append(kwargs["standard_logging_object"])
 
     litellm.callbacks = [Capture()]
+    # Content capture off, as a team would run it: `python gen_litellm.py OUT --no-content`
+    litellm.turn_off_message_logging = "--no-content" in sys.argv
     server, url = standin.serve()
     for i, c in enumerate(standin.CALLS):
         kw = dict(
