@@ -13,9 +13,24 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(stderr=True, soft_wrap=True)
-out = Console()
+# Piped or captured output must not be cut to 80 columns (headers became `gol…`): no width limit
+# when stdout is not a terminal; a terminal keeps its own width.
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# `evalpipe.logs.ingest.FORMATS` plus auto, spelled out so that building the parser imports nothing
+# heavy (a test keeps the two equal).
+INGEST_FORMATS = (
+    "auto",
+    "openai",
+    "otel",
+    "otel_logs",
+    "openllmetry",
+    "openinference",
+    "openai_batch",
+    "litellm",
+    "generic",
+)
 
 
 def _print_frame(df, fmt: str) -> None:  # noqa: ANN001
@@ -26,7 +41,7 @@ def _print_frame(df, fmt: str) -> None:  # noqa: ANN001
     else:
         t = Table(show_lines=False)
         for c in df.columns:
-            t.add_column(str(c), overflow="fold")
+            t.add_column(str(c), overflow="fold", min_width=len(str(c)))
         for row in df.itertuples(index=False):
             t.add_row(*["" if v is None else str(v) for v in row])
         out.print(t)
@@ -44,11 +59,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         cfg = SourceConfig.load(args.config)
-        files = list_source_files(UPath(args.path))
+        files = [f for p in args.path for f in list_source_files(UPath(p))]
     except SourceError as e:
         console.print(f"[red]error:[/red] {e}")
         return EXIT_USAGE
-    outdir = Path(args.out or Path("data/restricted/cli_ingest") / Path(args.path).stem)
+    outdir = Path(args.out or Path("data/restricted/cli_ingest") / Path(args.path[0]).stem)
     outdir.mkdir(parents=True, exist_ok=True)
     stats: list[IngestStats] = []
     rows_w = pq.ParquetWriter(outdir / "llm_calls.parquet", LLM_CALL_SCHEMA, compression="zstd")
@@ -61,7 +76,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     rows_w.close()
     q_w.close()
     s = stats[0]
-    t = Table(title=f"ingest {args.path}")
+    t = Table(title=f"ingest {' '.join(args.path)}")
     t.add_column("outcome")
     t.add_column("count", justify="right")
     t.add_row("read", str(s.read))
@@ -76,9 +91,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         t.add_row(f"  {reason}", str(n))
     out.print(t)
     out.print(f"files: {s.files} ({s.empty_files} empty) -> {outdir}/llm_calls.parquet, quarantine.parquet")
+    from rich.markup import escape
+
+    for w in s.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    problems = s.problems()
+    for p in problems:  # nothing was lost (the lines are in quarantine), but this is not a success
+        console.print(f"[red]error:[/red] {escape(p)}")
     if args.json:
         sys.stdout.write(json.dumps(s.as_dict()) + "\n")
-    return EXIT_OK
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 # ------------------------------------------------------------------------------------ scrub
@@ -149,11 +171,21 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from evalpipe.warehouse.duck import Warehouse
+    from evalpipe.warehouse.duck import QueryRefusedError, Warehouse
 
-    wh = Warehouse(args.warehouse, lake_root=args.lake)
+    wh = Warehouse(args.warehouse, lake_root=args.lake, readable_roots=[args.reports])
     try:
         df = wh.query(args.query)
+    except QueryRefusedError as e:
+        console.print(f"[red]refused:[/red] {e}")
+        return EXIT_USAGE
+    except duckdb.PermissionException as e:
+        console.print(
+            f"[red]refused:[/red] {e}\nthe analyst connection reads only the published warehouse, "
+            f"the clean lake ({args.lake}) and the reports ({args.reports}); raw and quarantined "
+            "logs stay in the restricted zone"
+        )
+        return EXIT_USAGE
     except duckdb.Error as e:
         console.print(f"[red]SQL error:[/red] {e}")
         return EXIT_FAIL
@@ -195,7 +227,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         return EXIT_OK
     t = Table(title=f"dataset versions in {args.lake}")
     for c in ("version", "written", "window", "golden", "regression", "adversarial", "distribution"):
-        t.add_column(c, no_wrap=c in ("version", "written"))
+        t.add_column(c, no_wrap=c in ("version", "written"), min_width=len(c))
     for v in versions:
         rc = v.get("row_counts") or {}
         t.add_row(
@@ -235,8 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     i = sub.add_parser("ingest", help="convert a log file or folder to canonical Parquet; print counts")
-    i.add_argument("path")
-    i.add_argument("--format", default="auto", choices=["auto", "openai", "otel", "otel_logs", "generic"])
+    i.add_argument("path", nargs="+", help="file(s) or folder(s); e.g. a Batch API input and output file")
+    i.add_argument("--format", default="auto", choices=INGEST_FORMATS)
     i.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
     i.add_argument("--out", default=None, help="output folder (default data/restricted/cli_ingest/<name>)")
     i.add_argument("--batch-size", type=int, default=50_000)
@@ -247,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scrub", help="scrub a log file/folder (any ingest format) to canonical JSONL")
     sc.add_argument("input")
     sc.add_argument("output")
-    sc.add_argument("--format", default="auto", choices=["auto", "openai", "otel", "otel_logs", "generic"])
+    sc.add_argument("--format", default="auto", choices=INGEST_FORMATS)
     sc.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
     sc.add_argument("--settings", default="data/pii.yaml", help="scrubber settings (allowlist, operators)")
     sc.add_argument("--processes", type=int, default=2)
@@ -261,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
     )
     s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    s.add_argument("--reports", default=os.environ.get("EVALPIPE_REPORTS", "data/reports"))
     s.set_defaults(fn=cmd_sql)
 
     ds = sub.add_parser("datasets", help="list eval dataset versions, or `datasets diff A B`")

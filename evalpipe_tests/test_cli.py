@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +41,8 @@ def test_ingest_missing_path_exits_2_with_message(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_ingest_with_forced_format(tmp_path, capsys):
+def test_ingest_with_a_wrong_forced_format_exits_2_naming_the_closest_format(tmp_path, capsys):
+    """Every line quarantined and none accepted is a lost file, not a success (issue 13)."""
     rc = main(
         [
             "ingest",
@@ -54,8 +56,11 @@ def test_ingest_with_forced_format(tmp_path, capsys):
             str(DATA / "log_sources.yaml"),
         ]
     )
-    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert rc == 0 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
+    cap = capsys.readouterr()
+    counts = json.loads(cap.out.strip().splitlines()[-1])
+    assert rc == 2 and counts["accepted"] == 0 and counts["quarantined"] == counts["read"] > 0
+    err = " ".join(cap.err.split())
+    assert f"0 of {counts['read']} lines recognised" in err and "closest known format is generic" in err
 
 
 def test_sql_formats(tmp_path, capsys):
@@ -66,7 +71,7 @@ def test_sql_formats(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == ["day,read", "d1,3", "d2,4"]
     assert main(["sql", "SELECT sum(read) AS s FROM ingest_stats", "--format", "json", *base]) == 0
     assert json.loads(capsys.readouterr().out) == [{"s": 7}]
-    assert main(["sql", "DROP TABLE ingest_stats", *base]) == 1, "the published copy is read-only"
+    assert main(["sql", "DROP TABLE ingest_stats", *base]) == 2, "the published copy is read-only"
 
 
 def test_console_script_is_installed():
@@ -125,3 +130,20 @@ def test_datasets_list_and_diff(tmp_path, capsys):
     n_adv = int((rows["partition"] == "adversarial").sum())
     assert f"-{n_adv} removed" in out and "+0 added" in out
     assert main(["datasets", "diff", a, "vnope", "--lake", str(tmp_path)]) == 2
+
+
+def test_piped_tables_keep_their_headers(tmp_path):
+    """Output captured by a pipe (CI logs, `| less`) is not cut to 80 columns: no `gol…` headers."""
+    from evalpipe.suites import write_dataset_version
+    from evalpipe.suites.builder import build_eval_dataset
+
+    write_dataset_version(tmp_path, build_eval_dataset(), {"n": 1})
+    r = subprocess.run(
+        [sys.executable, "-m", "evalpipe.cli", "datasets", "--lake", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "60"},
+    )
+    assert r.returncode == 0, r.stderr
+    header = next(line for line in r.stdout.splitlines() if "version" in line and "written" in line)
+    for col in ("version", "written", "window", "golden", "regression", "adversarial", "distribution"):
+        assert col in header, header
+    assert "…" not in r.stdout

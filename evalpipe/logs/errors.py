@@ -12,6 +12,7 @@ REASONS = {
     "line_too_large": "the line exceeds the configured maximum size",
     "duplicate_record": "a record with the same source id was already accepted",
     "orphan_log_record": "an OTel log record whose span is not in the traces",
+    "orphan_batch_output": "a Batch API output line whose custom_id is in no input file of the run",
     "scrub_failed": "PII scrubbing raised; the record is held back (fail closed)",
 }
 

@@ -124,3 +124,35 @@ def maybe_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def unflatten(attrs: dict[str, Any], prefix: str) -> list[Any]:
+    """Indexed flat attributes (`p.0.role`, `p.0.tool_calls.1.name`, ...) -> a list of nested dicts.
+
+    OTel attributes cannot hold lists of objects, so OpenLLMetry and OpenInference flatten
+    messages into dotted keys with integer segments; this is the inverse, in index order (gaps
+    are dropped, a producer that skipped an index loses nothing else).
+    """
+    root: dict[str, Any] = {}
+    n = len(prefix)
+    for key, value in attrs.items():
+        if not key.startswith(prefix):
+            continue
+        node = root
+        segs = key[n:].split(".")
+        for seg in segs[:-1]:
+            nxt = node.get(seg)
+            if not isinstance(nxt, dict):
+                nxt = node[seg] = {}
+            node = nxt
+        node[segs[-1]] = value
+    out = _listify(root)
+    return out if isinstance(out, list) else []
+
+
+def _listify(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_listify(node[k]) for k in sorted(node, key=int)]
+    return {k: _listify(v) for k, v in node.items()}

@@ -1,9 +1,15 @@
 """Streaming ingestion of raw log files into canonical `llm_call` rows.
 
 Every unit read (a line; for OTel a span or a log record) ends in exactly one bucket:
-accepted, quarantined (with a reason code and the raw bytes) or skipped (not a model call, or a
-log record merged into its span), so `read == accepted + quarantined + skipped` always holds and
-is asserted.  Work is done in batches so memory stays bounded whatever the file size.
+accepted, quarantined (with a reason code and the raw bytes) or skipped (not a model call, a
+log record merged into its span, a batch request merged into its result), so
+`read == accepted + quarantined + skipped` always holds and is asserted.  Work is done in
+batches so memory stays bounded whatever the file size.
+
+A file in which nothing is recognised (no line of a known format, or an OTel export without a
+single model span) is still quarantined line by line, and is also listed in
+`IngestStats.unrecognised` with a diagnosis; callers (the CLI, the `raw_logs` asset) fail on it,
+so a whole export can never disappear with a success status.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from evalpipe.logs.adapters import generic, openai_jsonl, otel
+from evalpipe.logs.adapters import generic, litellm, openai_batch, openai_jsonl, otel
 from evalpipe.logs.errors import REASONS, RecordError, SourceError
 from evalpipe.logs.ids import record_id_for
 from evalpipe.logs.schema import LLM_CALL_COLUMNS, LLM_CALL_SCHEMA, QUARANTINE_SCHEMA
@@ -41,7 +47,23 @@ except ImportError:  # pragma: no cover
 
     _JSONError = (ValueError,)
 
-FORMATS = ("openai", "otel", "otel_logs", "generic")
+FORMATS = (
+    "openai",
+    "otel",
+    "otel_logs",
+    "openllmetry",
+    "openinference",
+    "openai_batch",
+    "litellm",
+    "generic",
+)
+OTEL_TRACE_FORMATS = ("otel", *otel.CONVENTIONS)  # an OTLP traces file; spans read per convention
+SKIP_REASONS = {
+    "non_model_span": "an OTel span that is not a model call (HTTP, retrieval, app spans)",
+    "log_record_joined": "an OTel log record merged into its model span",
+    "batch_input_joined": "a Batch API request line merged into its result line",
+    "no_batch_result": "a Batch API request with no line in any output file (not run, or file missing)",
+}
 RAW_KEEP_BYTES = 64 * 1024
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -87,9 +109,18 @@ class IngestStats:
     quarantined_by_reason: Counter = field(default_factory=Counter)
     skipped_by_reason: Counter = field(default_factory=Counter)
     accepted_by_format: Counter = field(default_factory=Counter)
+    unrecognised: list[str] = field(default_factory=list)  # one diagnosis per file nothing was read from
+    warnings: list[str] = field(default_factory=list)  # empty files/exports, content capture off
 
     def reconciles(self) -> bool:
         return self.read == self.accepted + self.quarantined + self.skipped
+
+    def problems(self) -> list[str]:
+        """Why this run must not pass as a success: unrecognised files, or nothing read at all."""
+        out = list(self.unrecognised)
+        if self.read == 0 and not out:
+            out.append(f"nothing to ingest: {self.files} file(s), {self.empty_files} empty, 0 records read")
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +133,8 @@ class IngestStats:
             "quarantined_by_reason": dict(sorted(self.quarantined_by_reason.items())),
             "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
             "accepted_by_format": dict(sorted(self.accepted_by_format.items())),
+            "unrecognised": list(self.unrecognised),
+            "warnings": list(self.warnings),
         }
 
 
@@ -173,11 +206,99 @@ def detect_format(path: Any, cfg: SourceConfig, sniff_lines: int = 20) -> str | 
             return "otel"
         if otel.looks_like_logs(obj):
             return "otel_logs"
+        if openai_batch.looks_like(obj):
+            return "openai_batch"
+        if litellm.looks_like(obj):
+            return "litellm"
         if openai_jsonl.looks_like(obj):
             return "openai"
         if generic.looks_like(obj, cfg.generic):
             return "generic"
     return None
+
+
+def batch_role(path: Any, cfg: SourceConfig, sniff_lines: int = 20) -> str | None:
+    """`input` or `output` for an OpenAI Batch API file, from its first parseable lines."""
+    for i, (_, data, too_large) in enumerate(iter_lines(path, cfg.max_line_bytes)):
+        if i >= sniff_lines:
+            break
+        if too_large:
+            continue
+        try:
+            obj = _loads(data)
+        except (*_JSONError, UnicodeDecodeError):
+            continue
+        if openai_batch.looks_like_input(obj):
+            return "input"
+        if openai_batch.looks_like_output(obj):
+            return "output"
+    return None
+
+
+# Keys that characterise each format, for the "closest known format" hint on an unrecognised file.
+_LINE_KEYS = {
+    "openai": {"request", "response", "error", "request_id", "timestamp", "latency_ms"},
+    "openai_batch": {"custom_id", "method", "url", "body", "response", "error", "id"},
+    "litellm": {*litellm.KEYS, "model_parameters", "response", "response_cost", "end_user", "trace_id"},
+    "otel": {"resourceSpans"},
+    "otel_logs": {"resourceLogs"},
+}
+_SPAN_KEYS = {
+    "otel": {
+        "gen_ai.operation.name",
+        "gen_ai.request.model",
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.usage.input_tokens",
+        "gen_ai.provider.name",
+        "gen_ai.system",
+    },
+    "openllmetry": {
+        "llm.request.type",
+        "gen_ai.prompt.N.content",
+        "gen_ai.completion.N.content",
+        "llm.usage.total_tokens",
+        "gen_ai.system",
+        "llm.is_streaming",
+        "gen_ai.is_streaming",
+    },
+    "openinference": {
+        "openinference.span.kind",
+        "llm.model_name",
+        "llm.input_messages.N.message.content",
+        "llm.token_count.prompt",
+        "input.value",
+        "output.value",
+        "llm.invocation_parameters",
+    },
+}
+# Quarantine reasons that say "this is not the shape the format expects" (not damage to one line).
+SHAPE_REASONS = {"missing_field", "schema_violation", "not_an_object", "unknown_format"}
+_INDEX_RE = re.compile(r"\.\d+(?=\.|$)")
+
+
+def diagnose(
+    rel: str, n: int, unit: str, seen: Counter, span_level: bool, generic_mapping: Any = None
+) -> str:
+    """`0 of N <unit> recognised; the closest known format is X; the attributes seen are ...`."""
+    keys: Counter = Counter()
+    for k, c in seen.items():
+        keys[_INDEX_RE.sub(".N", str(k))] += c
+    table = dict(_SPAN_KEYS if span_level else _LINE_KEYS)
+    if generic_mapping is not None and not span_level:
+        table["generic"] = set(generic_mapping.required) | generic_mapping.mentioned_paths()
+    scores = {f: len(ks & set(keys)) for f, ks in table.items()}
+    best = max(scores, key=lambda f: (scores[f], f == "otel"))
+    closest = (
+        f"{best} ({scores[best]} of its {len(table[best])} characteristic keys present)"
+        if scores[best]
+        else "none (no characteristic key of any supported format is present)"
+    )
+    top = ", ".join(k for k, _ in keys.most_common(15)) or "(none: not JSON objects)"
+    what = "attributes" if span_level else "top-level keys"
+    return (
+        f"{rel}: 0 of {n} {unit} recognised; the closest known format is {closest}; the {what} seen are {top}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,9 +328,22 @@ def _finish_row(
     out = {c: row.get(c) for c in LLM_CALL_COLUMNS}
     out["tags"] = row.get("tags") or []
     out["source_format"], out["source_file"], out["source_line"], out["source_index"] = fmt, rel, line, index
-    out["day"] = day or row["started_at"].date().isoformat()
+    started = row.get("started_at")
+    out["day"] = day or (started.date().isoformat() if started is not None else "unknown")
     out["record_id"] = record_id_for(fmt, row.get("call_id"), f"{rel}:{line}:{index}")
     return out
+
+
+@dataclass
+class _FileSpans:
+    """Per-file OTel tallies behind the verdicts: nothing recognised, content capture off, empty."""
+
+    spans: int = 0
+    model: int = 0
+    lines_failed: int = 0
+    by_convention: Counter = field(default_factory=Counter)
+    no_content: Counter = field(default_factory=Counter)
+    seen: Counter = field(default_factory=Counter)
 
 
 class _Ingestor:
@@ -222,6 +356,8 @@ class _Ingestor:
         self.seen: set[str] = set()
         self.log_index: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.log_origin: dict[str, list[tuple[str, int, int, bytes]]] = {}
+        # Batch API requests by custom_id: [request body, joined?]
+        self.batch_inputs: dict[str, list[Any]] = {}
 
     def _day(self, rel: str) -> str | None:
         if self.day:
@@ -277,6 +413,77 @@ class _Ingestor:
                 self.log_index.setdefault(span_id, []).append((name, body))
                 self.log_origin.setdefault(span_id, []).append((rel, line, idx, raw))
 
+    def index_batch_inputs(self, path: Any, rel: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """First pass over a Batch API input file: requests by custom_id, for the output files."""
+        fmt = openai_batch.FORMAT
+        n_before = self.stats.read
+        for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
+            parsed = self._parse_line(data, too_large, fmt, rel, line)
+            if isinstance(parsed, tuple):
+                yield parsed
+                continue
+            self.stats.read += 1
+            try:
+                cid, body = openai_batch.input_entry(parsed)
+            except RecordError as e:
+                yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+                continue
+            if cid in self.batch_inputs:
+                yield (
+                    "q",
+                    self._q(fmt, rel, line, 0, "duplicate_record", f"custom_id {cid} seen before", data),
+                )
+                continue
+            self.batch_inputs[cid] = [body, False]
+        if self.stats.read == n_before:
+            self.stats.empty_files += 1
+            self.stats.warnings.append(f"{rel}: empty file")
+
+    def _batch_output_file(self, path: Any, rel: str, seen: Counter) -> Iterator[tuple[str, dict[str, Any]]]:
+        fmt = openai_batch.FORMAT
+        # Failed lines have no `created`: they take the earliest one of their file (a cheap pre-pass).
+        created = []
+        for _, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
+            if not too_large:
+                try:
+                    c = openai_batch.created_of(_loads(data))
+                except (*_JSONError, UnicodeDecodeError):
+                    c = None
+                if c is not None:
+                    created.append(c)
+        fallback = min(created) if created else None
+        for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
+            parsed = self._parse_line(data, too_large, fmt, rel, line)
+            if isinstance(parsed, tuple):
+                yield parsed
+                continue
+            self.stats.read += 1
+            if len(seen) < 100 and isinstance(parsed, dict):
+                seen.update(parsed.keys())
+            try:
+                cid = openai_batch.output_custom_id(parsed)
+                entry = self.batch_inputs.get(cid)
+                if entry is None:
+                    raise RecordError(
+                        "orphan_batch_output", f"custom_id {cid} is in no Batch API input file of this run"
+                    )
+                row = openai_batch.to_canonical(parsed, entry[0], fallback)
+            except RecordError as e:
+                yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+                continue
+            kind, item = self._accept(row, fmt, rel, line, 0, data)
+            if kind == "row":
+                entry[1] = True
+            yield kind, item
+
+    def batch_leftovers(self) -> None:
+        """Every request line is counted once: merged into its result, or as having none."""
+        for _, joined in self.batch_inputs.values():
+            reason = "batch_input_joined" if joined else "no_batch_result"
+            self.stats.skipped += 1
+            self.stats.skipped_by_reason[reason] += 1
+        self.batch_inputs.clear()
+
     def _parse_line(self, data: bytes, too_large: bool, fmt: str, rel: str, line: int) -> Any:
         """Decoded JSON object, or a ('q', row) tuple when the whole line is unusable."""
         if too_large:
@@ -301,16 +508,38 @@ class _Ingestor:
             self.stats.read += 1
             return "q", self._q(fmt, rel, line, 0, "invalid_json", str(e).split("\n")[0], data)
 
-    def ingest_file(self, path: Any, rel: str, fmt: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    def ingest_file(
+        self, path: Any, rel: str, fmt: str | None, role: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         self.stats.files += 1
         any_line = False
-        if fmt == "otel_logs":
+        if fmt == "otel_logs" or (fmt == openai_batch.FORMAT and role == "input"):
             # Indexed up front by ingest_paths; nothing to emit here.
             return
+        read0, acc0, q0 = self.stats.read, self.stats.accepted, Counter(self.stats.quarantined_by_reason)
+        seen: Counter = Counter()
+        if fmt == openai_batch.FORMAT:
+            yield from self._batch_output_file(path, rel, seen)
+            if self.stats.read == read0:
+                self.stats.empty_files += 1
+                self.stats.warnings.append(f"{rel}: empty file")
+            else:
+                self._line_file_verdict(rel, read0, acc0, q0, seen)
+            return
+        n_lines = 0
+        fstats = _FileSpans()
         for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
             any_line = True
             if fmt is None:
                 self.stats.read += 1
+                n_lines += 1
+                if len(seen) < 200 and not too_large:
+                    try:
+                        obj = _loads(data)
+                        if isinstance(obj, dict):
+                            seen.update(obj.keys())
+                    except (*_JSONError, UnicodeDecodeError):
+                        pass
                 yield (
                     "q",
                     self._q(
@@ -328,13 +557,17 @@ class _Ingestor:
             if isinstance(parsed, tuple):
                 yield parsed
                 continue
-            if fmt == "otel":
-                yield from self._otel_line(parsed, rel, line, data)
+            if fmt in OTEL_TRACE_FORMATS:
+                yield from self._otel_line(parsed, rel, line, data, fmt, fstats)
                 continue
             self.stats.read += 1
+            if len(seen) < 100 and isinstance(parsed, dict) and self.stats.accepted == acc0:
+                seen.update(parsed.keys())
             try:
                 if fmt == "openai":
                     row = openai_jsonl.to_canonical(parsed)
+                elif fmt == "litellm":
+                    row = litellm.to_canonical(parsed)
                 else:
                     if self.cfg.generic is None:
                         raise RecordError("unknown_format", "generic format needs a `generic:` mapping")
@@ -345,35 +578,82 @@ class _Ingestor:
             yield self._accept(row, fmt, rel, line, 0, data)
         if not any_line:
             self.stats.empty_files += 1
+            self.stats.warnings.append(f"{rel}: empty file")
+        elif fmt is None:
+            self.stats.unrecognised.append(diagnose(rel, n_lines, "lines", seen, False, self.cfg.generic))
+        elif fmt in OTEL_TRACE_FORMATS:
+            self._otel_file_verdict(rel, fstats)
+        else:
+            self._line_file_verdict(rel, read0, acc0, q0, seen)
 
-    def _otel_line(self, obj: Any, rel: str, line: int, data: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _line_file_verdict(self, rel: str, read0: int, acc0: int, q0: Counter, seen: Counter) -> None:
+        """A forced (or detected) format under which no line of the file could be read at all."""
+        n = self.stats.read - read0
+        if n == 0 or self.stats.accepted > acc0:
+            return
+        reasons = set(self.stats.quarantined_by_reason - q0)
+        if reasons and reasons <= SHAPE_REASONS:
+            self.stats.unrecognised.append(diagnose(rel, n, "lines", seen, False, self.cfg.generic))
+
+    def _otel_file_verdict(self, rel: str, f: _FileSpans) -> None:
+        if f.spans == 0:
+            if f.lines_failed == 0:
+                self.stats.warnings.append(f"{rel}: OTLP export with 0 spans")
+            return
+        if f.model == 0:
+            self.stats.unrecognised.append(diagnose(rel, f.spans, "spans", f.seen, span_level=True))
+            return
+        for conv, n in sorted(f.no_content.items()):
+            self.stats.warnings.append(
+                f"{rel}: {n} of {f.by_convention[conv]} {conv} model spans carry no message content "
+                f"(content capture is off); to capture it set {otel.CONTENT_SETTINGS[conv]}"
+            )
+
+    def _otel_line(
+        self, obj: Any, rel: str, line: int, data: bytes, fmt: str, fstats: _FileSpans
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        forced = None if fmt == "otel" else fmt
         try:
             if not isinstance(obj, dict):
                 raise RecordError("not_an_object", "expected an OTLP export object")
             spans = list(otel.iter_spans(obj))
         except RecordError as e:
             self.stats.read += 1
-            yield "q", self._q("otel", rel, line, 0, e.reason, e.detail, data)
+            fstats.lines_failed += 1
+            yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
             return
         for idx, resource, span in spans:
             self.stats.read += 1
-            if not (isinstance(span, dict) and otel.is_model_span(span)):
+            fstats.spans += 1
+            conv = otel.span_convention(span) if isinstance(span, dict) else None
+            if conv is None:
                 self.stats.skipped += 1
                 self.stats.skipped_by_reason["non_model_span"] += 1
+                if fstats.model == 0 and len(fstats.seen) < 500 and isinstance(span, dict):
+                    fstats.seen.update(
+                        kv.get("key") for kv in span.get("attributes") or [] if isinstance(kv, dict)
+                    )
                 continue
+            conv = forced or conv
+            fstats.model += 1
+            fstats.by_convention[conv] += 1
             raw = json.dumps(span, ensure_ascii=False).encode("utf-8")
             span_id = span.get("spanId") if isinstance(span.get("spanId"), str) else None
             try:
-                row = otel.span_to_canonical(span, resource, self.log_index.get(span_id) if span_id else None)
+                row = otel.span_to_canonical(
+                    span, resource, self.log_index.get(span_id) if span_id else None, conv
+                )
             except RecordError as e:
-                yield "q", self._q("otel", rel, line, idx, e.reason, e.detail, raw)
+                yield "q", self._q(conv, rel, line, idx, e.reason, e.detail, raw)
                 continue
             if span_id in self.log_index:
                 joined = self.log_index.pop(span_id)
                 self.log_origin.pop(span_id, None)
                 self.stats.skipped += len(joined)
                 self.stats.skipped_by_reason["log_record_joined"] += len(joined)
-            yield self._accept(row, "otel", rel, line, idx, raw)
+            if '"content_capture":"none"' in (row.get("metadata") or ""):
+                fstats.no_content[conv] += 1
+            yield self._accept(row, conv, rel, line, idx, raw)
 
     def orphans(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for span_id, origins in sorted(self.log_origin.items()):
@@ -424,6 +704,7 @@ def ingest_paths(
     ing = _Ingestor(cfg, day)
     files = list(files)
     formats = {rel: (detect_format(p, cfg) if fmt == "auto" else fmt) for p, rel in files}
+    roles = {rel: batch_role(p, cfg) for p, rel in files if formats[rel] == openai_batch.FORMAT}
     rows: list[dict[str, Any]] = []
     quarantine: list[dict[str, Any]] = []
 
@@ -446,10 +727,14 @@ def ingest_paths(
         if formats[rel] == "otel_logs":
             ing.stats.files += 1
             yield from emit(ing.index_logs(p, rel))
+        elif roles.get(rel) == "input":
+            ing.stats.files += 1
+            yield from emit(ing.index_batch_inputs(p, rel))
     for p, rel in files:
-        if formats[rel] != "otel_logs":
-            yield from emit(ing.ingest_file(p, rel, formats[rel]))
+        if formats[rel] != "otel_logs" and roles.get(rel) != "input":
+            yield from emit(ing.ingest_file(p, rel, formats[rel], roles.get(rel)))
     yield from emit(ing.orphans())
+    ing.batch_leftovers()
     if rows or quarantine:
         yield flush()
     assert ing.stats.reconciles(), f"ingest counts do not reconcile: {ing.stats.as_dict()}"
@@ -475,7 +760,9 @@ def ingest_day(root: Any, day: str, cfg: SourceConfig, **kw: Any) -> tuple[pa.Ta
 
 
 __all__ = [
+    "FORMATS",
     "REASONS",
+    "SKIP_REASONS",
     "IngestBatch",
     "IngestStats",
     "SourceConfig",

@@ -7,6 +7,16 @@ llama.cpp; retries 429/5xx/timeouts with exponential backoff and Retry-After) an
 small model in the demo). Raw judge replies are cached on disk by (judge fingerprint, prompt
 hash, sample index) in SQLite, so a rerun costs nothing and stays identical.
 
+Scoring modes (part of the judge fingerprint):
+- `json`: the judge writes `{"score", "reason"}`; replies are parsed (any endpoint).
+- `logprob`: the rubric is presented and the judge's next-token probabilities of the score tokens
+  "1".."5" are read at the answer position; the score is their expectation and the distribution
+  is kept (G-Eval). Needs an `OptionScorer` client: the local model, or an OpenAI-compatible
+  endpoint that returns `top_logprobs`. A small model then yields a score every time; whether
+  that score agrees with people is for calibration to measure.
+- `constrained`: the reply is decoded with logits masked to the JSON grammar of the schema, so it
+  always parses (local backends).
+
 Nothing becomes a silent NaN: every verdict carries a status (ok / partial / parse_failure /
 refusal / error) and counts of each outcome across its K samples.
 """
@@ -46,6 +56,60 @@ class JudgeClient(Protocol):
     fingerprint: str
 
     def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]: ...
+
+
+JUDGE_MODES: tuple[str, ...] = ("json", "logprob", "constrained")
+SCORE_LABELS: tuple[str, ...] = ("1", "2", "3", "4", "5")
+PAIR_LABELS: tuple[str, ...] = ("A", "B")
+
+
+@dataclass(frozen=True)
+class OptionProbs:
+    """Next-token probabilities of a fixed set of option strings at the answer position.
+
+    `probs` is renormalised over the options (None when no option token was seen, e.g. absent from
+    an endpoint's top_logprobs); `mass` is the raw probability the model put on them (a diagnostic:
+    low mass means the model wanted to say something else).
+    """
+
+    probs: dict[str, float] | None
+    mass: float | None = None
+    error: str | None = None
+    cached: bool = False
+
+
+@runtime_checkable
+class OptionScorer(Protocol):
+    """A client that can read option probabilities (logprob mode)."""
+
+    fingerprint: str
+
+    def option_probs(self, prompts: list[Messages], options: Sequence[str]) -> list[OptionProbs]: ...
+
+
+@runtime_checkable
+class ConstrainedClient(Protocol):
+    """A client that decodes under the pointwise JSON grammar (constrained mode)."""
+
+    fingerprint: str
+
+    def complete_constrained(self, prompts: list[Messages]) -> list[JudgeReply]: ...
+
+
+def option_probs_from_logprobs(
+    top: Sequence[tuple[str, float]], options: Sequence[str]
+) -> tuple[dict[str, float] | None, float]:
+    """Aggregate (token, logprob) pairs onto options by stripped token text ("4" and " 4" both
+    count for "4"); returns (renormalised probs or None, raw mass)."""
+    acc = dict.fromkeys(options, 0.0)
+    for tok, lp in top:
+        key = str(tok).strip()
+        if key in acc and lp is not None and math.isfinite(lp):
+            acc[key] += math.exp(lp)
+    mass = sum(acc.values())
+    if mass <= 0:
+        return None, 0.0
+    return {k: v / mass for k, v in acc.items()}, mass
 
 
 def _stable_hash(obj: object) -> str:
@@ -118,6 +182,34 @@ def cached_complete(
     return [r for r in out if r is not None]
 
 
+def cached_option_probs(
+    client: OptionScorer, prompts: list[Messages], options: Sequence[str], cache: JudgeCache | None
+) -> list[OptionProbs]:
+    """`cached_complete` for logprob mode: the distribution is stored as JSON under a key that
+    includes the options (so a score read and a pairwise read never collide)."""
+    if cache is None:
+        return client.option_probs(prompts, options)
+    fp = f"{client.fingerprint}|options={','.join(options)}"
+    hashes = [_stable_hash(p) for p in prompts]
+    out: list[OptionProbs | None] = []
+    todo: list[int] = []
+    for i, h in enumerate(hashes):
+        hit = cache.get(fp, h, 0)
+        if hit is not None:
+            d = json.loads(hit)
+            out.append(OptionProbs(d["probs"], d["mass"], None, cached=True))
+        else:
+            out.append(None)
+            todo.append(i)
+    if todo:
+        fresh = client.option_probs([prompts[i] for i in todo], options)
+        for i, r in zip(todo, fresh, strict=True):
+            out[i] = r
+            if r.error is None:
+                cache.put(fp, hashes[i], 0, json.dumps({"probs": r.probs, "mass": r.mass}, sort_keys=True))
+    return [r for r in out if r is not None]
+
+
 # ---------------------------------------------------------------------------------------------
 # Clients
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +240,7 @@ class OpenAICompatJudgeClient:
         seed: int | None = 0,
         json_mode: bool = False,
         concurrency: int = 4,
+        top_logprobs: int = 20,
         transport=None,
     ):
         import httpx
@@ -164,25 +257,17 @@ class OpenAICompatJudgeClient:
         self.seed = seed
         self.json_mode = json_mode
         self.concurrency = max(1, concurrency)
+        self.top_logprobs = int(top_logprobs)
         key = os.environ.get(api_key_env, "") if api_key_env else ""
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._http = httpx.Client(timeout=timeout_s, headers=headers, transport=transport)
         self.fingerprint = f"openai:{model}:t={temperature}:max={max_tokens}:seed={seed}:json={json_mode}"
         self.stats = {"requests": 0, "retries": 0, "failures": 0}
 
-    def _one(self, messages: Messages, sample_index: int) -> JudgeReply:
+    def _post(self, body: dict) -> tuple[dict | None, str | None]:
+        """POST one chat completion with retries; (response JSON, None) or (None, error)."""
         import httpx
 
-        body: dict = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
-        if self.seed is not None:
-            body["seed"] = self.seed + sample_index
-        if self.json_mode:
-            body["response_format"] = {"type": "json_object"}
         last = "no attempt"
         for attempt in range(self.max_retries + 1):
             retry_after: float | None = None
@@ -191,7 +276,9 @@ class OpenAICompatJudgeClient:
                 resp = self._http.post(f"{self.base_url}/chat/completions", json=body)
                 if resp.status_code == 200:
                     try:
-                        return JudgeReply(resp.json()["choices"][0]["message"]["content"] or "")
+                        payload = resp.json()
+                        payload["choices"][0]["message"]  # noqa: B018 - shape check
+                        return payload, None
                     except (ValueError, KeyError, IndexError, TypeError) as exc:
                         last = f"bad response body: {type(exc).__name__}"
                 elif resp.status_code in RETRY_STATUS:
@@ -201,7 +288,7 @@ class OpenAICompatJudgeClient:
                         retry_after = float(ra)
                 else:
                     self.stats["failures"] += 1
-                    return JudgeReply(None, f"HTTP {resp.status_code}: {resp.text[:200]}")
+                    return None, f"HTTP {resp.status_code}: {resp.text[:200]}"
             except httpx.TimeoutException:
                 last = "timeout"
             except httpx.TransportError as exc:
@@ -211,15 +298,58 @@ class OpenAICompatJudgeClient:
                 delay = min(self.max_backoff_s, self.backoff_s * (2**attempt)) * (0.5 + random.random() / 2)
                 time.sleep(min(self.max_backoff_s, max(delay, retry_after or 0.0)))
         self.stats["failures"] += 1
-        return JudgeReply(None, f"failed after {self.max_retries + 1} attempts: {last}")
+        return None, f"failed after {self.max_retries + 1} attempts: {last}"
 
-    def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
+    def _body(self, messages: Messages, sample_index: int) -> dict:
+        body: dict = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
+        if self.seed is not None:
+            body["seed"] = self.seed + sample_index
+        return body
+
+    def _one(self, messages: Messages, sample_index: int) -> JudgeReply:
+        body = self._body(messages, sample_index)
+        if self.json_mode:
+            body["response_format"] = {"type": "json_object"}
+        payload, err = self._post(body)
+        if payload is None:
+            return JudgeReply(None, err)
+        return JudgeReply(payload["choices"][0]["message"].get("content") or "")
+
+    def _one_options(self, messages: Messages, options: Sequence[str]) -> OptionProbs:
+        """Logprob mode through the API: one token, `top_logprobs`, aggregated onto the options."""
+        body = self._body(messages, 0)
+        body.update(max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=self.top_logprobs)
+        payload, err = self._post(body)
+        if payload is None:
+            return OptionProbs(None, None, err)
+        try:
+            first = payload["choices"][0]["logprobs"]["content"][0]
+            top = [(t["token"], t["logprob"]) for t in first.get("top_logprobs") or []]
+            if not top:
+                top = [(first["token"], first["logprob"])]
+        except (KeyError, IndexError, TypeError):
+            return OptionProbs(None, None, "endpoint returned no logprobs (does it support top_logprobs?)")
+        probs, mass = option_probs_from_logprobs(top, options)
+        return OptionProbs(probs, mass)
+
+    def _map(self, fn, prompts: list):  # noqa: ANN001, ANN202
         if self.concurrency == 1 or len(prompts) <= 1:
-            return [self._one(p, sample_index) for p in prompts]
+            return [fn(p) for p in prompts]
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(self.concurrency) as pool:
-            return list(pool.map(lambda p: self._one(p, sample_index), prompts))
+            return list(pool.map(fn, prompts))
+
+    def option_probs(self, prompts: list[Messages], options: Sequence[str]) -> list[OptionProbs]:
+        return self._map(lambda p: self._one_options(p, options), prompts)
+
+    def complete(self, prompts: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
+        return self._map(lambda p: self._one(p, sample_index), prompts)
 
     def close(self) -> None:
         self._http.close()
@@ -318,6 +448,17 @@ class PointwiseVerdict:
     n_cached: int = 0
     passed: bool = False
     detail: str = ""
+    mode: str = "json"
+    distribution: dict[int, float] | None = None  # logprob/constrained: P(score = k) over 1..5
+    score_mass: float | None = None  # raw probability on the score tokens (logprob mode)
+
+    @property
+    def score_sd(self) -> float | None:
+        """Judge uncertainty: sd of the score distribution (logprob) or of the K samples (json)."""
+        if self.distribution:
+            m = sum(k * p for k, p in self.distribution.items())
+            return math.sqrt(max(0.0, sum(p * (k - m) ** 2 for k, p in self.distribution.items())))
+        return math.sqrt(self.score_var) if self.score_var is not None else None
 
 
 def parse_pointwise(text: str | None) -> tuple[int | None, str | None, str]:
@@ -338,28 +479,42 @@ def parse_pointwise(text: str | None) -> tuple[int | None, str | None, str]:
     return None, err, "parse_failure"
 
 
-def _messages_pointwise(rubric: Rubric, item: JudgeItem) -> Messages:
+LOGPROB_INSTRUCTION = "\nReply with the score only: a single digit from 1 to 5."
+JSON_INSTRUCTION = '\nReply with JSON only: {"score": <integer 1-5>, "reason": "<one sentence>"}'
+
+
+def _messages_pointwise(rubric: Rubric, item: JudgeItem, mode: str = "json") -> Messages:
     parts = [f"Question:\n{item.question}"]
     if item.context:
         parts.append("Retrieved context:\n" + "\n".join(f"- {c}" for c in item.context))
     if item.reference:
         parts.append(f"Reference answer:\n{item.reference}")
     parts.append(f"Answer to grade:\n{item.answer}")
+    instruction = LOGPROB_INSTRUCTION if mode == "logprob" else JSON_INSTRUCTION
     return [
-        {
-            "role": "system",
-            "content": (
-                "You are a strict evaluator. "
-                + rubric.render()
-                + '\nReply with JSON only: {"score": <integer 1-5>, "reason": "<one sentence>"}'
-            ),
-        },
+        {"role": "system", "content": "You are a strict evaluator. " + rubric.render() + instruction},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
 
 
+def _check_mode(mode: str, client: object, pairwise: bool = False) -> None:
+    if mode not in JUDGE_MODES:
+        raise ValueError(f"judge mode must be one of {', '.join(JUDGE_MODES)}, not {mode!r}")
+    if mode == "logprob" and not isinstance(client, OptionScorer):
+        raise ValueError(
+            f"judge mode 'logprob' needs a client that returns token probabilities (the local model or an "
+            f"endpoint with top_logprobs); {type(client).__name__} does not"
+        )
+    if mode == "constrained" and (pairwise or not isinstance(client, ConstrainedClient)):
+        raise ValueError(
+            f"judge mode 'constrained' needs a local client that masks logits to the grammar"
+            f"{' (pointwise only)' if pairwise else ''}; {type(client).__name__} does not"
+        )
+
+
 class PointwiseJudge:
-    """Rubric scoring with K samples per item (mean and variance over the parsed samples)."""
+    """Rubric scoring in one of JUDGE_MODES; json/constrained take K samples per item (mean and
+    variance over the parsed samples), logprob reads one distribution per item."""
 
     def __init__(
         self,
@@ -369,20 +524,31 @@ class PointwiseJudge:
         samples: int = 1,
         cache: JudgeCache | None = None,
         pass_score: float = 4.0,
+        mode: str = "json",
     ):
+        _check_mode(mode, client)
         self.client = client
         self.rubric = rubric
-        self.samples = max(1, samples)
+        self.mode = mode
+        self.samples = 1 if mode in ("logprob", "constrained") else max(1, samples)  # both deterministic
         self.cache = cache
         self.pass_score = pass_score
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.client.fingerprint}|rubric={self.rubric.name}@{self.rubric.version}|k={self.samples}"
+        return (
+            f"{self.client.fingerprint}|rubric={self.rubric.name}@{self.rubric.version}"
+            f"|k={self.samples}|mode={self.mode}"
+        )
 
     def score(self, items: Sequence[JudgeItem]) -> list[PointwiseVerdict]:
-        prompts = [_messages_pointwise(self.rubric, it) for it in items]
-        per_sample = [cached_complete(self.client, prompts, k, self.cache) for k in range(self.samples)]
+        if self.mode == "logprob":
+            return self._score_logprob(items)
+        prompts = [_messages_pointwise(self.rubric, it, self.mode) for it in items]
+        if self.mode == "constrained":
+            per_sample = [self._constrained_cached(prompts)]
+        else:
+            per_sample = [cached_complete(self.client, prompts, k, self.cache) for k in range(self.samples)]
         verdicts = []
         for i, it in enumerate(items):
             scores, reasons, counts, last_err = [], [], {"parse_failure": 0, "refusal": 0, "error": 0}, ""
@@ -415,6 +581,7 @@ class PointwiseJudge:
                         n_cached,
                         mean >= self.pass_score,
                         last_err if status == "partial" else "",
+                        mode=self.mode,
                     )
                 )
             else:
@@ -433,9 +600,75 @@ class PointwiseJudge:
                         n_cached,
                         False,
                         last_err,
+                        mode=self.mode,
                     )
                 )
         return verdicts
+
+    def _constrained_cached(self, prompts: list[Messages]) -> list[JudgeReply]:
+        client = self.client
+        assert isinstance(client, ConstrainedClient)
+
+        class _Adapter:  # constrained replies cached like json ones, under their own fingerprint
+            fingerprint = f"{client.fingerprint}|constrained"
+
+            def complete(self, ps: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
+                return client.complete_constrained(ps)
+
+        return cached_complete(_Adapter(), prompts, 0, self.cache)
+
+    def _score_logprob(self, items: Sequence[JudgeItem]) -> list[PointwiseVerdict]:
+        assert isinstance(self.client, OptionScorer)
+        prompts = [_messages_pointwise(self.rubric, it, "logprob") for it in items]
+        replies = cached_option_probs(self.client, prompts, SCORE_LABELS, self.cache)
+        out = []
+        for it, r in zip(items, replies, strict=True):
+            if r.probs is None:
+                status = "error" if r.error else "parse_failure"
+                detail = r.error or "no score token (1-5) among the returned token probabilities"
+                out.append(
+                    PointwiseVerdict(
+                        it.item_id,
+                        status,
+                        None,
+                        None,
+                        [],
+                        None,
+                        int(status == "parse_failure"),
+                        0,
+                        int(status == "error"),
+                        int(r.cached),
+                        False,
+                        detail,
+                        mode="logprob",
+                        score_mass=r.mass,
+                    )
+                )
+                continue
+            dist = {int(k): float(v) for k, v in r.probs.items()}
+            mean = sum(k * p for k, p in dist.items())
+            var = sum(p * (k - mean) ** 2 for k, p in dist.items())
+            top = max(dist, key=lambda k: dist[k])
+            out.append(
+                PointwiseVerdict(
+                    it.item_id,
+                    "ok",
+                    mean,
+                    var,
+                    [top],
+                    None,
+                    0,
+                    0,
+                    0,
+                    int(r.cached),
+                    mean >= self.pass_score,
+                    "",
+                    mode="logprob",
+                    distribution=dist,
+                    score_mass=r.mass,
+                )
+            )
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,6 +694,9 @@ class PairVerdict:
     consistent: bool | None
     status: str  # ok | parse_failure | refusal | error
     detail: str = ""
+    p_a: float | None = None  # logprob mode: P(A better), averaged over both orders (position-debiased)
+    p_first_ab: float | None = None  # logprob mode: P(first shown wins) in order AB ...
+    p_first_ba: float | None = None  # ... and in order BA (both high = position bias)
 
 
 def parse_pairwise(text: str | None) -> tuple[str | None, str]:
@@ -479,20 +715,27 @@ def parse_pairwise(text: str | None) -> tuple[str | None, str]:
     return None, "refusal" if is_refusal(text) else "parse_failure"
 
 
-def _messages_pairwise(rubric: Rubric, item: PairItem, first: str, second: str) -> Messages:
+def _messages_pairwise(
+    rubric: Rubric, item: PairItem, first: str, second: str, mode: str = "json"
+) -> Messages:
     ref = f"\n\nReference answer:\n{item.reference}" if item.reference else ""
+    if mode == "logprob":
+        names, instruction = ("A", "B"), "\nReply with the letter of the better answer only: A or B."
+    else:
+        names, instruction = (
+            ("1", "2"),
+            '\nReply with JSON only: {"winner": "1" | "2" | "tie", "reason": "<one sentence>"}',
+        )
     return [
         {
             "role": "system",
-            "content": (
-                "You compare two answers to the same question. "
-                + f"Criterion: {rubric.criterion}"
-                + '\nReply with JSON only: {"winner": "1" | "2" | "tie", "reason": "<one sentence>"}'
-            ),
+            "content": "You compare two answers to the same question. "
+            + f"Criterion: {rubric.criterion}"
+            + instruction,
         },
         {
             "role": "user",
-            "content": f"Question:\n{item.question}{ref}\n\nAnswer 1:\n{first}\n\nAnswer 2:\n{second}",
+            "content": f"Question:\n{item.question}{ref}\n\nAnswer {names[0]}:\n{first}\n\nAnswer {names[1]}:\n{second}",
         },
     ]
 
@@ -504,19 +747,62 @@ def reconcile(order_ab: str | None, order_ba: str | None) -> str:
     return order_ab if order_ab == order_ba else "tie"
 
 
+def reconcile_probs(
+    p_first_ab: float, p_first_ba: float, tie_margin: float = 0.1
+) -> tuple[str, str, str, float]:
+    """Logprob-mode reconciliation of both presentation orders.
+
+    p_first_ab = P(first shown wins) with A first; p_first_ba = the same with B first. Each order's
+    own verdict is its argmax (mapped to A/B); the debiased P(A better) is the mean of
+    P(A wins | A first) and P(A wins | A second), which cancels a constant position bias. A win
+    needs both orders to agree *and* the mean to clear 0.5 by `tie_margin`; otherwise tie.
+    Returns (winner, order_ab, order_ba, p_a).
+    """
+
+    def side(p_first: float, first: str, second: str) -> str:
+        return first if p_first > 0.5 else second if p_first < 0.5 else "tie"
+
+    m1 = side(p_first_ab, "A", "B")
+    m2 = side(p_first_ba, "B", "A")
+    p_a = (p_first_ab + (1.0 - p_first_ba)) / 2
+    agreed = reconcile(m1, m2)
+    if agreed == "A" and p_a > 0.5 + tie_margin:
+        winner = "A"
+    elif agreed == "B" and p_a < 0.5 - tie_margin:
+        winner = "B"
+    else:
+        winner = "tie"
+    return winner, m1, m2, p_a
+
+
 class PairwiseJudge:
-    """Pairwise preference with both presentation orders judged and reconciled."""
+    """Pairwise preference with both presentation orders judged and reconciled (json or logprob)."""
 
     def __init__(
-        self, client: JudgeClient, rubric: Rubric = HELPDESK_RUBRIC, *, cache: JudgeCache | None = None
+        self,
+        client: JudgeClient,
+        rubric: Rubric = HELPDESK_RUBRIC,
+        *,
+        cache: JudgeCache | None = None,
+        mode: str = "json",
+        tie_margin: float = 0.1,
     ):
+        _check_mode(mode, client, pairwise=True)
         self.client = client
         self.rubric = rubric
         self.cache = cache
+        self.mode = mode
+        self.tie_margin = tie_margin
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.client.fingerprint}|pairwise={self.rubric.name}@{self.rubric.version}|mode={self.mode}"
 
     def compare(self, items: Sequence[PairItem]) -> list[PairVerdict]:
-        ab = [_messages_pairwise(self.rubric, it, it.answer_a, it.answer_b) for it in items]
-        ba = [_messages_pairwise(self.rubric, it, it.answer_b, it.answer_a) for it in items]
+        ab = [_messages_pairwise(self.rubric, it, it.answer_a, it.answer_b, self.mode) for it in items]
+        ba = [_messages_pairwise(self.rubric, it, it.answer_b, it.answer_a, self.mode) for it in items]
+        if self.mode == "logprob":
+            return self._compare_logprob(items, ab, ba)
         replies = cached_complete(self.client, ab + ba, 0, self.cache)
         out = []
         for i, it in enumerate(items):
@@ -531,6 +817,26 @@ class PairwiseJudge:
                     it.item_id, reconcile(m1, m2), m1, m2, (m1 == m2) if (m1 and m2) else None, status, errs
                 )
             )
+        return out
+
+    def _compare_logprob(
+        self, items: Sequence[PairItem], ab: list[Messages], ba: list[Messages]
+    ) -> list[PairVerdict]:
+        assert isinstance(self.client, OptionScorer)
+        replies = cached_option_probs(self.client, ab + ba, PAIR_LABELS, self.cache)
+        out = []
+        for i, it in enumerate(items):
+            r1, r2 = replies[i], replies[len(items) + i]
+            if r1.probs is None or r2.probs is None:
+                errs = "; ".join(e for e in (r1.error, r2.error) if e)
+                status = "error" if errs else "parse_failure"
+                out.append(
+                    PairVerdict(it.item_id, "invalid", None, None, None, status, errs or "no A/B token")
+                )
+                continue
+            pf_ab, pf_ba = float(r1.probs["A"]), float(r2.probs["A"])  # "A" = the answer shown first
+            winner, m1, m2, p_a = reconcile_probs(pf_ab, pf_ba, self.tie_margin)
+            out.append(PairVerdict(it.item_id, winner, m1, m2, m1 == m2, "ok", "", p_a, pf_ab, pf_ba))
         return out
 
 
@@ -563,18 +869,24 @@ def pairwise_summary(verdicts: Sequence[PairVerdict]) -> dict[str, float | int]:
 
 
 def judge_from_config(
-    cfg: dict, generate: GenerateFn | None = None, name: str = "local", rubric: Rubric = HELPDESK_RUBRIC
+    cfg: dict,
+    generate: GenerateFn | None = None,
+    name: str = "local",
+    rubric: Rubric = HELPDESK_RUBRIC,
+    *,
+    client: JudgeClient | None = None,
+    mode: str | None = None,
 ) -> PointwiseJudge:
     """Build the PointwiseJudge that `metrics.yaml` describes (`judge:` section or the whole dict).
 
-    With `generate` (an in-process `list[messages] -> list[str]`) the judge runs on that callable
-    (e.g. the local small model); otherwise on the configured OpenAI-compatible endpoint.
+    With `client` (e.g. the local model's `LocalModelJudgeClient`) or `generate` (an in-process
+    `list[messages] -> list[str]`) the judge runs in process; otherwise on the configured
+    OpenAI-compatible endpoint. `mode` overrides the config's `mode` (default json).
     """
     jc = cfg.get("judge", cfg)
-    client: JudgeClient
-    if generate is not None:
+    if client is None and generate is not None:
         client = CallableJudgeClient(generate, name)
-    else:
+    elif client is None:
         client = OpenAICompatJudgeClient(
             jc["base_url"],
             jc["model"],
@@ -583,6 +895,7 @@ def judge_from_config(
             timeout_s=float(jc.get("timeout_s", 60)),
             max_retries=int(jc.get("max_retries", 4)),
             max_tokens=int(jc.get("max_tokens", 256)),
+            top_logprobs=int(jc.get("top_logprobs", 20)),
         )
     cache = JudgeCache(jc["cache_path"]) if jc.get("cache_path") else None
     return PointwiseJudge(
@@ -591,4 +904,5 @@ def judge_from_config(
         samples=int(jc.get("samples", 1)),
         cache=cache,
         pass_score=float(jc.get("pass_score", 4)),
+        mode=str(mode or jc.get("mode", "json")),
     )

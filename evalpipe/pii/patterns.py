@@ -1,223 +1,44 @@
-"""Language-agnostic detectors for what Presidio's defaults miss or get wrong.
+"""The detector table: one `find_*` per entity type, each `text -> list[Hit]`.
 
-Each `find_*` function takes a text and returns `Hit`s (start, end, entity, score, rule).  They are
-plain Python so that they are testable without loading spaCy, and `recognizers.py` wraps them
-as Presidio recognizers.  Regexes are case-sensitive on purpose (Presidio's IBAN pattern under
-IGNORECASE swallowed the following lowercase word and then failed its checksum).
+Structured identifiers come from `identifiers.py` (phonenumbers, checksums), secrets from
+`credentials.py` (detect-secrets + known prefixes), addresses from `addresses.py` (structure),
+names from `persons.py` (cues + Philter-style safe list) plus the greeting / gazetteer rules here.
+They are plain Python so that they are testable without loading spaCy; `recognizers.py` wraps them
+as Presidio recognizers.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
 
+from evalpipe.pii.addresses import find_addresses
+from evalpipe.pii.credentials import find_secrets
+from evalpipe.pii.identifiers import (
+    Hit,
+    find_cards,
+    find_dates_of_birth,
+    find_emails,
+    find_ibans,
+    find_macs,
+    find_national_ids,
+    find_ssns,
+    regions_for,
+)
+from evalpipe.pii.identifiers import find_phones as _find_phones
 from evalpipe.pii.names import AMBIGUOUS, FIRST_NAMES, NOT_NAMES
-from evalpipe.pii.validators import IBAN_LENGTHS, card_brand, iban_ok, luhn_ok, shannon_entropy
-
-
-class Hit(NamedTuple):
-    start: int
-    end: int
-    entity: str
-    score: float
-    rule: str
-
 
 # Our own pseudonym tokens: never re-detect them (scrubbing must be idempotent).
 PSEUDONYM_RE = re.compile(r"<[A-Z][A-Z_]*?_[0-9a-f]{4,16}>|<[A-Z][A-Z_]*>")
 
-# ---------------------------------------------------------------- cards
-_DIGIT_GROUPS = re.compile(r"(?<![\w.,/-])\d+(?:[ -]\d+)*(?![\w/]|[.,]\d)")
-
-
-def find_cards(text: str) -> list[Hit]:
-    """Runs of digit groups (spaces/dashes) that contain a Luhn-valid, brand-valid 12-19 digit card."""
-    hits: list[Hit] = []
-    for m in _DIGIT_GROUPS.finditer(text):
-        run = m.group()
-        if sum(c.isdigit() for c in run) < 12:
-            continue
-        groups = [(g.start() + m.start(), g.end() + m.start(), g.group()) for g in re.finditer(r"\d+", run)]
-        i = 0
-        while i < len(groups):
-            best = None
-            digits = ""
-            for j in range(i, len(groups)):
-                digits += groups[j][2]
-                if len(digits) > 19:
-                    break
-                if len(digits) >= 12 and luhn_ok(digits) and card_brand(digits):
-                    best = j
-            if best is None:
-                i += 1
-                continue
-            hits.append(Hit(groups[i][0], groups[best][1], "CREDIT_CARD", 1.0, "card_luhn"))
-            i = best + 1
-    return hits
-
-
-# ---------------------------------------------------------------- IBAN
-_IBAN_START = re.compile(r"\b([A-Z]{2})(\d{2})")
-
-
-def find_ibans(text: str) -> list[Hit]:
-    """IBANs with or without spaces; length from the country table, then mod-97."""
-    hits: list[Hit] = []
-    pos = 0
-    for m in _IBAN_START.finditer(text):
-        if m.start() < pos:
-            continue
-        need = IBAN_LENGTHS.get(m.group(1))
-        if need is None:
-            continue
-        chars = [m.group(1), m.group(2)]
-        n = 4
-        i = m.end()
-        end = i
-        while n < need and i < len(text):
-            c = text[i]
-            if c == " " and i + 1 < len(text) and text[i + 1].isalnum() and text[i - 1] != " ":
-                i += 1
-                continue
-            if (c.isdigit() or "A" <= c <= "Z") and c.isascii():
-                chars.append(c)
-                n += 1
-                i += 1
-                end = i
-                continue
-            break
-        if n != need or (
-            end < len(text) and text[end].isalnum() and text[end - 1] != " " and not text[end].islower()
-        ):
-            continue
-        if end < len(text) and (text[end].isdigit() or "A" <= text[end] <= "Z") and text[end - 1] != " ":
-            continue
-        if iban_ok("".join(chars)):
-            hits.append(Hit(m.start(), end, "IBAN_CODE", 1.0, "iban_mod97"))
-            pos = end
-    return hits
-
-
-# ---------------------------------------------------------------- US SSN
-_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
-_SSN_BARE = re.compile(
-    r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#)?\s*((?!000|666|9\d\d)\d{9})\b"
-)
-
-
-def find_ssns(text: str) -> list[Hit]:
-    hits = [Hit(m.start(), m.end(), "US_SSN", 0.9, "ssn") for m in _SSN.finditer(text)]
-    hits += [Hit(m.start(1), m.end(1), "US_SSN", 0.9, "ssn_context") for m in _SSN_BARE.finditer(text)]
-    return hits
-
-
-# ---------------------------------------------------------------- secrets
-_SECRET_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    ("pem_private_key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----|\Z)"), 0),
-    ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), 0),
-    ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"), 0),
-    ("aws_access_key_id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}\b"), 0),
-    ("aws_secret_key_ctx", re.compile(
-        r"(?i)aws.{0,20}?(?:secret|private).{0,20}?[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"), 1),
-    ("github_token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"), 0),
-    ("github_pat", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{40,}"), 0),
-    ("slack_token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), 0),
-    ("slack_webhook", re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/]{20,}"), 0),
-    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 0),
-    ("stripe_key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"), 0),
-    # Many SaaS products copied Stripe's shape for their own keys (e.g. `bd_live_...`, `acme_prod_...`).
-    ("vendor_live_key", re.compile(
-        r"(?<![\w-])[a-z][a-z0-9]{1,15}_(?:live|test|prod|secret|sk|pk|key)_[0-9A-Za-z]{16,}(?!\w)"), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
-    ("auth_header", re.compile(
-        r"(?i:authorization|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic|token|digest)\s+([A-Za-z0-9._~+/=-]{8,})"), 1),
-    ("bearer_token", re.compile(r"\b(?i:bearer)\s+([A-Za-z0-9._~+/-]{20,}=*)"), 1),
-    ("url_credentials", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s:/@]{3,})@"), 1),
-]  # fmt: skip
-
-_GENERIC_KEYS = (
-    r"api[_-]?key|apikey|x-api-key|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token|"
-    r"refresh[_-]?token|private[_-]?key|token|password|passwd|pwd|passphrase|contraseña|contrasena|clave|"
-    r"passwort|kennwort|mot de passe|mdp"
-)
-_GENERIC = re.compile(
-    r"(?i)(?<![A-Za-z])[\"']?("
-    + _GENERIC_KEYS
-    + r")[\"']?\s*(?:[:=]|=>|\bis\b|\bes\b|\best\b|\bist\b)\s*[\"']?"
-    r"([^\s\"',;<>]{6,200})"
-)
-_PASSWORD_KEYS = re.compile(r"(?i)pass|pwd|contrase|clave|kennwort|mot de passe|mdp")
-_PLACEHOLDERS = re.compile(
-    r"(?i)^(?:x+|\*+|\.+|<.*>|\{.*\}|\$\{.*\}|\$[A-Z_]+|changeme|redacted|null|none|"
-    r"true|false|undefined|your[_-].*|example.*|dummy|secret|password)$"
-)
-
-
-def find_secrets(text: str) -> list[Hit]:
-    """Known-format API keys/tokens, auth headers, PEM keys, and entropy-checked `key=value` secrets."""
-    hits: list[Hit] = []
-    for rule, rx, group in _SECRET_RULES:
-        for m in rx.finditer(text):
-            if rule == "bearer_token" and shannon_entropy(m.group(1)) < 3.0:
-                continue
-            hits.append(Hit(m.start(group), m.end(group), "SECRET", 1.0, rule))
-    for m in _GENERIC.finditer(text):
-        value = m.group(2).rstrip(".)]}")
-        if _PLACEHOLDERS.match(value) or PSEUDONYM_RE.fullmatch(value):
-            continue
-        is_password = bool(_PASSWORD_KEYS.search(m.group(1)))
-        ent = shannon_entropy(value)
-        if is_password:
-            ok = len(value) >= 6 and ent >= 2.0 and not value.isalpha() or ent >= 3.0 and len(value) >= 8
-        else:
-            has_digit = any(c.isdigit() for c in value)
-            ok = len(value) >= 12 and ent >= 3.5 and has_digit
-        if ok:
-            hits.append(Hit(m.start(2), m.start(2) + len(value), "SECRET", 0.9, "generic_secret"))
-    return hits
-
-
-# ---------------------------------------------------------------- e-mail
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
-
-
-def find_emails(text: str) -> list[Hit]:
-    return [Hit(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email") for m in _EMAIL.finditer(text)]
-
-
-# ---------------------------------------------------------------- phones
-_PHONE_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("intl", re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,6}(?!\w)")),
-    ("intl_00", re.compile(r"(?<!\d[ .-])(?<![\w])00[1-9]\d?[ .-]\d{1,4}(?:[ .-]?\d{2,5}){2,5}(?!\w)")),
-    ("nanp_paren", re.compile(r"(?<!\w)\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}(?!\w)")),
-    ("nanp", re.compile(r"(?<![\w.-])\d{3}[-.]\d{3}[-.]\d{4}(?![\w-]|\.\d)")),
-    ("fr_national", re.compile(r"(?<!\d[ .-])(?<![\w.-])0[1-9](?:[ .]\d{2}){4}(?![\w-]|[.]\d)")),
-    ("de_national", re.compile(r"(?<!\d[ .-])(?<![\w.-])0\d{2,4}[ /-]\d{4,8}(?![\w-]|[.,]\d)")),
-    ("es_mobile", re.compile(r"(?<!\d[ .-])(?<![\w.-])[6789]\d{2} \d{3} \d{3}(?![\w-])|(?<![\w.-])[6789]\d{2} \d{2} \d{2} \d{2}(?![\w-])")),
-    ("uk_mobile", re.compile(r"(?<![\w.-])07\d{3} ?\d{6}(?!\w)")),
-]  # fmt: skip
-_PHONE_CONTEXT = re.compile(
-    r"(?i)(?:phone|tel|mobile|cell|call|text|whatsapp|number|número|numero|telefono|teléfono|móvil|llam|handy|"
-    r"telefon|nummer|anrufen|rufen|rückruf|ruf an|erreichbar|portable|appel|numéro|joindre|contact|fax)"
-)
-
 
 def find_phones(text: str) -> list[Hit]:
-    """International (+CC / 00CC) numbers and the common national formats of US, FR, DE, ES, UK."""
-    hits: list[Hit] = []
-    for rule, rx in _PHONE_RULES:
-        for m in rx.finditer(text):
-            digits = sum(c.isdigit() for c in m.group())
-            if not 7 <= digits <= 15:
-                continue
-            if rule == "de_national":
-                # "030 12345678" is a phone; "2024 1234" style pairs need a phone word nearby.
-                if not _PHONE_CONTEXT.search(text, max(0, m.start() - 40), m.start()):
-                    continue
-            hits.append(Hit(m.start(), m.end(), "PHONE_NUMBER", 0.85, "phone_" + rule))
-    return hits
+    """`phonenumbers` over the regions of the text's language plus the default set."""
+    if sum(c.isdigit() for c in text) < 7:
+        return []
+    from evalpipe.pii.recognizers import detect_language
+
+    return _find_phones(text, regions_for(detect_language(text)))
 
 
 # ---------------------------------------------------------------- IP addresses
@@ -227,6 +48,12 @@ _IPV4 = re.compile(
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 
 
+_VERSION_BEFORE = re.compile(
+    r"(?i)\b(?:v|version|versión|versie|ver\.?|release|build|firmware|fw|rom|bios|os|ios|android|chrome|"
+    r"kernel|driver|patch|update|upgrade|upgraded to|sdk|app|client|agent|plugin|model|edition|rev\.?)\s*:?\s*$"
+)
+
+
 def find_ips(text: str) -> list[Hit]:
     """IPv4 (excluding version strings like 1.2.3.4-beta and loopback) and IPv6 (validated)."""
     import ipaddress
@@ -234,7 +61,7 @@ def find_ips(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for m in _IPV4.finditer(text):
         pre = text[max(0, m.start() - 12) : m.start()].lower()
-        if re.search(r"\b(?:v|version|ver\.?|release|build)\s*$", pre):
+        if _VERSION_BEFORE.search(pre) or re.match(r"[-+~][A-Za-z0-9]", text[m.end() : m.end() + 2]):
             continue
         ip = ipaddress.ip_address(m.group())
         if ip.is_loopback or ip.is_unspecified:
@@ -248,45 +75,6 @@ def find_ips(text: str) -> list[Hit]:
         if ip6.is_loopback or m.group().count(":") < 3:
             continue
         hits.append(Hit(m.start(), m.end(), "IP_ADDRESS", 0.9, "ipv6"))
-    return hits
-
-
-# ---------------------------------------------------------------- street addresses
-_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)*"
-_EN_STREET = r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq)"
-_ADDRESS_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("en", re.compile(
-        r"\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:" + _CAP + r"\s+){1,3}" + _EN_STREET + r"\b\.?"
-        r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*#?\w{1,6})?"
-        r"(?:,\s*" + _CAP + r"(?:\s" + _CAP + r"){0,2})?(?:,?\s*[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?")),
-    ("es", re.compile(
-        r"\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Pº|Camino|Carrera|Ronda|Travesía|Rúa|Carrer)\s+"
-        r"(?:(?:de|del|la|las|los|el|d')\s+)*" + _CAP + r"(?:\s+(?:(?:de|del|la|las|los|el|y)\s+)*" + _CAP + r"){0,3}"
-        r",?\s*(?:n[º°o]\.?\s*)?\d{1,4}[A-Za-z]?(?:,?\s*\d{1,2}[º°ª]?\s*[A-Za-z]?(?:\b|\s))?"
-        r"(?:,?\s*\d{5}\s+" + _CAP + r"(?:\s" + _CAP + r")?)?")),
-    ("de", re.compile(
-        r"\b(?:[A-ZÄÖÜ][a-zäöüß]+-)*[A-ZÄÖÜ][a-zäöüß]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee)"
-        r"\s+\d{1,4}\s?[a-z]?\b(?:,\s*\d{5}\s+" + _CAP + r"(?:\s(?:am|an der)\s" + _CAP + r")?)?"
-        r"|\b[A-ZÄÖÜ][a-zäöüß]+(?:er)?\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm)\s+\d{1,4}\s?[a-z]?\b"
-        r"(?:,\s*\d{5}\s+" + _CAP + r")?")),
-    ("fr", re.compile(
-        r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|"
-        r"Rue|Avenue|Boulevard|Place|Chemin|Allée|Impasse|Quai|Route|Cours)\s+"
-        r"(?:(?:de|du|des|la|le|les|l'|l’|d'|d’|aux?)\s*)*" + _CAP +
-        r"(?:[\s-]+(?:(?:de|du|des|la|le|les|l'|l’|d'|d’|aux?)\s*)*" + _CAP + r"){0,3}"
-        r"(?:,?\s*\d{5}\s+" + _CAP + r"(?:[\s-]" + _CAP + r")?)?")),
-    ("postcode_city_eu", re.compile(r"(?<=, )\d{5}\s+" + _CAP + r"(?=[\s.,;]|$)")),
-]  # fmt: skip
-
-
-def find_addresses(text: str) -> list[Hit]:
-    """Street addresses: English '1234 Elm Street, City, ST 62704' and ES/DE/FR street forms."""
-    hits: list[Hit] = []
-    for rule, rx in _ADDRESS_RULES:
-        if rule == "postcode_city_eu":
-            continue  # only as an extension of a street match (handled inside the rules)
-        for m in rx.finditer(text):
-            hits.append(Hit(m.start(), m.end(), "STREET_ADDRESS", 0.85, "address_" + rule))
     return hits
 
 
@@ -430,6 +218,14 @@ def find_first_names(text: str) -> list[Hit]:
     return hits
 
 
+def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
+    """Greeting / gazetteer rules + cue positions + Philter rule, minus spans made of safe tokens."""
+    from evalpipe.pii.persons import find_persons, keep_ner_person
+
+    hits = find_first_names(text) + find_persons(text, extra)
+    return [h for h in hits if keep_ner_person(text[h.start : h.end], extra)]
+
+
 ALL_FINDERS = {
     "CREDIT_CARD": find_cards,
     "IBAN_CODE": find_ibans,
@@ -439,5 +235,8 @@ ALL_FINDERS = {
     "PHONE_NUMBER": find_phones,
     "IP_ADDRESS": find_ips,
     "STREET_ADDRESS": find_addresses,
-    "PERSON": find_first_names,
+    "PERSON": find_names,
+    "NATIONAL_ID": find_national_ids,
+    "DATE_OF_BIRTH": find_dates_of_birth,
+    "MAC_ADDRESS": find_macs,
 }

@@ -6,6 +6,7 @@ anonymizer); the detectors behind it are ours where the defaults are weak (see d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
@@ -14,6 +15,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from evalpipe.pii.names import FIRST_NAMES, NOT_NAMES
 from evalpipe.pii.patterns import PSEUDONYM_RE, Hit, _norm
+from evalpipe.pii.persons import keep_ner_person
 
 
 class FinderRecognizer(LocalRecognizer):
@@ -107,7 +109,8 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
     looks like a full name (capitalised tokens, none a stop word of EN/ES/DE/FR).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, extra: frozenset[str] = frozenset()) -> None:
+        self._extra = extra
         super().__init__(supported_language="en", supported_entities=["PERSON"], name="SpacyPersonRecognizer")
 
     def analyze(
@@ -135,6 +138,8 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                 continue
             if all(_norm(w.strip(",.!")) in NOT_NAMES for w in words):
                 continue
+            if not keep_ner_person(value, self._extra):
+                continue  # only safe tokens: common words / product vocabulary ("Does", "Jira Cloud")
             if english is None:
                 english = detect_language(text) == "en"
             if not english and _norm(words[0]) not in FIRST_NAMES and not _plausible_full_name(words):
@@ -144,7 +149,7 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                     "PERSON",
                     start,
                     end,
-                    0.85,
+                    0.85 if len(words) > 1 else 0.7,
                     recognition_metadata={
                         RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
@@ -155,7 +160,9 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
         return results
 
 
-def build_recognizers(entities: tuple[str, ...], use_ner: bool = True) -> list[EntityRecognizer]:
+def build_recognizers(
+    entities: tuple[str, ...], use_ner: bool = True, extra: frozenset[str] = frozenset()
+) -> list[EntityRecognizer]:
     """The registry content: one recognizer per finder, Presidio's e-mail recognizer, spaCy PERSON."""
     from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
@@ -163,10 +170,12 @@ def build_recognizers(entities: tuple[str, ...], use_ner: bool = True) -> list[E
 
     recs: list[EntityRecognizer] = []
     for entity, finder in ALL_FINDERS.items():
+        if entity == "PERSON":
+            finder = functools.partial(finder, extra=extra)
         if entity in entities:
             recs.append(FinderRecognizer(entity, finder, name=f"evalpipe_{entity.lower()}"))
     if "EMAIL_ADDRESS" in entities:
         recs.append(EmailRecognizer())  # validates the TLD with tldextract (offline snapshot)
     if use_ner and "PERSON" in entities:
-        recs.append(FilteredSpacyPersonRecognizer())
+        recs.append(FilteredSpacyPersonRecognizer(extra))
     return recs

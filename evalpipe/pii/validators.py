@@ -45,6 +45,16 @@ def card_brand(digits: str) -> str | None:
     if not 12 <= n <= 19:
         return None
     p2, p3, p4, p6 = int(digits[:2]), int(digits[:3]), int(digits[:4]), int(digits[:6])
+    if 2200 <= p4 <= 2204 and 16 <= n <= 19:
+        return "mir"
+    if p4 == 9792 and n == 16:
+        return "troy"
+    if (p2 in (60, 65, 81, 82) or p3 == 508 or p3 in (353, 356)) and n == 16:
+        return "rupay"
+    if (506099 <= p6 <= 506198 or 650002 <= p6 <= 650027) and 16 <= n <= 19:
+        return "verve"
+    if digits[0] == "1" and n == 15:
+        return "uatp"
     if digits[0] == "4" and n in (13, 16, 19):
         return "visa"
     if (51 <= p2 <= 55 or 2221 <= p4 <= 2720) and n == 16:

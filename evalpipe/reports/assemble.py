@@ -39,6 +39,7 @@ def load_report_config(path: str | Path, baseline: str, candidates: list[str] | 
             tolerance=float(m.get("tolerance", 0.0)),
             higher_is_better=bool(m.get("higher_is_better", True)),
             scale=float(m.get("scale", 1.0)),
+            gating=m.get("gating") is not False,
         )
         if m.get("judge"):
             judges.add(name)
@@ -54,6 +55,10 @@ def load_report_config(path: str | Path, baseline: str, candidates: list[str] | 
         cluster_column=raw.get("cluster"),
         n_resamples=int(raw.get("n_resamples", 10_000)),
         golden_pass_metric=raw.get("golden_pass_metric"),
+        weight_column=raw.get("weight"),
+        strata_column=raw.get("strata"),
+        min_gating_n=int(raw.get("min_gating_n", 30)),
+        min_gating_clusters=int(raw.get("min_gating_clusters", 30)),
     )
     return ReportConfig(
         cfg, sources, judges, informational, raw.get("probes", {}) or {}, raw.get("sensitivity", {}) or {}
@@ -61,7 +66,11 @@ def load_report_config(path: str | Path, baseline: str, candidates: list[str] | 
 
 
 def example_slices(dataset: pd.DataFrame) -> pd.DataFrame:
-    """example_id -> partition, intent, language, stratum, paraphrase_group (the cluster id)."""
+    """example_id -> partition, intent, language, stratum, paraphrase_group (the cluster id), weight.
+
+    `stratum` outside the distribution partition is the partition (a design stratum of its own;
+    the comparison drops the duplicate slice); `weight` is the design weight N_h/n_h (1 elsewhere).
+    """
 
     def tag_value(tags: Any, key: str) -> str | None:
         for t in list(tags) if tags is not None else []:
@@ -95,33 +104,41 @@ def example_slices(dataset: pd.DataFrame) -> pd.DataFrame:
             ],
             "stratum": dataset["stratum"].fillna(dataset["partition"]),
             "paraphrase_group": dataset["paraphrase_of"].fillna(dataset["example_id"]),
+            "weight": (
+                pd.to_numeric(dataset["weight"], errors="coerce").fillna(1.0) if "weight" in dataset else 1.0
+            ),
         }
     )
 
 
 def scores_from_metrics(metrics: pd.DataFrame, dataset: pd.DataFrame, cfg: ReportConfig) -> pd.DataFrame:
-    """Long scores (system, example_id, metric, value, + slices); metric errors are dropped, not zeroed."""
+    """Long scores (system, example_id, metric, value, error, + slices).
+
+    A metric error is kept as value NaN with its `error` text: never zeroed, never silently
+    dropped (the comparison skips NaN pairs; the golden gate counts them as failures)."""
     frames = []
     for name, (source, fld) in cfg.sources.items():
         m = metrics[metrics["metric"] == source]
         if m.empty:
             continue
         val = m["passed"].astype(float) if fld == "passed" else pd.to_numeric(m["value"], errors="coerce")
-        ok = val.notna() & (m["error"].isna() if "error" in m else True)
+        err = m["error"] if "error" in m else pd.Series(None, index=m.index, dtype=object)
+        err = err.where(err.notna() | val.notna(), "no value")
         frames.append(
             pd.DataFrame(
                 {
-                    "system": m["system"][ok],
-                    "example_id": m["example_id"][ok],
+                    "system": m["system"],
+                    "example_id": m["example_id"],
                     "metric": name,
-                    "value": val[ok],
+                    "value": val.where(err.isna()),
+                    "error": err,
                 }
             )
         )
     scores = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["system", "example_id", "metric", "value"])
+        else pd.DataFrame(columns=["system", "example_id", "metric", "value", "error"])
     )
     return scores.merge(example_slices(dataset), on="example_id", how="left")
 

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from evalpipe.stats import plots
-from evalpipe.stats.compare import CompareConfig, GateDecision, compare_systems, gate_decision
+from evalpipe.stats.compare import VERDICTS, CompareConfig, GateDecision, compare_systems, gate_decision
 
 EXIT_PROCEED, EXIT_BLOCK, EXIT_UNDECIDED = 0, 1, 2
 
@@ -152,23 +152,39 @@ class Report:
             "metric",
             "slice_key",
             "slice_value",
+            "gating",
+            "test",
             "n",
+            "n_clusters",
+            "n_eff",
             "mean_a",
             "mean_b",
             "diff",
             "ci_low",
             "ci_high",
+            "p_value",
             "p_adj",
             "mde",
+            "underpowered",
             "verdict",
         ]
-        view = self.comparison[cols].copy() if len(self.comparison) else pd.DataFrame(columns=cols)
-        order = {"regression": 0, "underpowered": 1, "improvement": 2, "trivial": 3, "no_change": 4}
-        view = view.sort_values(
-            ["verdict", "metric", "slice_key"],
-            key=lambda s: s.map(order).fillna(9) if s.name == "verdict" else s,
-        )
-        lines += ["## Slices (worst first)", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        comp = self.comparison
+        view = comp.reindex(columns=cols).copy() if len(comp) else pd.DataFrame(columns=cols)
+        order = {v: i for i, v in enumerate(VERDICTS)}
+        # Gating rows first (worst verdict first), then informational / below-size rows.
+        view = view.assign(_g=~view["gating"].astype(bool), _v=view["verdict"].map(order).fillna(9))
+        view = view.sort_values(["_g", "_v", "metric", "slice_key"], kind="stable").drop(columns=["_g", "_v"])
+        lines += [
+            "## Slices (gating rows first, worst first)",
+            "",
+            "p_value: the row's own test (`test`); p_adj: family-wise adjusted (max-T sign-flip) for gate-family "
+            "rows, the raw p for the primary metric's overall row, empty for rows outside every family; "
+            "n_eff: Kish effective n of the design weights; underpowered: less than 80% power to show "
+            "equivalence (CI inside ±tolerance) at a true change of 0.",
+            "",
+            "| " + " | ".join(cols) + " |",
+            "|" + "---|" * len(cols),
+        ]
         for row in view.head(max_rows).itertuples(index=False):
             lines.append(
                 "| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row) + " |"
@@ -212,21 +228,27 @@ def build_report(
     probe_summaries: dict[str, dict] | None = None,
     sensitivity: pd.DataFrame | None = None,
     informational: set[str] | None = None,
+    golden_ids: list | None = None,
 ) -> Report:
     """Compare the baseline with every candidate on `scores` (long: system, example_id, metric, value, slices).
 
-    `informational` metrics get verdicts in the tables but never decide the gate.
+    `informational` metrics get verdicts in the tables but are in no test family and never decide
+    the gate.  `golden_ids`: every golden item of the dataset (default: those tagged golden in
+    `scores`); the golden gate checks each of them for errors and missing scores.
     """
     excluded = excluded_metrics or {}
     kept = scores[~scores["metric"].isin(excluded)]
+    informational = set(informational or ())
+    metrics = {}
+    for m in list(config.metrics) + sorted(informational - set(config.metrics)):
+        spec = config.spec(m)
+        metrics[m] = dataclasses.replace(spec, gating=spec.gating and m not in informational)
+    config = dataclasses.replace(config, metrics=metrics)
     comparison = compare_systems(kept, config)
     candidates = config.candidates or sorted(set(kept["system"]) - {config.baseline})
-    informational = set(informational or ())
-    gating = comparison[~comparison["metric"].isin(informational)]
-    gate_cfg = dataclasses.replace(
-        config, metrics={k: v for k, v in config.metrics.items() if k not in informational}
-    )
-    gates = [gate_decision(gating, gate_cfg, candidate=c) for c in candidates]
+    gates = [
+        gate_decision(comparison, config, candidate=c, scores=kept, golden_ids=golden_ids) for c in candidates
+    ]
     cfg_repr = {
         k: (v if isinstance(v, (str, int, float, list, dict, tuple, type(None))) else repr(v))
         for k, v in vars(config).items()

@@ -1,21 +1,50 @@
 """Baseline-vs-candidate comparison report and the release gate (STATISTICS.md, "Verdict rules").
 
 `compare_systems` turns a long table of per-example scores into one tidy row per
-candidate x metric x slice; `gate_decision` reads those rows and says block / proceed / undecided
-with reasons.  Tests by metric type:
+candidate x metric x slice; `gate_decision` reads those rows (and, for the golden gate, the scores)
+and says block / proceed / undecided with reasons.
 
-- binary     → McNemar mid-p, paired Wald CI Δ ± z·sqrt(ψ − Δ²)/√n (clustered Wald z when clusters).
-- continuous → paired BCa bootstrap (items, or clusters), all metrics of a slice in one matmul.
-- ordinal    → Wilcoxon signed-rank (Pratt, approx) with rank-biserial r; CI for the mean
-               difference from the (clustered) normal approximation.  With clusters, Wilcoxon runs
-               on per-cluster mean differences so that the test's independence holds.
+Estimates.  Every cell is a design-weighted paired difference d̄_w = Σ w_i d_i / Σ w_i over the
+items both systems scored (w = the dataset's design weight N_h/n_h; 1 outside the distribution
+partition), with Kish's effective n (Σw)²/Σw².  Its SE is the stratified linearisation (with-
+replacement) variance over units (clusters, or items when no item shares a cluster), strata =
+the design strata (`strata_column`), singleton strata collapsed together; CI = d̄_w ± t_df·SE,
+df = units − strata.
 
-Small-slice behaviour (never raises): every p except McNemar's exact mid-p is floored at 2·½^units
-(units = items or clusters), the smallest p an exact sign-flip test can give.  A cell with fewer than `min_n` pairs gets p = NaN and
-verdict `underpowered`; b + c = 0 gives p = 1; all-identical differences give a degenerate CI
-[d̄, d̄] and a sign-test p.  Where the observed SE_pair is 0 (no discordant pair, or identical
-differences), the MDE uses scale·√3/n instead (the rule-of-three 95% bound on the share of items
-that differ), so a slice with no observed disagreement is not mistaken for a precise one.
+Tests, chosen so that they hold at the size of the cell:
+
+- binary, equal weights, no cluster with more than one item → **McNemar mid-p**, Agresti–Min
+  interval (add ½ to each cell: never zero-width, covers at small n).
+- everything else (continuous, ordinal, weighted or clustered binary) → **sign-flip permutation**
+  of the unit totals Σ_{i∈c} w_i d_i: exact under "A and B are exchangeable" at any n, so an
+  8-item stratum has the p-value it deserves.  Ordinal scores use the same mean difference as
+  effect, CI and test (one effect, one test that agree).
+
+Gate family (pre-declared): gating metrics × {all, partitions} plus slices with at least
+`min_gating_n` items and `min_gating_clusters` units.  The primary metric's overall row is tested
+on its own, unadjusted, at α (its `mde` is the power statement for that test); the rest of the
+family is adjusted by the Westfall–Young step-down max-T over the same sign flips (family-wise
+error, dependence between overlapping cells and metrics included).  Both look only for
+regressions, each at one-sided α/2, so P(any false block) ≤ α under the exact null.  Informational
+metrics and cells duplicating another cell (e.g. `stratum` filled from `partition`) are in no
+family; BH q-values over all non-informational rows are reported for exploration only.
+
+Verdicts (each means one thing; "worse"/"better" follow `higher_is_better`):
+
+- `regression`   the CI lies wholly on the worse side of −tolerance and the row's test is
+                 significant (primary overall row: raw p < α; family rows: p_adj < α; rows outside
+                 the family: raw p < α, descriptive only: they never block).
+- `improvement`  the CI lies wholly beyond +tolerance on the better side and raw p < α.
+- `trivial`      the CI lies inside (−tol, +tol) and excludes 0: a real change too small to matter.
+- `no_change`    the CI lies inside (−tol, +tol) and contains 0: equivalence (TOST at α/2 a side).
+- `inconclusive` none of the above: the CI crosses a tolerance bound.
+- `untestable`   fewer than `min_n` pairs, or no test possible.
+
+`mde` = tolerance + (z_{1−α/2} + z_power)·SE: the true regression the row's regression rule
+detects with probability `power` (2.80·SE when the tolerance is 0); for binary metrics SE is taken
+at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells).  `underpowered` = the row
+would show equivalence (no_change) with probability below `power` if the true change were 0,
+i.e. tolerance < (z_{1−α/2} + z_{(1+power)/2})·SE.
 """
 
 from __future__ import annotations
@@ -27,12 +56,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalpipe.stats.intervals import clustered_se_from_arrays
-from evalpipe.stats.paired import benjamini_hochberg, bootstrap_bca_mean, mcnemar_midp_vec, wilcoxon_pratt
-from evalpipe.stats.power import mde as mde_fn
+from evalpipe.stats.paired import benjamini_hochberg, mcnemar_midp_vec
 
 MetricType = Literal["binary", "continuous", "ordinal"]
-VERDICTS = ("regression", "improvement", "no_change", "trivial", "underpowered")
+VERDICTS = ("regression", "improvement", "trivial", "no_change", "inconclusive", "untestable")
 DEFAULT_SLICE_COLUMNS = ("partition", "intent", "language", "stratum")
 RESULT_COLUMNS = [
     "candidate",
@@ -40,8 +67,10 @@ RESULT_COLUMNS = [
     "metric_type",
     "slice_key",
     "slice_value",
+    "gating",
     "n",
     "n_clusters",
+    "n_eff",
     "mean_a",
     "mean_b",
     "diff",
@@ -50,7 +79,9 @@ RESULT_COLUMNS = [
     "ci_high",
     "p_value",
     "p_adj",
+    "q_bh",
     "mde",
+    "underpowered",
     "tolerance",
     "test",
     "effect_name",
@@ -68,18 +99,26 @@ class MetricSpec:
 
     tolerance: the smallest change that matters, in metric units (a regression must lie wholly
     beyond it).  scale: the metric's range (1 for rates/[0,1] scores; 4 for a 1-5 judge), used
-    only for the MDE floor of slices with no observed variation.
+    only for the SE floor of cells with no observed variation.  gating=False: informational,
+    reported but in no family and never blocking.
     """
 
     type: MetricType = "continuous"
     tolerance: float = 0.0
     higher_is_better: bool = True
     scale: float = 1.0
+    gating: bool = True
 
 
 @dataclass
 class CompareConfig:
-    """Comparison settings; `metrics` values may be MetricSpec, a dict of its fields, or a type string."""
+    """Comparison settings; `metrics` values may be MetricSpec, a dict of its fields, or a type string.
+
+    q is the gate's α (two-sided; each family looks for regressions at α/2).  weight_column: per-
+    example design weights (missing → 1).  strata_column: design strata for the SE (missing → one
+    stratum).  min_gating_n / min_gating_clusters: a slice enters the gate family only with at
+    least this many items and units; smaller slices are reported, never gating.
+    """
 
     baseline: str
     candidates: list[str] | None = None
@@ -96,6 +135,10 @@ class CompareConfig:
     min_n: int = 2
     block_on_slices: bool = True
     power: float = 0.80
+    weight_column: str | None = None
+    strata_column: str | None = None
+    min_gating_n: int = 30
+    min_gating_clusters: int = 30
 
     def spec(self, metric: str, values: np.ndarray | None = None) -> MetricSpec:
         s = self.metrics.get(metric)
@@ -123,7 +166,8 @@ def _prepare(scores: pd.DataFrame, config: CompareConfig):
         if config.slice_columns is not None
         else [c for c in DEFAULT_SLICE_COLUMNS if c in scores.columns]
     )
-    attr_cols = slice_cols + ([config.cluster_column] if config.cluster_column else [])
+    design_cols = [c for c in (config.cluster_column, config.weight_column, config.strata_column) if c]
+    attr_cols = list(dict.fromkeys(slice_cols + design_cols))
     for c in attr_cols:
         if c not in scores.columns:
             raise ValueError(f"scores lacks column {c!r}")
@@ -157,200 +201,310 @@ def _matrix(wide: pd.DataFrame, system: str, metrics: list[str], n: int) -> np.n
 
 
 def _slices(ex: pd.DataFrame, slice_cols: list[str]) -> list[tuple[str, str, np.ndarray]]:
+    """'all' plus one slice per value of each slice column; a slice whose item set equals an
+    earlier one (e.g. stratum=golden, filled from partition=golden) is a duplicate and dropped."""
     out = [("all", "all", np.ones(len(ex), dtype=bool))]
+    seen = {out[0][2].tobytes()}
     for col in slice_cols:
         vals = ex[col]
         for v in sorted(vals.dropna().unique(), key=str):
-            out.append((col, str(v), (vals == v).to_numpy()))
+            mask = (vals == v).to_numpy()
+            key = mask.tobytes()
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((col, str(v), mask))
     return out
 
 
+def _strat_var(z: np.ndarray, h: np.ndarray) -> tuple[float, int]:
+    """Σ_h C_h/(C_h − 1)·Σ_{c∈h}(z_c − z̄_h)² over present units z (stratum codes h); strata with
+    one unit are pooled into one collapsed stratum (a lone unit left over is centred at 0,
+    conservatively).  Returns (variance, number of strata used)."""
+    if z.size == 0:
+        return float("nan"), 0
+    _, inv, cnt = np.unique(h, return_inverse=True, return_counts=True)
+    single = cnt[inv] < 2
+    hh = np.where(single, -1, inv)
+    var, n_strata = 0.0, 0
+    for code in np.unique(hh):
+        zz = z[hh == code]
+        if zz.size >= 2:
+            var += zz.size / (zz.size - 1) * float(np.sum((zz - zz.mean()) ** 2))
+            n_strata += 1
+        else:
+            var += float(np.sum(zz**2))
+    return var, max(n_strata, 1)
+
+
 def _verdict(
-    n: int, p_adj: float, od: float, olo: float, ohi: float, mde: float, tol: float, q: float, min_n: int
+    n: int, p_dec: float, p_raw: float, lo_o: float, hi_o: float, tol: float, alpha: float, min_n: int
 ) -> tuple[str, str]:
-    if n < min_n or not np.isfinite(p_adj):
-        return "underpowered", f"n={n} < {min_n} pairs" if n < min_n else "no test possible"
-    if p_adj < q:
-        if ohi < -tol:
-            return "regression", ""
-        if olo > tol:
-            return "improvement", ""
-        if abs(od) <= tol:
-            return "trivial", "significant but within tolerance"
-        return "underpowered", "significant, but the CI crosses the tolerance"
-    if not np.isfinite(mde) or mde > tol:
-        return "underpowered", f"not significant; MDE {mde:.4g} > tolerance {tol:.4g}"
-    return "no_change", ""
+    if n < min_n or not (np.isfinite(p_raw) and np.isfinite(lo_o) and np.isfinite(hi_o)):
+        return "untestable", f"n={n} < {min_n} pairs" if n < min_n else "no test possible"
+    if hi_o < -tol and np.isfinite(p_dec) and p_dec < alpha:
+        return "regression", ""
+    if lo_o > tol and p_raw < alpha:
+        return "improvement", ""
+    if -tol < lo_o and hi_o < tol:
+        if lo_o > 0 or hi_o < 0:
+            return "trivial", "CI inside ±tolerance, excludes 0"
+        return "no_change", "CI inside ±tolerance (equivalence)"
+    return "inconclusive", "CI crosses a tolerance bound"
+
+
+def _agresti_min(b: float, c: float, n: float, z: float) -> tuple[float, float]:
+    """Agresti–Min (2005) interval for a paired difference of proportions: add ½ to each cell."""
+    b2, c2, n2 = b + 0.5, c + 0.5, n + 2.0
+    d = (c2 - b2) / n2
+    se = np.sqrt(max((b2 + c2) / n2 - d**2, 0.0) / n2)
+    return max(-1.0, d - z * se), min(1.0, d + z * se)
+
+
+def _binary_mde_se(se0: float, psi: float, delta: float, tol: float, k: float) -> float:
+    """SE at the binary MDE.  sd(d)² = ψ − Δ² (STATISTICS.md) is taken at the alternative, not at
+    the observed Δ: a shift keeps b·c (the discordant cells' product) about constant, so
+    ψ(δ) = √(ψ̂² − Δ̂² + δ²).  Solves δ = tol + k·SE(δ) by fixed point; returns SE(δ)."""
+    v0 = max(psi - delta**2, 1e-12)
+    bc4 = max(psi**2 - delta**2, 0.0)
+    d_ = tol + k * se0
+    for _ in range(30):
+        v = max(np.sqrt(bc4 + d_**2) - d_**2, 1e-12)
+        d_ = min(tol + k * se0 * np.sqrt(v / v0), 1.0)
+    return (d_ - tol) / k
+
+
+def _signs(rng: np.random.Generator, size: int, n_units: int) -> np.ndarray:
+    return (rng.integers(0, 2, size=(size, n_units), dtype=np.int8) * 2 - 1).astype(np.float32)
+
+
+def _maxt_stepdown(t_obs: np.ndarray, t_star: np.ndarray) -> np.ndarray:
+    """Westfall–Young step-down max-T adjusted one-sided p (large t = evidence); t_star (B, K)."""
+    k = t_obs.size
+    if k == 0:
+        return np.zeros(0)
+    order = np.argsort(-t_obs, kind="stable")
+    ts = t_star[:, order]
+    succ_max = np.maximum.accumulate(ts[:, ::-1], axis=1)[:, ::-1]
+    tol = 1e-5 * np.maximum(1.0, np.abs(t_obs[order]))  # float32 resamples: keep ties
+    p = (1.0 + (succ_max >= t_obs[order] - tol).sum(0)) / (t_star.shape[0] + 1.0)
+    p = np.maximum.accumulate(p)
+    out = np.empty(k)
+    out[order] = np.minimum(p, 1.0)
+    return out
 
 
 def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame:
     """Tidy comparison of each candidate against the baseline, per metric x slice (plus 'all').
 
     `scores`: long DataFrame with columns system, example_id, metric, value, the slice columns
-    (default: whichever of partition/intent/language/stratum exist) and optionally
-    `config.cluster_column`.  Duplicate (system, example, metric) rows are averaged.  Only
-    examples scored by both systems enter a metric's cell (pairing).  p_adj is BH across all
-    cells of one candidate; the primary metric's unadjusted p is `p_value` on its 'all' row.
+    (default: whichever of partition/intent/language/stratum exist) and optionally the cluster,
+    weight and strata columns named in `config`.  Duplicate (system, example, metric) rows are
+    averaged; NaN values (errors) are missing.  Only examples scored by both systems enter a
+    metric's cell (pairing).  See the module docstring for tests, families and verdicts.
     """
     ex, wide, metrics, slice_cols, candidates, systems = _prepare(scores, config)
     n_items = len(ex)
+    alpha = float(config.q)
     z = float(stats.norm.ppf(0.5 + config.confidence / 2))
+    k_mde = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(config.power))
+    k_eq = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf((1 + config.power) / 2))
     a_all = _matrix(wide, config.baseline, metrics, n_items)
     specs = [config.spec(m, a_all[:, j]) for j, m in enumerate(metrics)]
-    types = np.array([s.type for s in specs])
-    tol = np.array([s.tolerance for s in specs], dtype=float)
-    sign = np.array([1.0 if s.higher_is_better else -1.0 for s in specs])
-    scale = np.array([s.scale for s in specs], dtype=float)
-    clusters_all = ex[config.cluster_column].to_numpy() if config.cluster_column else None
+    part_key = config.golden_slice[0]
+    # design: weights, units (clusters), strata
+    if config.weight_column:
+        w_all = pd.to_numeric(ex[config.weight_column], errors="coerce").to_numpy(dtype=float)
+        w_all = np.where(np.isfinite(w_all) & (w_all > 0), w_all, 1.0)
+    else:
+        w_all = np.ones(n_items)
+    if config.cluster_column:
+        cl = ex[config.cluster_column]
+        cl = cl.where(cl.notna(), pd.Series(ex.index.astype(str), index=ex.index))
+        _, uid = np.unique(cl.astype(str).to_numpy(), return_inverse=True)
+    else:
+        uid = np.arange(n_items)
+    n_units = int(uid.max()) + 1 if n_items else 0
+    if config.strata_column:
+        st = ex[config.strata_column].astype(str).fillna("")
+        _, hid = np.unique(st.to_numpy(), return_inverse=True)
+    else:
+        hid = np.zeros(n_items, dtype=int)
+    unit_h = np.zeros(n_units, dtype=int)
+    unit_h[uid[::-1]] = hid[::-1]  # a unit's stratum: that of its first item
     slices = _slices(ex, slice_cols)
-    idx_bin = np.flatnonzero(types == "binary")
-    idx_cont = np.flatnonzero(types == "continuous")
-    idx_ord = np.flatnonzero(types == "ordinal")
     frames = []
     for ci, cand in enumerate(candidates):
         if cand not in systems:
             continue
         b_all = _matrix(wide, cand, metrics, n_items)
-        rows: dict[str, list] = {k: [] for k in RESULT_COLUMNS}
-        for si, (skey, sval, mask) in enumerate(slices):
-            a, b = a_all[mask], b_all[mask]
-            cl = clusters_all[mask] if clusters_all is not None else None
-            ok = np.isfinite(a) & np.isfinite(b)
-            d = np.where(ok, b - a, np.nan)
-            n = ok.sum(0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean_a = np.where(ok, a, 0).sum(0) / n
-                mean_b = np.where(ok, b, 0).sum(0) / n
-                diff = mean_b - mean_a
-                sd = np.sqrt(np.nansum((d - diff) ** 2, 0) / (n - 1))
-                se = sd / np.sqrt(n)
-            n_cl = n.copy()
-            corr = np.full(len(metrics), np.nan)
-            for j in range(len(metrics)):
-                okj = ok[:, j]
-                if cl is not None and n[j] > 0:
-                    _, se_j, _, c_j = clustered_se_from_arrays(d[okj, j], cl[okj])
-                    se[j], n_cl[j] = se_j, c_j
-                if n[j] > 2:
-                    aj, bj = a[okj, j], b[okj, j]
-                    if aj.std() > 0 and bj.std() > 0:
-                        corr[j] = float(np.corrcoef(aj, bj)[0, 1])
-            p = np.full(len(metrics), np.nan)
-            lo, hi = diff - z * se, diff + z * se
-            test = np.empty(len(metrics), dtype=object)
-            eff_name = np.empty(len(metrics), dtype=object)
-            eff = np.full(len(metrics), np.nan)
-            # ---- binary: McNemar mid-p ------------------------------------------------------
-            if idx_bin.size:
-                ab, bb = a[:, idx_bin] >= 0.5, b[:, idx_bin] >= 0.5
-                okb = ok[:, idx_bin]
-                bcnt = (okb & ab & ~bb).sum(0)
-                ccnt = (okb & ~ab & bb).sum(0)
-                nb = n[idx_bin]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    psi = (bcnt + ccnt) / nb
-                    delta = (ccnt - bcnt) / nb
-                    se_w = np.sqrt(np.maximum(psi - delta**2, 0) / nb)
-                    eff[idx_bin] = np.where(
-                        bcnt > 0, ccnt / np.maximum(bcnt, 1), np.where(ccnt > 0, np.inf, np.nan)
-                    )
-                eff_name[idx_bin] = "odds_ratio"
-                if cl is None:
-                    se[idx_bin] = se_w
-                    p[idx_bin] = mcnemar_midp_vec(bcnt, ccnt)
-                    test[idx_bin] = "mcnemar_midp"
-                else:
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        zz = np.abs(delta) / se[idx_bin]
-                    p_cl = np.where(se[idx_bin] > 0, 2 * stats.norm.sf(zz), np.where(delta == 0, 1.0, np.nan))
-                    p[idx_bin] = np.where(bcnt + ccnt == 0, 1.0, p_cl)
-                    test[idx_bin] = "clustered_wald"
-                lo[idx_bin] = diff[idx_bin] - z * se[idx_bin]
-                hi[idx_bin] = diff[idx_bin] + z * se[idx_bin]
-            # ---- continuous: one vectorised BCa bootstrap for all metrics of this slice ------
-            if idx_cont.size:
-                test[idx_cont] = "bootstrap_bca" + ("_cluster" if cl is not None else "")
-                boot_cols = idx_cont[n[idx_cont] >= max(config.min_n, 2)]
-                if boot_cols.size:
-                    rng = np.random.default_rng(np.random.SeedSequence([config.seed, ci, si]))
-                    rows_ok = ok[:, boot_cols].any(1)
-                    res = bootstrap_bca_mean(
-                        d[rows_ok][:, boot_cols],
-                        None if cl is None else cl[rows_ok],
-                        n_resamples=config.n_resamples,
-                        confidence=config.confidence,
-                        seed=rng,
-                    )
-                    lo[boot_cols], hi[boot_cols], p[boot_cols] = res.ci_low, res.ci_high, res.p_value
-                eff_name[idx_cont] = "d_z"
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    eff[idx_cont] = np.where(sd[idx_cont] > 0, diff[idx_cont] / sd[idx_cont], np.nan)
-            # ---- ordinal: Wilcoxon-Pratt ----------------------------------------------------
-            for j in idx_ord:
-                okj = ok[:, j]
-                dj = d[okj, j]
-                if cl is not None and dj.size:
-                    _, inv = np.unique(cl[okj], return_inverse=True)
-                    dj = np.bincount(inv, weights=dj) / np.bincount(inv)
-                w = wilcoxon_pratt(dj)
-                p[j], eff[j] = w.p_value, w.rank_biserial
-                test[j] = "wilcoxon_pratt" + ("_clustermeans" if cl is not None else "")
-                eff_name[j] = "rank_biserial"
-            # ---- tiny cells, MDE -----------------------------------------------------------
-            # Approximate tests (clustered Wald, Wilcoxon approx) cannot beat the exact sign-flip bound.
-            approx = np.array([t not in ("mcnemar_midp",) for t in test])
-            p = np.where(
-                approx & np.isfinite(p), np.maximum(p, np.minimum(1.0, 2.0 * 0.5 ** n_cl.astype(float))), p
-            )
-            small = n < config.min_n
-            p[small] = np.nan
-            with np.errstate(invalid="ignore", divide="ignore"):
-                se_floor = scale * np.sqrt(3.0) / n
-            se_mde = np.where(np.nan_to_num(se, nan=0.0) > 0, se, se_floor)
-            mde = np.where(small, np.nan, mde_fn(se_mde, 1 - config.confidence, config.power))
+        cells: list[dict] = []
+        unit_cols: list[np.ndarray] = []  # per cell: unit totals Σ w·d (for the sign flips)
+        for skey, sval, mask in slices:
             for j, m in enumerate(metrics):
-                rows["candidate"].append(cand)
-                rows["metric"].append(m)
-                rows["metric_type"].append(types[j])
-                rows["slice_key"].append(skey)
-                rows["slice_value"].append(sval)
-                rows["n"].append(int(n[j]))
-                rows["n_clusters"].append(int(n_cl[j]))
-                rows["mean_a"].append(mean_a[j])
-                rows["mean_b"].append(mean_b[j])
-                rows["diff"].append(diff[j])
-                rows["se"].append(se[j])
-                rows["ci_low"].append(lo[j])
-                rows["ci_high"].append(hi[j])
-                rows["p_value"].append(p[j])
-                rows["mde"].append(mde[j])
-                rows["tolerance"].append(tol[j])
-                rows["test"].append(test[j])
-                rows["effect_name"].append(eff_name[j])
-                rows["effect"].append(eff[j])
-                rows["corr_ab"].append(corr[j])
-                rows["is_primary"].append(m == config.primary_metric)
-        rows["p_adj"] = list(benjamini_hochberg(np.asarray(rows["p_value"], dtype=float)))
-        verdicts, notes = [], []
-        midx = {m: j for j, m in enumerate(metrics)}
-        for k in range(len(rows["metric"])):
-            j = midx[rows["metric"][k]]
-            s = sign[j]
-            lo_o, hi_o = sorted((s * rows["ci_low"][k], s * rows["ci_high"][k]))
-            v, note = _verdict(
-                rows["n"][k],
-                rows["p_adj"][k],
-                s * rows["diff"][k],
-                lo_o,
-                hi_o,
-                rows["mde"][k],
-                tol[j],
-                config.q,
-                config.min_n,
+                sp = specs[j]
+                a, b = a_all[:, j], b_all[:, j]
+                ok = mask & np.isfinite(a) & np.isfinite(b)
+                n = int(ok.sum())
+                wj = np.where(ok, w_all, 0.0)
+                d = np.where(ok, b - a, 0.0)
+                big_w = wj.sum()
+                cell = dict(
+                    candidate=cand,
+                    metric=m,
+                    metric_type=sp.type,
+                    slice_key=skey,
+                    slice_value=sval,
+                    n=n,
+                    tolerance=sp.tolerance,
+                    is_primary=m == config.primary_metric,
+                    corr_ab=np.nan,
+                    effect=np.nan,
+                    effect_name="odds_ratio" if sp.type == "binary" else "d_z",
+                )
+                s_u = np.bincount(uid, weights=wj * d, minlength=n_units)
+                unit_cols.append(s_u)
+                if n == 0:
+                    cell.update(
+                        n_clusters=0, n_eff=0.0, mean_a=np.nan, mean_b=np.nan, diff=np.nan, se=np.nan,
+                        ci_low=np.nan, ci_high=np.nan, test="none", _p_mc=True, _p=np.nan, _sd_perm=0.0,
+                        _weighted=False, _multi=False, _se_mde=np.nan,
+                    )  # fmt: skip
+                    cells.append(cell)
+                    continue
+                diff = float((wj * d).sum() / big_w)
+                n_eff = float(big_w**2 / (wj**2).sum())
+                cnt_u = np.bincount(uid, weights=ok.astype(float), minlength=n_units)
+                present = cnt_u > 0
+                n_cl = int(present.sum())
+                multi = bool((cnt_u > 1).any())
+                wv = w_all[ok]
+                weighted = bool(wv.max() > wv.min() * (1 + 1e-9))
+                zc = np.bincount(uid, weights=wj * (d - diff), minlength=n_units)[present] / big_w
+                var, n_strata = _strat_var(zc, unit_h[present])
+                se = float(np.sqrt(var)) if n_cl >= 2 else np.nan
+                # Satterthwaite df of the weighted variance: (Σ W_c²)²/Σ W_c⁴ over unit weights W_c,
+                # = units for equal weights, far fewer when a few heavy units dominate.
+                wu = np.bincount(uid, weights=wj, minlength=n_units)[present]
+                df_sat = float(np.sum(wu**2) ** 2 / np.sum(wu**4)) if n_cl else 1.0
+                df_t = max(min(n_cl - n_strata, df_sat), 1.0)
+                tq = float(stats.t.ppf(0.5 + config.confidence / 2, df_t))
+                lo, hi = diff - tq * se, diff + tq * se
+                aa, bb = a[ok], b[ok]
+                if n > 2 and aa.std() > 0 and bb.std() > 0:
+                    cell["corr_ab"] = float(np.corrcoef(aa, bb)[0, 1])
+                sd_perm = float(np.sqrt(np.sum(s_u**2)))
+                p_mc, p = True, np.nan
+                se_mde = se
+                if sp.type == "binary":
+                    pa_, pb_ = aa >= 0.5, bb >= 0.5
+                    bc, cc = int(np.sum(pa_ & ~pb_)), int(np.sum(~pa_ & pb_))
+                    cell["effect"] = cc / bc if bc > 0 else (np.inf if cc > 0 else np.nan)
+                    if not weighted and not multi:
+                        p, p_mc = float(mcnemar_midp_vec(np.array([bc]), np.array([cc]))[0]), False
+                        lo, hi = _agresti_min(bc, cc, n, z)
+                        psi, delta = (bc + cc) / n, (cc - bc) / n
+                        se = float(np.sqrt(max(psi - delta**2, 0.0) / n))
+                        se_mde = se
+                        test = "mcnemar_midp"
+                    else:
+                        test = "signflip" + ("_cluster" if multi else "") + ("_weighted" if weighted else "")
+                        if not se > 0:  # no discordant pair: Agresti–Min on the effective counts
+                            lo, hi = _agresti_min(0.0, 0.0, n_eff, z)
+                    psi_w = float(np.sum(wj * np.abs(d)) / big_w)
+                    cell["_psi"] = (psi_w, diff)
+                else:
+                    test = "signflip_mean" + ("_cluster" if multi else "") + ("_weighted" if weighted else "")
+                    sdw = float(np.sqrt(np.sum(wj * (d - diff) ** 2) / big_w))
+                    if sdw > 0:
+                        cell["effect"] = diff / sdw
+                if not (np.nan_to_num(se_mde, nan=0.0) > 0):
+                    se_mde = sp.scale * np.sqrt(3.0) / max(n_eff, 1.0)
+                cell.update(
+                    n_clusters=n_cl, n_eff=n_eff, mean_a=float((wj * np.where(ok, a, 0)).sum() / big_w),
+                    mean_b=float((wj * np.where(ok, b, 0)).sum() / big_w), diff=diff, se=se,
+                    ci_low=lo, ci_high=hi, test=test, _p_mc=p_mc, _p=p, _sd_perm=sd_perm,
+                    _weighted=weighted, _multi=multi, _se_mde=se_mde,
+                )  # fmt: skip
+                cells.append(cell)
+        # ---- sign flips: one (B x units) Rademacher matrix shared by every cell and metric ------
+        k_all = len(cells)
+        s_mat = np.ascontiguousarray(np.stack(unit_cols, axis=1), dtype=np.float32)  # (U, K)
+        t_obs = np.array([float(u.sum()) for u in unit_cols])
+        sd_perm = np.array([c["_sd_perm"] for c in cells])
+        sign = np.array([1.0 if specs[metrics.index(c["metric"])].higher_is_better else -1.0 for c in cells])
+        fam = np.zeros(k_all, dtype=bool)
+        gating = np.zeros(k_all, dtype=bool)
+        for k, c in enumerate(cells):
+            sp = specs[metrics.index(c["metric"])]
+            structural = c["slice_key"] in ("all", part_key)
+            big_enough = c["n"] >= config.min_gating_n and c["n_clusters"] >= config.min_gating_clusters
+            in_scope = structural or (config.block_on_slices and big_enough)
+            gating[k] = sp.gating and in_scope and c["n"] >= config.min_n
+            fam[k] = gating[k] and not (c["is_primary"] and c["slice_key"] == "all")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_worse = np.where(sd_perm > 0, -sign * t_obs / sd_perm, 0.0)
+        exceed = np.zeros(k_all)
+        fam_idx = np.flatnonzero(fam)
+        t_star_fam = np.empty((int(config.n_resamples), fam_idx.size), dtype=np.float32)
+        rng = np.random.default_rng(np.random.SeedSequence([config.seed, ci]))
+        bsz, chunk = int(config.n_resamples), 1000
+        scale_fam = np.where(sd_perm[fam_idx] > 0, -sign[fam_idx] / np.maximum(sd_perm[fam_idx], 1e-300), 0.0)
+        abs_obs = np.abs(t_obs) * (1 - 1e-5) - 1e-9  # float32 products: ties must stay ties
+        for start in range(0, bsz, chunk):
+            size = min(chunk, bsz - start)
+            tstar = _signs(rng, size, n_units) @ s_mat  # (size, K)
+            exceed += (np.abs(tstar) >= abs_obs).sum(0)
+            t_star_fam[start : start + size] = tstar[:, fam_idx] * scale_fam
+        p_perm = (1.0 + exceed) / (bsz + 1.0)
+        p_raw = np.empty(k_all)
+        for k, c in enumerate(cells):
+            if c["n"] < config.min_n or c["n"] == 0:
+                p_raw[k] = np.nan
+            elif not c["_p_mc"]:
+                p_raw[k] = c["_p"]
+            elif sd_perm[k] == 0:
+                p_raw[k] = 1.0
+            else:  # no sign-flip test over C units can be surer than 2·½^C
+                p_raw[k] = max(p_perm[k], min(1.0, 2.0 * 0.5 ** c["n_clusters"]))
+        p_adj = np.full(k_all, np.nan)
+        if fam_idx.size:
+            p_adj[fam_idx] = np.minimum(1.0, 2.0 * _maxt_stepdown(t_worse[fam_idx], t_star_fam))
+        prim = gating & ~fam
+        p_adj[prim] = p_raw[prim]
+        q_bh = np.full(k_all, np.nan)
+        explore = np.array([specs[metrics.index(c["metric"])].gating for c in cells], dtype=bool)
+        q_bh[explore] = benjamini_hochberg(p_raw[explore])
+        rows = []
+        for k, c in enumerate(cells):
+            sp = specs[metrics.index(c["metric"])]
+            s = sign[k]
+            lo_o, hi_o = sorted((s * c["ci_low"], s * c["ci_high"]))
+            p_dec = p_adj[k] if gating[k] else p_raw[k]
+            v, note = _verdict(c["n"], p_dec, p_raw[k], lo_o, hi_o, sp.tolerance, alpha, config.min_n)
+            if prim[k]:
+                note = (note + "; " if note else "") + "primary: unadjusted test at α"
+            elif not gating[k] and sp.gating and c["n"] >= config.min_n:
+                note = (note + "; " if note else "") + (
+                    f"below gating size (n≥{config.min_gating_n}, units≥{config.min_gating_clusters})"
+                )
+            elif not sp.gating:
+                note = (note + "; " if note else "") + "informational"
+            se_mde = c["_se_mde"]
+            if "_psi" in c and np.isfinite(se_mde):
+                se_mde = _binary_mde_se(se_mde, *c["_psi"], sp.tolerance, k_mde)
+            row = {k2: v2 for k2, v2 in c.items() if not k2.startswith("_")}
+            row.update(
+                gating=bool(gating[k]),
+                p_value=p_raw[k],
+                p_adj=p_adj[k],
+                q_bh=q_bh[k],
+                mde=np.nan if c["n"] < config.min_n else sp.tolerance + k_mde * se_mde,
+                underpowered=bool(c["n"] < config.min_n or not sp.tolerance > k_eq * se_mde),
+                verdict=v,
+                note=note,
             )
-            verdicts.append(v)
-            notes.append(note)
-        rows["verdict"], rows["note"] = verdicts, notes
+            rows.append(row)
         frames.append(pd.DataFrame(rows, columns=RESULT_COLUMNS))
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
@@ -358,6 +512,75 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
 
 
 # --------------------------------------------------------------------------------------------
+@dataclass
+class GoldenCheck:
+    """Every golden item, with the reason it fails (if it does)."""
+
+    n_items: int
+    failures: dict[str, list[str]]  # reason -> example ids
+
+    @property
+    def n_failed(self) -> int:
+        return sum(len(v) for v in self.failures.values())
+
+    def reasons(self, metric: str, max_ids: int = 10) -> list[str]:
+        out = []
+        for why, ids in self.failures.items():
+            if ids:
+                shown = ", ".join(map(str, ids[:max_ids])) + (" …" if len(ids) > max_ids else "")
+                out.append(f"golden: {len(ids)} of {self.n_items} items {why} on {metric}: {shown}")
+        return out
+
+
+def golden_check(
+    scores: pd.DataFrame,
+    config: CompareConfig,
+    candidate: str,
+    golden_ids: list | None = None,
+) -> GoldenCheck:
+    """Golden gate on all golden items: pass requires a candidate score ≥ 0.5 on
+    `golden_pass_metric` and a baseline score.  An error (row with `error` set or a NaN value),
+    a missing candidate output or a missing baseline score is a failure, counted and named.
+
+    golden_ids: the golden items the dataset holds (default: examples tagged golden in `scores`).
+    """
+    metric = config.golden_pass_metric
+    gk, gv = config.golden_slice
+    if golden_ids is None:
+        golden_ids = (
+            sorted(scores.loc[scores[gk] == gv, "example_id"].unique(), key=str) if gk in scores else []
+        )
+    ids = list(dict.fromkeys(golden_ids))
+    s = scores[scores["metric"] == metric]
+    has_err = s["error"].notna() if "error" in s else pd.Series(False, index=s.index)
+    bad = has_err | s["value"].isna()
+
+    def per_system(system: str) -> tuple[pd.Series, set]:
+        rows = s[s["system"] == system]
+        errs = set(rows.loc[bad[rows.index], "example_id"])
+        vals = rows.loc[~bad[rows.index]].groupby("example_id")["value"].mean()
+        return vals, errs
+
+    cand_v, cand_err = per_system(candidate)
+    base_v, _ = per_system(config.baseline)
+    fail: dict[str, list[str]] = {
+        "failed": [],
+        "with an error": [],
+        "with no output": [],
+        "without a baseline score": [],
+    }
+    for e in ids:
+        if e in cand_err and e not in cand_v.index:
+            fail["with an error"].append(e)
+        elif e not in cand_v.index:
+            fail["with no output"].append(e)
+        elif not cand_v[e] >= 0.5:
+            fail["failed"].append(e)
+        elif e not in base_v.index:
+            fail["without a baseline score"].append(e)
+    return GoldenCheck(len(ids), fail)
+
+
 @dataclass
 class GateDecision:
     candidate: str
@@ -369,14 +592,19 @@ class GateDecision:
 
 
 def gate_decision(
-    comparison: pd.DataFrame, config: CompareConfig, candidate: str | None = None
+    comparison: pd.DataFrame,
+    config: CompareConfig,
+    candidate: str | None = None,
+    scores: pd.DataFrame | None = None,
+    golden_ids: list | None = None,
 ) -> GateDecision:
     """Release gate for one candidate: block > undecided > proceed.
 
-    block: golden partition below 100% pass on `golden_pass_metric`; any `regression` verdict
-    (on any slice when `block_on_slices`, else on the 'all' slice only).
-    undecided: no rows; golden slice absent; a declared metric absent; primary metric missing,
-    with n < min_n, or `underpowered` (its MDE is quoted).
+    block: a golden failure (with `scores`: every golden item checked, errors and missing scores
+    included; without: the golden row's pass rate); the primary metric's overall row or any
+    gate-family row with verdict `regression`.
+    undecided: no rows; no golden items; a declared gating metric absent; the primary metric
+    missing, `untestable` or `inconclusive` (its CI and MDE are quoted).
     """
     if candidate is None:
         cands = comparison["candidate"].unique() if len(comparison) else []
@@ -390,39 +618,50 @@ def gate_decision(
         return GateDecision(candidate, "undecided", ["no comparison rows for this candidate"])
     if config.golden_pass_metric:
         gk, gv = config.golden_slice
-        g = df[
-            (df["slice_key"] == gk) & (df["slice_value"] == gv) & (df["metric"] == config.golden_pass_metric)
-        ]
-        if g.empty or int(g["n"].iloc[0]) == 0:
-            undecided.append(f"golden partition {gk}={gv} has no paired '{config.golden_pass_metric}' data")
+        if scores is not None:
+            gc = golden_check(scores, config, candidate, golden_ids)
+            if gc.n_items == 0:
+                undecided.append(f"golden partition {gk}={gv} has no items")
+            block += gc.reasons(config.golden_pass_metric)
         else:
-            rate, n = float(g["mean_b"].iloc[0]), int(g["n"].iloc[0])
-            if not rate >= 1.0:
-                block.append(
-                    f"golden partition: {config.golden_pass_metric} pass rate {rate:.2%} < 100% (n={n})"
+            g = df[
+                (df["slice_key"] == gk)
+                & (df["slice_value"] == gv)
+                & (df["metric"] == config.golden_pass_metric)
+            ]
+            if g.empty or int(g["n"].iloc[0]) == 0:
+                undecided.append(
+                    f"golden partition {gk}={gv} has no paired '{config.golden_pass_metric}' data"
                 )
-    scope = df if config.block_on_slices else df[df["slice_key"] == "all"]
-    for r in scope[scope["verdict"] == "regression"].itertuples():
+            elif not float(g["mean_b"].iloc[0]) >= 1.0:
+                block.append(
+                    f"golden partition: {config.golden_pass_metric} pass rate "
+                    f"{float(g['mean_b'].iloc[0]):.2%} < 100% (n={int(g['n'].iloc[0])})"
+                )
+    gating = df[df["gating"].astype(bool)] if "gating" in df else df
+    for r in gating[gating["verdict"] == "regression"].itertuples():
         block.append(
             f"regression: {r.metric} [{r.slice_key}={r.slice_value}] diff {r.diff:+.4g} "
-            f"CI [{r.ci_low:.4g}, {r.ci_high:.4g}] p_adj {r.p_adj:.3g} (n={r.n})"
+            f"CI [{r.ci_low:.4g}, {r.ci_high:.4g}] p {r.p_value:.3g}, p_adj {r.p_adj:.3g} "
+            f"({r.test}, n={r.n}, units={r.n_clusters}, n_eff={r.n_eff:.0f})"
         )
     present = set(df["metric"].unique())
     for m in config.metrics:
-        if m not in present:
+        if m not in present and config.spec(m).gating:
             undecided.append(f"metric {m} missing from the comparison")
     if config.primary_metric:
         pr = df[(df["metric"] == config.primary_metric) & (df["slice_key"] == "all")]
         if pr.empty or int(pr["n"].iloc[0]) < config.min_n:
             undecided.append(f"primary metric {config.primary_metric}: missing or too few pairs")
-        elif pr["verdict"].iloc[0] == "underpowered":
+        elif pr["verdict"].iloc[0] in ("inconclusive", "untestable"):
             r = pr.iloc[0]
             undecided.append(
-                f"primary metric {config.primary_metric} underpowered: diff {r['diff']:+.4g}, "
-                f"p {r['p_value']:.3g} (unadjusted), MDE {r['mde']:.4g} vs tolerance {r['tolerance']:.4g}"
+                f"primary metric {config.primary_metric} {r['verdict']}: diff {r['diff']:+.4g}, "
+                f"CI [{r['ci_low']:.4g}, {r['ci_high']:.4g}] crosses ±{r['tolerance']:.4g}; "
+                f"p {r['p_value']:.3g} (unadjusted), MDE {r['mde']:.4g}"
             )
     if block:
         return GateDecision(candidate, "block", block + undecided)
     if undecided:
         return GateDecision(candidate, "undecided", undecided)
-    return GateDecision(candidate, "proceed", ["no regression; primary metric adequately powered"])
+    return GateDecision(candidate, "proceed", ["no regression; primary metric within tolerance or better"])

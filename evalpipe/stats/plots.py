@@ -16,7 +16,8 @@ _VERDICT_COLORS = {
     "improvement": "#27ae60",
     "no_change": "#7f8c8d",
     "trivial": "#2980b9",
-    "underpowered": "#f39c12",
+    "inconclusive": "#f39c12",
+    "untestable": "#bdc3c7",
 }
 
 

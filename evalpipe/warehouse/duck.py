@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
@@ -36,17 +37,46 @@ class WarehouseBusyError(RuntimeError):
     """The live file stayed locked by another process for longer than the retry budget."""
 
 
+class QueryRefusedError(ValueError):
+    """An analyst statement that is not a read of the clean side (a write, COPY, ATTACH, SET ...)."""
+
+
+# What an analyst connection may run: reads only.  Everything else (COPY, EXPORT, ATTACH, INSTALL /
+# LOAD, SET / USE, CREATE / INSERT, CALL, transactions) is refused before DuckDB sees it.
+_READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
+_EXPLAIN_PREFIX = re.compile(r"^\s*explain(\s+analyze)?\s+", re.IGNORECASE)
+
+
+def _statement_kind(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str]]:
+    """(type name, text) of each statement; EXPLAIN is judged by what it explains (ANALYZE runs it)."""
+    out = []
+    for st in con.extract_statements(sql):
+        kind = st.type.name
+        if kind == "EXPLAIN":
+            inner = [s.type.name for s in con.extract_statements(_EXPLAIN_PREFIX.sub("", st.query, 1))]
+            kind = "EXPLAIN" if inner == ["SELECT"] else f"EXPLAIN {'/'.join(inner)}"
+        out.append((kind, st.query))
+    return out
+
+
 class Warehouse:
     def __init__(
         self,
         path: str | os.PathLike[str] = "data/warehouse/evalpipe.duckdb",
         lake_root: str | os.PathLike[str] | None = "data/lake",
         retry_seconds: float = 60.0,
+        readable_roots: Sequence[str | os.PathLike[str]] = (),
     ):
         self.path = Path(path)
         self.published_path = self.path.with_suffix(".read.duckdb")
         self.lake_root = Path(lake_root) if lake_root else None
         self.retry_seconds = retry_seconds
+        # Folders an analyst connection may read files from, beside the published snapshot: the
+        # clean lake (the warehouse's views point into it) and e.g. the reports folder.  Never the
+        # restricted zone.
+        self.readable_roots = [Path(r) for r in ([self.lake_root] if self.lake_root else [])] + [
+            Path(r) for r in readable_roots
+        ]
 
     # ---------------------------------------------------------------- writing
     @contextlib.contextmanager
@@ -146,16 +176,49 @@ class Warehouse:
 
     # ---------------------------------------------------------------- reading
     def reader(self) -> duckdb.DuckDBPyConnection:
-        """Read-only connection to the published snapshot (or an empty in-memory db with lake views)."""
+        """A locked-down read-only connection: the published snapshot (or lake views) and nothing else.
+
+        DuckDB's own sandbox does the work: external access off except `readable_roots`
+        (`allowed_directories`), no extension install or autoload, and the configuration locked
+        so a `SET` cannot undo it.  The published file is opened `read_only`.
+        """
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
         if self.published_path.exists():
-            return duckdb.connect(str(self.published_path), read_only=True)
-        con = duckdb.connect(":memory:")
-        self.refresh_lake_views(con)
+            con = duckdb.connect(str(self.published_path), read_only=True, config=config)
+        else:
+            con = duckdb.connect(":memory:", config=config)
+            self.refresh_lake_views(con)
+        try:
+            roots = [str(r.resolve()).rstrip("/") + "/" for r in self.readable_roots]
+            con.execute("SET allowed_directories = ?", [roots])
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+        except BaseException:
+            con.close()
+            raise
         return con
 
+    def check_read_only(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
+        """Refuse anything but reads, with a message that says what was refused and why."""
+        refused = [(k, q) for k, q in _statement_kind(con, sql) if k not in _READ_STATEMENTS]
+        if refused:
+            kind, text = refused[0]
+            raise QueryRefusedError(
+                f"refused {kind} statement ({text.strip()[:80]!r}): the analyst connection is "
+                "read-only and sees only the published warehouse and the clean lake; "
+                "run SELECT / WITH / DESCRIBE / SHOW / SUMMARIZE / EXPLAIN queries"
+            )
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run analyst SQL (one or more read statements) on a locked reader; returns the last result."""
         con = self.reader()
         try:
-            return con.execute(sql, params or []).df()
+            self.check_read_only(con, sql)
+            statements = con.extract_statements(sql)
+            for st in statements[:-1]:
+                con.execute(st)
+            if not statements:
+                return pd.DataFrame()
+            return con.execute(statements[-1], params or []).df()
         finally:
             con.close()

@@ -10,17 +10,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from evalpipe.metrics.judge import (
+    SCORE_LABELS,
     CallableJudgeClient,
     JudgeCache,
     JudgeClient,
     JudgeItem,
     OpenAICompatJudgeClient,
+    OptionProbs,
     PairItem,
     PairwiseJudge,
     PointwiseJudge,
     pairwise_summary,
     parse_pointwise,
     reconcile,
+    reconcile_probs,
 )
 
 
@@ -41,22 +44,19 @@ class FakeOpenAI:
                 outer.requests.append(
                     {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
                 )
-                status, content, delay = outer.script(body)
+                status, content, delay, *extra = outer.script(body)
                 if delay:
                     time.sleep(delay)
                 if status == 200:
+                    choice = {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                    if extra:  # logprobs
+                        choice["logprobs"] = extra[0]
                     payload = json.dumps(
-                        {
-                            "id": "x",
-                            "object": "chat.completion",
-                            "choices": [
-                                {
-                                    "index": 0,
-                                    "message": {"role": "assistant", "content": content},
-                                    "finish_reason": "stop",
-                                }
-                            ],
-                        }
+                        {"id": "x", "object": "chat.completion", "choices": [choice]}
                     ).encode()
                 else:
                     payload = json.dumps({"error": {"message": "nope"}}).encode()
@@ -307,6 +307,7 @@ def test_judge_from_config(tmp_path):
     cfg["judge"]["cache_path"] = str(tmp_path / "j.sqlite")
     local = judge_from_config(cfg, generate=lambda b: ['{"score": 3, "reason": "meh"}'] * len(b), name="smol")
     assert local.fingerprint.startswith("callable:smol|rubric=helpdesk_correctness@1")
+    assert local.fingerprint.endswith("|mode=json")
     assert local.score([ITEM])[0].score_mean == 3.0 and not local.score([ITEM])[0].passed
     with FakeOpenAI(lambda b: (200, '{"score": 5, "reason": "ok"}', 0)) as srv:
         cfg["judge"]["base_url"] = srv.url
@@ -314,3 +315,114 @@ def test_judge_from_config(tmp_path):
         assert isinstance(remote.client, OpenAICompatJudgeClient)
         assert remote.score([ITEM])[0].score_mean == 5.0
     assert srv.requests[0]["body"]["model"] == cfg["judge"]["model"]
+
+
+# ---------------------------------------------------------------------------------------------- logprob mode
+
+
+def top_logprobs(pairs):
+    return {
+        "content": [
+            {
+                "token": pairs[0][0],
+                "logprob": pairs[0][1],
+                "top_logprobs": [{"token": t, "logprob": lp} for t, lp in pairs],
+            }
+        ]
+    }
+
+
+def test_logprob_mode_through_the_api():
+    import math
+
+    pairs = [
+        ("4", math.log(0.5)),
+        (" 5", math.log(0.2)),
+        ("5", math.log(0.1)),
+        ("The", math.log(0.15)),
+        ("3", math.log(0.05)),
+    ]
+    with FakeOpenAI(lambda b: (200, "4", 0, top_logprobs(pairs))) as srv:
+        judge = PointwiseJudge(client(srv.url), mode="logprob")
+        [v] = judge.score([ITEM])
+    body = srv.requests[0]["body"]
+    assert body["logprobs"] is True and body["top_logprobs"] == 20 and body["max_tokens"] == 1
+    assert "single digit from 1 to 5" in body["messages"][0]["content"]
+    mass = 0.5 + 0.2 + 0.1 + 0.05
+    # " 5" and "5" both count for 5; "The" is not a score token
+    assert v.distribution == pytest.approx({1: 0, 2: 0, 3: 0.05 / mass, 4: 0.5 / mass, 5: 0.3 / mass})
+    assert v.score_mean == pytest.approx((3 * 0.05 + 4 * 0.5 + 5 * 0.3) / mass)
+    assert v.score_mass == pytest.approx(mass) and v.status == "ok" and v.mode == "logprob"
+    assert v.passed  # 4.29 >= 4
+    assert judge.fingerprint.endswith("|mode=logprob")
+
+
+def test_logprob_mode_api_without_score_tokens_is_parse_failure_and_no_logprobs_is_error():
+    with FakeOpenAI(lambda b: (200, "The", 0, top_logprobs([("The", -0.1), ("I", -2.0)]))) as srv:
+        [v] = PointwiseJudge(client(srv.url), mode="logprob").score([ITEM])
+    assert v.status == "parse_failure" and v.score_mean is None and "no score token" in v.detail
+    with FakeOpenAI(lambda b: (200, "4", 0)) as srv:
+        [v] = PointwiseJudge(client(srv.url), mode="logprob").score([ITEM])
+    assert v.status == "error" and "no logprobs" in v.detail
+
+
+def test_mode_changes_fingerprint_and_unsupported_mode_is_refused():
+    c = CallableJudgeClient(lambda b: ["x"] * len(b), "c")
+    assert (
+        PointwiseJudge(c).fingerprint
+        != PointwiseJudge(client("http://127.0.0.1:9"), mode="logprob").fingerprint
+    )
+    with pytest.raises(ValueError, match="needs a client that returns token probabilities"):
+        PointwiseJudge(c, mode="logprob")
+    with pytest.raises(ValueError, match="constrained"):
+        PointwiseJudge(client("http://127.0.0.1:9"), mode="constrained")
+    with pytest.raises(ValueError, match="judge mode must be one of"):
+        PointwiseJudge(c, mode="vibes")
+
+
+class ScriptedScorer:
+    """OptionScorer whose P(first shown answer wins) comes from a function of the prompt."""
+
+    fingerprint = "scripted"
+
+    def __init__(self, p_first):
+        self.p_first = p_first
+        self.prompts = []
+
+    def complete(self, prompts, sample_index=0):
+        raise AssertionError("logprob mode must not generate")
+
+    def option_probs(self, prompts, options):
+        self.prompts += prompts
+        out = []
+        for p in prompts:
+            if tuple(options) == ("A", "B"):
+                first = p[-1]["content"].split("Answer A:\n")[1].split("\n")[0]
+                pf = self.p_first(first)
+                out.append(OptionProbs({"A": pf, "B": 1 - pf}, 0.9))
+            else:
+                out.append(OptionProbs(dict.fromkeys(SCORE_LABELS, 0.2), 0.5))
+        return out
+
+
+def test_pairwise_logprob_contradictory_orders_reconcile_to_tie():
+    # Always prefers the first-shown answer with p=0.9: the orders contradict each other.
+    s = ScriptedScorer(lambda first: 0.9)
+    [v] = PairwiseJudge(s, mode="logprob").compare([PAIR])
+    assert (v.order_ab, v.order_ba, v.consistent, v.winner) == ("A", "B", False, "tie")
+    assert v.p_first_ab == pytest.approx(0.9) and v.p_first_ba == pytest.approx(0.9)
+    assert v.p_a == pytest.approx(0.5)  # the position bias cancels
+    summ = pairwise_summary([v])
+    assert summ["first_position_preference"] == 1.0 and summ["position_consistency"] == 0.0
+    assert len(s.prompts) == 2 and "Reply with the letter" in s.prompts[0][0]["content"]
+
+
+def test_pairwise_logprob_consistent_and_weak_preferences():
+    s = ScriptedScorer(lambda first: 0.8 if "$29" in first else 0.3)
+    [v] = PairwiseJudge(s, mode="logprob").compare([PAIR])  # A = $29
+    assert (v.winner, v.consistent) == ("A", True) and v.p_a == pytest.approx((0.8 + 0.7) / 2)
+    # Both orders agree but barely: inside the tie margin -> tie.
+    s2 = ScriptedScorer(lambda first: 0.55 if "$29" in first else 0.45)
+    [w] = PairwiseJudge(s2, mode="logprob", tie_margin=0.1).compare([PAIR])
+    assert w.consistent and w.winner == "tie"
+    assert reconcile_probs(0.2, 0.9)[0] == "B"  # A first loses, B first wins: B

@@ -7,11 +7,10 @@ import sys
 import textwrap
 import time
 
-import duckdb
 import pandas as pd
 import pytest
 
-from evalpipe.warehouse.duck import Warehouse, WarehouseBusyError
+from evalpipe.warehouse.duck import QueryRefusedError, Warehouse, WarehouseBusyError
 
 
 def test_replace_rows_is_idempotent_per_key(tmp_path):
@@ -91,7 +90,7 @@ def test_a_stray_writer_on_the_live_file_gives_a_clear_busy_error(tmp_path):
 def test_reader_is_read_only(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb", lake_root=None)
     wh.replace_rows("t", pd.DataFrame({"n": [1]}), {})
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(QueryRefusedError, match="INSERT"):
         wh.query("INSERT INTO t VALUES (5)")
 
 

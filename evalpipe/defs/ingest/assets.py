@@ -39,6 +39,15 @@ def raw_logs(context: dg.AssetExecutionContext, log_source: LogSourceResource, w
         rows, quarantine, stats = ingest_day(UPath(cfg.source_root), day, cfg)
     except SourceError as e:  # a delivery problem, not a code bug: say so plainly in the UI
         raise dg.Failure(description=str(e), allow_retries=False) from e
+    problems = stats.problems()
+    if problems:  # a whole file unread must not pass as an empty (or thinner) partition
+        raise dg.Failure(
+            description=f"{day}: " + "; ".join(problems),
+            metadata={"read": stats.read, "quarantined": stats.quarantined, "skipped": stats.skipped},
+            allow_retries=False,
+        )
+    for w in stats.warnings:
+        context.log.warning(f"{day}: {w}")
     counts = stats.as_dict()
     with warehouse.writer() as con:
         warehouse.get().replace_rows(
@@ -74,6 +83,7 @@ def raw_logs(context: dg.AssetExecutionContext, log_source: LogSourceResource, w
             "reconciles": stats.reconciles(),
             "accepted_by_format": counts["accepted_by_format"],
             "skipped_by_reason": counts["skipped_by_reason"],
+            "warnings": dg.MetadataValue.json(counts["warnings"]),
             "dagster/row_count": rows.num_rows,
             "schema_version": SCHEMA_VERSION,
         },

@@ -9,7 +9,18 @@ from evalpipe.pii import SCRUBBER_VERSION
 from evalpipe.pii.config import load_scrubber_config
 from evalpipe.pii.scrubber import scrub_table
 
-PII_INVENTORY_SCHEMA = pa.schema([("day", pa.string()), ("value", pa.string())])
+# One row per distinct raw value found: what it is, which detector found it, how sure it was, and
+# whether the partition-wide sweep propagated it (only confident, non-dictionary values are).
+PII_INVENTORY_SCHEMA = pa.schema(
+    [
+        ("day", pa.string()),
+        ("value", pa.string()),
+        ("entity", pa.string()),
+        ("detector", pa.string()),
+        ("score", pa.float64()),
+        ("propagated", pa.bool_()),
+    ]
+)
 
 
 class ScrubConfig(dg.Config):
@@ -30,7 +41,7 @@ class ScrubConfig(dg.Config):
         "pii_inventory": dg.AssetOut(
             io_manager_key="restricted_io_manager",
             description="Distinct raw values the scrubber found, for the no_pii_left exact-match re-scan. "
-            "Restricted zone; never logged.",
+            "Restricted zone; never logged. Per value: entity, detector, score, propagated by the sweep.",
         ),
     },
     partitions_def=daily_partitions,
@@ -44,8 +55,16 @@ def scrubbed_logs(context: dg.AssetExecutionContext, config: ScrubConfig, raw_lo
     )
     failures = pa.Table.from_pandas(result.failures, schema=QUARANTINE_SCHEMA, preserve_index=False)
     day = context.partition_key
+    inv = result.inventory
     inventory = pa.table(
-        {"day": [day] * len(result.detected_values), "value": sorted(result.detected_values)},
+        {
+            "day": [day] * len(inv),
+            "value": inv["value"].astype(str).tolist(),
+            "entity": inv["entity"].astype(str).tolist(),
+            "detector": inv["detector"].astype(str).tolist(),
+            "score": inv["score"].astype(float).tolist(),
+            "propagated": inv["propagated"].astype(bool).tolist(),
+        },
         schema=PII_INVENTORY_SCHEMA,
     )
     n_in, n_out = raw_logs.num_rows, result.scrubbed.num_rows

@@ -46,7 +46,7 @@ def layer_probes(
     example_metrics: dict[str, pd.DataFrame],
     hidden_states: dict[str, pa.Table],
 ) -> dict:
-    """Per-layer linear probes of correctness with grouped folds, bootstrap CIs, a shuffled null and baselines."""
+    """Per-layer linear probes of correctness: grouped repeated CV with corrected CIs, item-level null, baselines."""
     cfg = load_report_config(REPORT_CONFIG, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     frames, summaries, images = [], {}, {}
@@ -64,7 +64,12 @@ def layer_probes(
             summaries[system] = {"skipped": f"labels {sorted(set(y))}, {len(set(groups))} groups"}
             continue
         per_layer, summary = fit_layer_probes(
-            x, y, groups, baselines, n_boot=int(cfg.probes.get("n_boot", 500))
+            x,
+            y,
+            groups,
+            baselines,
+            n_repeats=int(cfg.probes.get("n_repeats", 3)),
+            n_perm=int(cfg.probes.get("n_perm", 200)),
         )
         frames.append(per_layer.assign(system=system, dataset_version=eval_dataset["version"]))
         summaries[system] = {k: v for k, v in summary.items() if not isinstance(v, (list, dict))}
@@ -163,7 +168,7 @@ def comparison_report(
     layer_probes: dict,
     prompt_sensitivity: pd.DataFrame,
 ) -> dict:
-    """Baseline vs each candidate: paired tests, CIs, BH, MDE, verdicts and the release gate."""
+    """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
     version = eval_dataset["version"]
     systems = load_systems(SYSTEMS_PATH)
     baseline = next(s.name for s in systems.values() if s.baseline)
@@ -196,6 +201,7 @@ def comparison_report(
         probes=layer_probes.get("per_layer"),
         probe_summaries=layer_probes.get("summaries"),
         informational=cfg.informational,
+        golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
     )
     with warehouse.writer() as con:
         for name, df in report.tables().items():

@@ -8,6 +8,13 @@ Three generations of content capture are read:
 3. opentelemetry-instrumentation-openai-v2: a content-free span plus log records in a separate
    logs export (`resourceLogs`), joined on span id.
 
+Each span is read in the convention it was written in (`span_convention`), so one export may mix
+producers: the GenAI conventions above (`otel`), Traceloop OpenLLMetry (`openllmetry.py`) and
+Arize OpenInference (`openinference.py`).  Whatever the convention, a `system`/`developer`
+message becomes `system_instructions`, `enduser.id` / `gen_ai.user` / `user.id` / `llm.user` fill
+`user_id`, `gen_ai.conversation.id` / `session.id` fill `session_id`, and an `exception` event
+gives `error_type` when `error.type` is absent.
+
 OTLP/JSON writes ids as hex, 64-bit integers as strings and enums as integers; `AnyValue` is
 decoded accordingly.  Spans that are not model calls (HTTP server spans, retrieval spans) are
 skipped and counted.  Application attributes under `app.` follow evalpipe's documented
@@ -20,6 +27,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from evalpipe.logs.adapters import openinference, openllmetry
 from evalpipe.logs.errors import RecordError
 from evalpipe.logs.fields import (
     as_dict,
@@ -33,6 +41,14 @@ from evalpipe.logs.fields import (
 )
 
 FORMAT = "otel"
+CONVENTIONS = ("otel", "openllmetry", "openinference")
+CONTENT_SETTINGS = {
+    "otel": "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (and ship the logs export with the traces)",
+    "openllmetry": openllmetry.CONTENT_SETTING,
+    "openinference": openinference.CONTENT_SETTING,
+}
+USER_ATTRS = ("enduser.id", "gen_ai.user", "user.id", "llm.user")
+SESSION_ATTRS = ("gen_ai.conversation.id", "session.id")
 MODEL_OPERATIONS = {"chat", "text_completion", "generate_content"}
 MESSAGE_EVENTS = {
     "gen_ai.system.message",
@@ -131,11 +147,65 @@ def log_record_event(rec: Any) -> tuple[str, str, dict[str, Any]]:
     return span_id, str(name), body if isinstance(body, dict) else {"content": body}
 
 
-def is_model_span(span: dict[str, Any]) -> bool:
+def span_convention(span: dict[str, Any]) -> str | None:
+    """Which convention a span is a model call in (`otel`, `openllmetry`, `openinference`), or None.
+
+    One pass over the raw attribute list, no decoding: this runs on every span of an export.
+    OpenInference is recognised by `openinference.span.kind` (a model call when it is `LLM`);
+    Traceloop by its `llm.*` / indexed `gen_ai.prompt.*` / `gen_ai.is_streaming` attributes (a
+    model call when `llm.request.type` or `gen_ai.operation.name` says chat or completion).
+    """
+    op = kind = req_type = None
+    traceloop = False
     for kv in span.get("attributes") or []:
-        if isinstance(kv, dict) and kv.get("key") == "gen_ai.operation.name":
-            return (kv.get("value") or {}).get("stringValue") in MODEL_OPERATIONS
-    return False
+        if not isinstance(kv, dict):
+            continue
+        key = kv.get("key")
+        if not isinstance(key, str):
+            continue
+        if key == "gen_ai.operation.name":
+            op = (kv.get("value") or {}).get("stringValue")
+        elif key == "openinference.span.kind":
+            kind = (kv.get("value") or {}).get("stringValue")
+        elif key == "llm.request.type":
+            req_type = (kv.get("value") or {}).get("stringValue")
+            traceloop = True
+        elif not traceloop and key.startswith(openllmetry.MARKER_PREFIXES):
+            traceloop = True
+    if kind is not None:
+        return "openinference" if kind == "LLM" else None
+    if traceloop:
+        return (
+            "openllmetry" if op in MODEL_OPERATIONS or req_type in openllmetry.MODEL_REQUEST_TYPES else None
+        )
+    return "otel" if op in MODEL_OPERATIONS else None
+
+
+def is_model_span(span: dict[str, Any]) -> bool:
+    return span_convention(span) is not None
+
+
+def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    for k in keys:
+        if attrs.get(k) not in (None, ""):
+            return as_str(attrs[k], k)
+    return None
+
+
+def _split_system(system: list | None, inputs: list | None) -> tuple[list | None, list | None]:
+    """A `system` / `developer` input message is the system prompt, not a turn of the conversation."""
+    if not inputs or not any(
+        isinstance(m, dict) and m.get("role") in ("system", "developer") for m in inputs
+    ):
+        return system, inputs
+    sys_parts = list(system or [])
+    rest = []
+    for m in inputs:
+        if isinstance(m, dict) and m.get("role") in ("system", "developer"):
+            sys_parts.extend(p for p in m.get("parts") or [] if isinstance(p, dict))
+        else:
+            rest.append(m)
+    return sys_parts, rest
 
 
 def _tool_calls_from_event(value: Any) -> list[dict[str, Any]]:
@@ -187,7 +257,12 @@ def messages_from_events(events: list[tuple[str, dict[str, Any]]]) -> tuple[list
     return system, inputs, outputs
 
 
-def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tuple[str, dict]] | None) -> dict:
+def span_to_canonical(
+    span: Any,
+    resource: dict[str, Any],
+    log_events: list[tuple[str, dict]] | None,
+    convention: str = "otel",
+) -> dict:
     span = as_dict(span, "span")
     trace_id = as_str(span.get("traceId"), "span.traceId", optional=False)
     span_id = as_str(span.get("spanId"), "span.spanId", optional=False)
@@ -213,10 +288,28 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
         except (TypeError, ValueError) as e:
             raise RecordError("schema_violation", f"{key}: not a JSON string") from e
 
-    system = parse_json_attr("gen_ai.system_instructions")
-    inputs = parse_json_attr("gen_ai.input.messages")
-    outputs = parse_json_attr("gen_ai.output.messages")
-    captured = "attributes"
+    span_events = [
+        (
+            str(ev.get("name")),
+            as_int(ev.get("timeUnixNano"), "span.events[].timeUnixNano") or 0,
+            ev.get("attributes"),
+        )
+        for ev in as_list(span.get("events"), "span.events")
+        if isinstance(ev, dict)
+    ]
+    start_ns = as_int(span.get("startTimeUnixNano"), "span.startTimeUnixNano") or 0
+    view: dict[str, Any] = {}
+    if convention == "openllmetry":
+        view = openllmetry.read(attrs, span_events, start_ns)
+    elif convention == "openinference":
+        view = openinference.read(attrs, span_events, start_ns)
+    if "inputs" in view:
+        system, inputs, outputs = None, view["inputs"], view["outputs"]
+    else:
+        system = parse_json_attr("gen_ai.system_instructions")
+        inputs = parse_json_attr("gen_ai.input.messages")
+        outputs = parse_json_attr("gen_ai.output.messages")
+    captured = "attributes" if inputs or outputs or "inputs" not in view else "none"
     if inputs is None:
         events = [
             (str(ev.get("name")), attributes(ev.get("attributes"), "span.events[].attributes"))
@@ -238,12 +331,19 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
     for name, val in (("gen_ai.input.messages", inputs), ("gen_ai.output.messages", outputs)):
         if val is not None and not isinstance(val, list):
             raise RecordError("schema_violation", f"{name}: expected a JSON list")
+    system, inputs = _split_system(system, inputs)
 
     finish = attrs.get("gen_ai.response.finish_reasons")
     finish_reason = finish[0] if isinstance(finish, list) and finish else None
     if finish_reason is None and outputs:
         finish_reason = outputs[0].get("finish_reason")
     error_type = attrs.get("error.type")
+    if error_type is None and status_code == 2:
+        for name, _, ev_attrs in span_events:
+            if name == "exception":
+                exc = attributes(ev_attrs, "span.events[].attributes").get("exception.type")
+                error_type = str(exc).rsplit(".", 1)[-1] if exc else None
+                break
     is_error = status_code == 2 or error_type is not None
     metadata: dict[str, Any] = {}
     for k, v in attrs.items():
@@ -260,16 +360,17 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
     if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
         raise RecordError("schema_violation", "app.tags: expected a list of strings")
     fb = attrs.get("app.feedback.score")
-    return {
+    ttft = as_float(attrs.get("app.time_to_first_token_ms"), "app.time_to_first_token_ms")
+    row = {
         "call_id": span_id,
         "trace_id": trace_id,
         "span_id": span_id,
-        "session_id": as_str(attrs.get("gen_ai.conversation.id"), "gen_ai.conversation.id"),
-        "user_id": as_str(attrs.get("enduser.id"), "enduser.id"),
+        "session_id": _first(attrs, SESSION_ATTRS),
+        "user_id": _first(attrs, USER_ATTRS),
         "turn_index": as_int(attrs.get("app.turn_index"), "app.turn_index"),
         "started_at": start,
         "latency_ms": (end - start).total_seconds() * 1000 if end else None,
-        "ttft_ms": as_float(attrs.get("app.time_to_first_token_ms"), "app.time_to_first_token_ms"),
+        "ttft_ms": ttft,
         "provider": as_str(
             attrs.get("gen_ai.provider.name", attrs.get("gen_ai.system")), "gen_ai.provider.name"
         ),
@@ -293,3 +394,22 @@ def span_to_canonical(span: Any, resource: dict[str, Any], log_events: list[tupl
         "tags": tags or [],
         "metadata": dumps(metadata),
     }
+    for key in (
+        "user_id",
+        "session_id",
+        "request_model",
+        "response_model",
+        "provider",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+    ):
+        if view.get(key) is not None and (row[key] is None or key in ("request_model", "response_model")):
+            row[key] = view[key]
+    if row["ttft_ms"] is None and view.get("ttft_ms") is not None:
+        row["ttft_ms"] = view["ttft_ms"]
+    if view.get("params"):
+        row["params"] = dumps({**view["params"], **json.loads(row["params"])})
+    if view.get("tools"):
+        row["tools"] = dumps(view["tools"])
+    return row

@@ -1,0 +1,384 @@
+"""Structured identifiers found by the libraries and checksums made for them, not by log-shaped regexes.
+
+- Phones: Google's `phonenumbers` (`PhoneNumberMatcher`, leniency VALID) over the regions the text's
+  language suggests plus a default set; E.164 (`+CC`) numbers are found under any region.  A cheap
+  digit-run pre-filter decides where the matcher runs, so text without numbers costs nothing.
+- Cards and IBANs: every kind of whitespace (incl. NBSP / narrow NBSP), dots, dashes and " - "
+  between groups is normalised away, then Luhn + IIN range (cards) or length + mod-97 (IBANs, any
+  case) decides.  A Luhn-valid number outside the brand table still counts next to a card word.
+- National identifiers: US SSN (area/group/serial rules; without dashes only next to an SSN word),
+  UK National Insurance (prefix rules), Spanish DNI/NIE (check letter), Dutch BSN (11-proof, in
+  context), Indian PAN / Aadhaar (in context), passports and driving licences (in context), dates
+  of birth (in context), MAC addresses.
+- E-mails: plain, obfuscated ("name [at] domain [dot] com") and URL-encoded (`name%40domain.com`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from evalpipe.pii.validators import IBAN_LENGTHS, card_brand, iban_ok, luhn_ok
+
+
+class Hit(NamedTuple):
+    start: int
+    end: int
+    entity: str
+    score: float
+    rule: str
+
+
+# ---------------------------------------------------------------- separators
+# Everything people (and copy-paste) put between digit groups.
+_SEP = r"[ \t\u00a0\u202f\u2009\u2007.\-\u2010\u2011\u2012\u2013\u2014/]"
+_SEP_RUN = _SEP + r"{1,3}"
+
+# ---------------------------------------------------------------- cards
+_CARD_RUN = re.compile(r"(?<!\d)\d(?:" + _SEP + r"{0,3}\d){11,22}(?!\d)")
+_CARD_WORDS = re.compile(
+    r"(?i)card|karte|tarjeta|carte|carta|kaart|cartão|visa|master|amex|rupay|mir\b|troy|maestro|"
+    r"discover|jcb|unionpay|diners|cc\b|pan\b|cvv|expir|ablauf|caducidad"
+)
+
+
+def find_cards(text: str) -> list[Hit]:
+    """Digit runs (any separators, glued to letters or not) holding a Luhn-valid 12-19 digit card."""
+    hits: list[Hit] = []
+    for m in _CARD_RUN.finditer(text):
+        run = m.group()
+        groups = [(g.start() + m.start(), g.end() + m.start(), g.group()) for g in re.finditer(r"\d+", run)]
+        i = 0
+        while i < len(groups):
+            best = None
+            digits = ""
+            for j in range(i, len(groups)):
+                digits += groups[j][2]
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 12 and luhn_ok(digits):
+                    if card_brand(digits) or (len(digits) >= 13 and _near(_CARD_WORDS, text, groups[i][0])):
+                        best = j
+            if best is None:
+                i += 1
+                continue
+            hits.append(Hit(groups[i][0], groups[best][1], "CREDIT_CARD", 1.0, "card_luhn"))
+            i = best + 1
+    return hits
+
+
+def _near(rx: re.Pattern[str], text: str, pos: int, before: int = 40, after: int = 0) -> bool:
+    return rx.search(text, max(0, pos - before), min(len(text), pos + after) if after else pos) is not None
+
+
+# ---------------------------------------------------------------- IBAN
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
+_IBAN_SEP = frozenset(" \t\u00a0\u202f\u2009.-\u2013")
+
+
+def find_ibans(text: str) -> list[Hit]:
+    """IBANs in any case, with any separators; length from the country table, then mod-97."""
+    hits: list[Hit] = []
+    pos = 0
+    n_text = len(text)
+    for m in _IBAN_START.finditer(text):
+        if m.start() < pos:
+            continue
+        cc = m.group(1).upper()
+        need = IBAN_LENGTHS.get(cc)
+        if need is None:
+            continue
+        chars = [cc, m.group(2)]
+        n = 4
+        i = end = m.end()
+        while n < need and i < n_text:
+            c = text[i]
+            if c in _IBAN_SEP:
+                j = i
+                while j < n_text and j - i < 3 and text[j] in _IBAN_SEP:
+                    j += 1
+                if j < n_text and text[j].isalnum() and text[j].isascii():
+                    i = j
+                    continue
+                break
+            if c.isascii() and c.isalnum():
+                chars.append(c.upper())
+                n += 1
+                i += 1
+                end = i
+                continue
+            break
+        if n != need:
+            continue
+        if end < n_text and text[end].isdigit():
+            continue
+        if iban_ok("".join(chars)):
+            hits.append(Hit(m.start(), end, "IBAN_CODE", 1.0, "iban_mod97"))
+            pos = end
+    return hits
+
+
+# ---------------------------------------------------------------- phones
+_PHONE_CAND = re.compile(r"(?:\+|\b00|\()?\d[\d \t\u00a0\u202f().\-/]{5,22}\d")
+_PHONE_CONTEXT = re.compile(
+    r"(?i)phone|tel\b|tel\.|telf|mobile|mobil|cell|call|ring|text me|sms|whatsapp|signal|number|nummer|"
+    r"número|numero|numéro|nr\b|no\.|teléfono|telefono|telefone|telefoon|téléphone|móvil|movil|"
+    r"handy|telefon|anrufen|rufen|erreichbar|portable|appel|joindre|contact|fax|reach|dial|hotline|"
+    r"llam|bel |bellen|ligar|chiamar|cellulare|電話|телефон|هاتف|फ़ोन|फोन"
+)
+DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU")
+LANG_REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("US", "GB", "IN", "AU", "CA", "IE", "NZ", "ZA"),
+    "de": ("DE", "AT", "CH"),
+    "fr": ("FR", "BE", "CH", "CA"),
+    "es": ("ES", "MX", "AR", "CO", "CL"),
+    "nl": ("NL", "BE"),
+    "it": ("IT", "CH"),
+    "pt": ("PT", "BR"),
+    "ja": ("JP",),
+    "zh": ("CN", "TW", "HK"),
+    "ko": ("KR",),
+    "ru": ("RU",),
+    "ar": ("SA", "AE", "EG"),
+    "hi": ("IN",),
+    "pl": ("PL",),
+    "tr": ("TR",),
+    "sv": ("SE",),
+}
+_EXT = re.compile(r"\s{0,2}(?:x|ext\.?|extension|poste|durchwahl|dw\.?|#)\s{0,2}\d{1,6}\b", re.IGNORECASE)
+
+
+def regions_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Regions to parse national numbers under: hinted ones first, then the default set."""
+    out = list(extra) + list(LANG_REGIONS.get(lang or "", ())) + list(DEFAULT_REGIONS)
+    return tuple(dict.fromkeys(r.upper() for r in out if r))
+
+
+@lru_cache(maxsize=1)
+def _phonenumbers():  # noqa: ANN202 - module, imported lazily (0.2 s)
+    import phonenumbers
+
+    return phonenumbers
+
+
+def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
+    """Valid numbers per `phonenumbers` in the hinted regions; a trailing extension is consumed.
+
+    A bare digit string without separators or '+' ("4155550123") is only a phone next to a phone
+    word: otherwise order and account numbers that happen to be valid numbers would be masked.
+    """
+    if sum(c.isdigit() for c in text) < 7:
+        return []
+    pn = _phonenumbers()
+    regions = regions or regions_for(None)
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for cand in _PHONE_CAND.finditer(text):
+        digits = sum(c.isdigit() for c in cand.group())
+        if digits < 7:
+            continue
+        lo = max(0, cand.start() - 2)
+        hi = min(len(text), cand.end() + 12)
+        window = text[lo:hi]
+        for region in regions:
+            found = False
+            for pm in pn.PhoneNumberMatcher(window, region, leniency=pn.Leniency.VALID):
+                s, e = pm.start + lo, pm.end + lo
+                if any(a < e and s < b for a, b in taken):
+                    continue
+                raw = pm.raw_string
+                plus = raw.lstrip().startswith(("+", "00", "("))
+                if not plus and raw.isdigit() and not _near(_PHONE_CONTEXT, text, s, 50):
+                    continue
+                if _looks_like_version_or_date(text, s, e):
+                    continue
+                ext = _EXT.match(text, e)
+                if ext and "x" not in raw.lower():
+                    e = ext.end()
+                hits.append(
+                    Hit(s, e, "PHONE_NUMBER", 0.9 if plus or not raw.isdigit() else 0.8, "phonenumbers")
+                )
+                taken.append((s, e))
+                found = True
+            if found:
+                break
+    return hits
+
+
+_DATE_LIKE = re.compile(r"^\d{1,4}([./-])\d{1,2}\1\d{1,4}$")
+
+
+def _looks_like_version_or_date(text: str, s: int, e: int) -> bool:
+    value = text[s:e].strip()
+    if _DATE_LIKE.match(value):
+        return True
+    pre = text[max(0, s - 12) : s].lower()
+    return bool(re.search(r"(?:v|version|build|firmware|release)\s*$", pre)) and "." in value
+
+
+# ---------------------------------------------------------------- US SSN
+_SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}([- .\u00a0])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-])")
+_SSN_BARE = re.compile(r"(?<![\w-])((?!000|666|9\d\d)\d{3}(?!00)\d{2}(?!0000)\d{4})(?![\w-])")
+_SSN_CONTEXT = re.compile(
+    r"(?i)\bssn\b|\bss#|social security|social sec|\bsocial\b|soc\.? ?sec|\bsin\b|\btin\b|tax id|taxpayer"
+)
+
+
+def find_ssns(text: str) -> list[Hit]:
+    hits = [Hit(m.start(), m.end(), "US_SSN", 0.9, "ssn") for m in _SSN.finditer(text)]
+    for m in _SSN_BARE.finditer(text):
+        if _near(_SSN_CONTEXT, text, m.start(1), 40):
+            hits.append(Hit(m.start(1), m.end(1), "US_SSN", 0.9, "ssn_context"))
+    return hits
+
+
+# ---------------------------------------------------------------- national identifiers
+_NINO = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])"
+    r"[ \u00a0-]?(\d{2})[ \u00a0-]?(\d{2})[ \u00a0-]?(\d{2})[ \u00a0-]?([A-D])(?![A-Za-z0-9])"
+)
+_DNI = re.compile(r"(?i)(?<![A-Za-z0-9])([XYZ]?)[ -]?(\d{7,8})[ -]?([A-Z])(?![A-Za-z0-9])")
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_PAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{3}[PCHABGJLFT][A-Z]\d{4}[A-Z](?![A-Za-z0-9])")
+_CODICE_FISCALE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])"
+)
+_DOC_CONTEXT = re.compile(
+    r"(?i)(passport|pass(?:port)?[ -]?(?:no|nr|number|#)|reisepass|passeport|pasaporte|paspoort|passaporto|"
+    r"passaporte|driv(?:er'?s?|ing)[ -]licen[cs]e|\bDL\b|licen[cs]e (?:no|number|#)|führerschein|"
+    r"fuhrerschein|permis de conduire|carnet de conducir|permiso de conducir|licencia de conducir|"
+    r"rijbewijs|patente|carteira de motorista|personalausweis|ausweis(?:nummer)?|carte d'identité|"
+    r"\bDNI\b|\bNIE\b|\bBSN\b|burgerservicenummer|aadhaar|aadhar|\bPAN\b|national id|id card|"
+    r"identity card|id number|id no|tax code|codice fiscale|\bNIF\b|\bNINO?\b|national insurance|"
+    r"sozialversicherungsnummer|numéro de sécurité sociale|\bNIR\b|身份证|パスポート|паспорт)"
+    r"[\s\w'’.#°º-]{0,25}?[:#]?\s*"
+)
+# Document numbers: one token of letters/digits (optionally grouped by spaces of digit blocks).
+_DOC_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9-]|(?<=\d) (?=\d))*[A-Za-z0-9](?![A-Za-z0-9])"
+)
+
+
+def _aadhaar_ok(d: str) -> bool:
+    """Verhoeff check digit (Aadhaar)."""
+    mul = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7], [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3], [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ]  # fmt: skip
+    perm = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4], [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7], [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ]  # fmt: skip
+    c = 0
+    for i, ch in enumerate(reversed(d)):
+        c = mul[c][perm[i % 8][int(ch)]]
+    return c == 0
+
+
+def _bsn_ok(d: str) -> bool:
+    """Dutch BSN eleven-proof."""
+    if len(d) != 9:
+        return False
+    total = sum(int(c) * w for c, w in zip(d[:8], range(9, 1, -1), strict=True)) - int(d[8])
+    return total % 11 == 0 and d != "000000000"
+
+
+def find_national_ids(text: str) -> list[Hit]:
+    """UK NI, DNI/NIE, PAN, codice fiscale by their rules; passports/licences/BSN/Aadhaar in context."""
+    hits: list[Hit] = []
+    for m in _NINO.finditer(text):
+        hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "uk_nino"))
+    for m in _DNI.finditer(text):
+        num = {"": "", "X": "0", "Y": "1", "Z": "2"}[m.group(1).upper()] + m.group(2)
+        if len(m.group(2)) == 8 or m.group(1):
+            if _DNI_LETTERS[int(num) % 23] == m.group(3).upper():
+                hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.95, "es_dni"))
+    for rx, rule in ((_PAN, "in_pan"), (_CODICE_FISCALE, "it_codice_fiscale")):
+        for m in rx.finditer(text):
+            hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.85, rule))
+    for m in _DOC_CONTEXT.finditer(text):
+        for v in _DOC_TOKEN.finditer(text, m.end(), min(len(text), m.end() + 40)):
+            value = v.group()
+            compact = re.sub(r"[ -]", "", value)
+            if not (5 <= len(compact) <= 20 and any(c.isdigit() for c in compact)):
+                continue
+            kind = m.group(1).lower()
+            if compact.isdigit() and len(compact) == 12 and "aadha" in kind and not _aadhaar_ok(compact):
+                break
+            if compact.isdigit() and len(compact) == 9 and "bsn" in kind and not _bsn_ok(compact):
+                break
+            hits.append(Hit(v.start(), v.end(), "NATIONAL_ID", 0.85, "id_document_context"))
+            break
+    return hits
+
+
+# ---------------------------------------------------------------- dates of birth
+_MONTHS = (
+    r"jan(?:uary|uar|vier|\.)?|feb(?:ruary|ruar|\.)?|févr(?:ier)?|mar(?:ch|\.)?|märz|mars|apr(?:il|\.)?|avril|"
+    r"may|mai|jun(?:e|i|\.)?|juin|jul(?:y|i|\.)?|juil(?:let)?|aug(?:ust|\.)?|août|sep(?:t(?:ember|embre)?|\.)?|"
+    r"oct(?:ober|obre|\.)?|okt(?:ober)?|nov(?:ember|embre|\.)?|dec(?:ember|\.)?|dez(?:ember)?|déc(?:embre)?|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+    r"januari|februari|maart|mei|juni|juli|augustus|oktober"
+)
+_DATE = (
+    r"(?:\d{1,2}[./\- ]\d{1,2}[./\- ]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|"
+    r"\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + _MONTHS + r")\s+(?:de\s+)?\d{4}|"
+    r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+)
+_DOB = re.compile(
+    r"(?i)(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geboren(?: am)?|"
+    r"geb\.|né(?:e)? le|date de naissance|fecha de nacimiento|nacid[oa] el|f\. nac\.|geboortedatum|"
+    r"geboren op|data di nascita|nato il|nata il|data de nascimento|生年月日|出生日期|дата рождения)"
+    r"[\s:=\"']{0,4}(" + _DATE + r")"
+)
+
+
+def find_dates_of_birth(text: str) -> list[Hit]:
+    return [Hit(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.85, "dob_context") for m in _DOB.finditer(text)]
+
+
+# ---------------------------------------------------------------- MAC addresses
+_MAC = re.compile(
+    r"(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
+    r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:.-]*[0-9A-Fa-f])"
+)
+
+
+def find_macs(text: str) -> list[Hit]:
+    out = []
+    for m in _MAC.finditer(text):
+        v = m.group()
+        if "." in v and not any(c.isalpha() for c in v):
+            continue  # 1234.5678.9012 is a number, not a Cisco-style MAC
+        out.append(Hit(m.start(), m.end(), "MAC_ADDRESS", 0.9, "mac"))
+    return out
+
+
+# ---------------------------------------------------------------- e-mails
+_EMAIL = re.compile(r"(?<![\w.+%-])[\w.%+-]+@(?:[\w-]+\.)+[A-Za-z]{2,24}\b")
+_EMAIL_URLENC = re.compile(r"(?<![\w.%+-])[\w.+-]+(?:%2[bB][\w.-]+)?%40(?:[\w-]+\.)+[A-Za-z]{2,24}\b")
+_AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s+AT\s+)\s*"
+_DOT = r"\s*(?:[\[({<]\s*(?i:dot)\s*[\])}>]|\s+DOT\s+|\.)\s*"
+_EMAIL_OBF = re.compile(
+    r"(?<![\w.+-])[\w.+-]+" + _AT + r"[\w-]+(?:" + _DOT + r"[\w-]+)*" + _DOT + r"[A-Za-z]{2,24}\b"
+)
+_EMAIL_WORDS = re.compile(r"(?<![\w.+-])[\w.+-]+ at [\w-]+(?: dot [\w-]+)*(?: dot [a-z]{2,6})\b")
+
+
+def find_emails(text: str) -> list[Hit]:
+    hits = [Hit(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email") for m in _EMAIL.finditer(text)]
+    if "%40" in text:
+        hits += [
+            Hit(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email_urlencoded")
+            for m in _EMAIL_URLENC.finditer(text)
+        ]
+    low = text.lower()
+    if "at" in low and "dot" in low or "AT" in text or "at]" in low or "at)" in low:
+        for rx in (_EMAIL_OBF, _EMAIL_WORDS):
+            for m in rx.finditer(text):
+                hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
+    return hits

@@ -1,0 +1,179 @@
+"""What is *known to be safe*: common words per language (`wordfreq`) and product vocabulary.
+
+Philter (UCSF) reached high recall by removing what is not known to be safe rather than chasing
+every name shape.  Here "safe" is: a common word of one of the log languages (wordfreq's 'best'
+lists, which ship inside the wheel: no download, works offline), a product / plan / company /
+technology term (built-in list + `allow_terms` from data/pii.yaml), or a short token.  wordfreq's
+lists also contain frequent names ("john", "smith", "tanaka"), so a token counts as a common
+*word* only when its Zipf frequency is high enough and it is not in the first-name lexicon.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache, lru_cache
+from pathlib import Path
+
+from evalpipe.pii.names import AMBIGUOUS, FIRST_NAMES
+
+LANGS: tuple[str, ...] = ("en", "de", "fr", "es", "nl", "it", "pt")
+EXTRA_LANGS: tuple[str, ...] = ("ru", "ar", "hi", "ja", "zh", "pl", "tr", "sv")
+_TOP_N = 80_000
+
+# Technology, products, plans and companies that appear capitalised in support logs and are not
+# people.  Multi-word terms are matched as phrases.  Deliberately generic, not taken from a corpus.
+PRODUCT_TERMS: tuple[str, ...] = tuple(
+    """
+Android iOS iPadOS macOS Windows Linux Ubuntu Debian Fedora ChromeOS Chrome Chromium Firefox Safari Edge Opera Brave
+Vivaldi Samsung Galaxy Pixel iPhone iPad Mac MacBook iMac AirPods Kindle Alexa Siri Cortana Bixby
+Google Gmail Outlook Hotmail Yahoo Microsoft Apple Amazon AWS Azure GCP Oracle IBM SAP Salesforce HubSpot Zendesk
+Freshdesk Intercom Shopify WooCommerce WordPress Magento Squarespace Wix Stripe PayPal Venmo Klarna Adyen Braintree
+Revolut Wise N26 Monzo Visa Mastercard Maestro Amex RuPay JCB UnionPay SEPA SWIFT ACH
+Jira Confluence Trello Asana Notion Slack Teams Zoom Webex Skype Discord Telegram WhatsApp Signal Messenger
+Facebook Instagram LinkedIn Twitter TikTok YouTube Reddit Pinterest Snapchat Netflix Spotify Uber Lyft Airbnb
+Booking Expedia eBay Etsy Dropbox OneDrive SharePoint iCloud Box Figma Canva Miro Airtable Zapier Okta Auth0
+Twilio SendGrid Mailgun Mailchimp Postmark Segment Mixpanel Amplitude Datadog Sentry PagerDuty Grafana Prometheus
+Kibana Elasticsearch Splunk Cloudflare Akamai Fastly Vercel Netlify Heroku DigitalOcean Linode Hetzner OVH
+GitHub GitLab Bitbucket Jenkins CircleCI Travis Docker Kubernetes Helm Terraform Ansible Puppet Chef Vagrant
+Python Java JavaScript TypeScript Node Deno React Angular Vue Svelte Django Flask FastAPI Rails Ruby PHP Laravel Go
+Golang Rust Kotlin Swift Scala Perl Bash PowerShell Excel Word PowerPoint Access OneNote Sheets Docs Drive Calendar
+Postgres PostgreSQL MySQL MariaDB SQLite MongoDB Redis Kafka RabbitMQ Snowflake BigQuery Redshift Databricks DuckDB
+OpenAI ChatGPT GPT Claude Anthropic Gemini Bard Copilot Llama Mistral Cohere HuggingFace
+Bearer Basic OAuth SAML SSO SCIM LDAP JWT API SDK CLI REST GraphQL JSON YAML XML CSV PDF HTTP HTTPS SMTP IMAP DNS
+VPN SSL TLS SSH FTP SFTP DKIM SPF DMARC MFA 2FA OTP TOTP CAPTCHA reCAPTCHA Cloud Pro Plus Premium Enterprise
+Business Starter Team Free Standard Professional Ultimate Admin Owner
+Schwab Fidelity Vanguard Barclays HSBC Santander BBVA Commerzbank ING Rabobank
+UniCredit Lloyds NatWest Citibank DHL FedEx UPS USPS Hermes GLS DPD PostNL Correos Chronopost
+Brightdesk Gorgias Kustomer Gladly LiveChat Tidio
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March July
+September October November December Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag
+""".split()
+) + (
+    "Acme Cloud",
+    "Jira Cloud",
+    "Dark Mode",
+    "Charles Schwab",
+    "Hugging Face",
+    "New Relic",
+    "Deutsche Bank",
+    "Wells Fargo",
+    "Capital One",
+    "American Express",
+    "Royal Mail",
+    "La Poste",
+    "Help Scout",
+    "Google Workspace",
+    "Microsoft 365",
+    "Office 365",
+    "Google Cloud",
+    "Azure AD",
+    "Light Mode",
+    "Safe Mode",
+    "BNP Paribas",
+    "Société Générale",
+    "Crédit Agricole",
+    "ABN AMRO",
+    "Intesa Sanpaolo",
+    "Jira Service Management",
+)
+
+
+def fold(word: str) -> str:
+    """Lower case, accents folded: 'Lucía' and 'lucia' are one entry."""
+    w = unicodedata.normalize("NFKD", word.casefold().replace("’", "'"))
+    return "".join(c for c in w if not unicodedata.combining(c))
+
+
+@cache
+def _zipf_table(lang: str) -> dict[str, float]:
+    """folded word -> Zipf frequency for the top words of `lang` (wordfreq's bundled 'best' list).
+
+    Read from the frequency list itself (`get_frequency_dict`), not `zipf_frequency`, which would
+    tokenise and for zh/ja needs jieba/MeCab.
+    """
+    import math
+    import os
+    import pickle
+    import tempfile
+    from importlib.metadata import version
+
+    cache = Path(os.environ.get("EVALPIPE_CACHE_DIR") or tempfile.gettempdir()) / (
+        f"evalpipe-wordfreq-{version('wordfreq')}-{lang}-{_TOP_N}.pkl"
+    )
+    try:
+        return pickle.loads(cache.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    from wordfreq import get_frequency_dict
+
+    freqs = get_frequency_dict(lang, "best")
+    top = sorted(freqs.items(), key=lambda kv: -kv[1])[:_TOP_N]
+    table: dict[str, float] = {}
+    for w, f in top:
+        key = fold(w)
+        if key not in table:
+            table[key] = round(math.log10(f) + 9, 2)
+    try:  # a derived cache of the bundled list: rebuilt when missing, never required
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(table))
+        tmp.replace(cache)
+    except OSError:
+        pass
+    return table
+
+
+def zipf(word: str, langs: tuple[str, ...] = LANGS) -> float:
+    """Highest Zipf frequency of `word` over `langs` (0 when in none of the top lists)."""
+    w = fold(word)
+    return max((_zipf_table(lang).get(w, 0.0) for lang in langs), default=0.0)
+
+
+def load_all() -> None:
+    """Load every table now (before forking workers, so they share it)."""
+    for lang in LANGS:
+        _zipf_table(lang)
+    _product_terms()
+
+
+def is_first_name(word: str) -> bool:
+    w = fold(word)
+    return w in FIRST_NAMES or w in AMBIGUOUS
+
+
+def is_common_word(word: str, langs: tuple[str, ...] = LANGS, min_zipf: float = 3.5) -> bool:
+    """A frequent word of the log languages that is not (also) a first name."""
+    if is_first_name(word):
+        return False
+    return zipf(word, langs) >= min_zipf
+
+
+@lru_cache(maxsize=1)
+def _product_terms() -> tuple[frozenset[str], frozenset[str]]:
+    single = frozenset(fold(t) for t in PRODUCT_TERMS if " " not in t)
+    multi = frozenset(fold(t) for t in PRODUCT_TERMS if " " in t)
+    return single, multi
+
+
+def is_product_term(text: str, extra: frozenset[str] = frozenset()) -> bool:
+    """A product / plan / company / technology term (single word or phrase), or in `extra`."""
+    t = fold(" ".join(text.split()))
+    single, multi = _product_terms()
+    return t in single or t in multi or t in extra
+
+
+def contains_product_term(text: str, extra: frozenset[str] = frozenset()) -> bool:
+    """Any word or phrase of `text` is product vocabulary ("Jira Cloud admin" -> True)."""
+    t = fold(" ".join(text.split()))
+    single, multi = _product_terms()
+    if t in multi or t in extra or any(p in t for p in multi if " " in p and p in t):
+        return True
+    words = t.split()
+    return any(w in single or w in extra for w in words if w not in FIRST_NAMES)
+
+
+def safe_token(word: str, langs: tuple[str, ...] = LANGS, extra: frozenset[str] = frozenset()) -> bool:
+    """Known to be safe: short, a common word, or product vocabulary."""
+    core = word.strip(".,;:!?()[]{}\"'«»“”")
+    if len(core) <= 2:
+        return True
+    return is_product_term(core, extra) or is_common_word(core, langs)
