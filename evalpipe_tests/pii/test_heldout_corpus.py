@@ -199,3 +199,33 @@ def test_replacement_alignment_finds_changed_stretches() -> None:
     spans = S.replacements(orig, new)
     assert [orig[s:e] for s, e in spans] == ["Anna Kowalska"]
     assert S.replacements(orig, orig) == []
+
+
+def test_presidio_baseline_walks_every_string_of_the_text_fields() -> None:
+    import pii_presidio as P
+
+    class Hit:
+        start, end, entity_type = 0, 4, "X"
+
+    class Analyzer:
+        def analyze(self, text: str, language: str):  # noqa: ANN201
+            return [Hit()] if text.startswith("Anna") else []
+
+    class Anonymizer:
+        def anonymize(self, text: str, analyzer_results):  # noqa: ANN001, ANN201
+            return type("R", (), {"text": "<X>" + text[4:]})()
+
+    row = {
+        "record_id": "Anna-id",
+        "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": "Anna here"},
+                                                                    {"type": "tool_call", "arguments": {"name": "Anna B"}}]}]),
+        "feedback_comment": "Anna was kind",
+        "tags": ["Anna tag", "ok"],
+        "status": "ok",
+    }
+    out = P.presidio_row(row, Analyzer(), Anonymizer())
+    msgs = json.loads(out["input_messages"])
+    assert msgs[0]["role"] == "user" and msgs[0]["parts"][0] == {"type": "text", "content": "<X> here"}
+    assert msgs[0]["parts"][1]["arguments"] == {"name": "<X> B"}
+    assert out["feedback_comment"] == "<X> was kind" and out["tags"] == ["<X> tag", "ok"]
+    assert out["record_id"] == "Anna-id"  # not a text field
