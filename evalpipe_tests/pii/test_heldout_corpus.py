@@ -56,6 +56,21 @@ def test_generation_is_deterministic_and_seeded() -> None:
     assert H.build_split("heldout", 10, seed=3)[7].line == a[7].line
 
 
+def test_generation_does_not_depend_on_the_hash_seed() -> None:
+    """Same corpus in processes with different PYTHONHASHSEED (Faker's it_IT cities once did not)."""
+    import os
+    import subprocess
+
+    code = ("import hashlib, json, pii_heldout as H; rs = H.build_split('heldout', 48) + H.build_split('dev', 32); "
+            "print(hashlib.sha256(json.dumps([r.line for r in rs], sort_keys=True).encode()).hexdigest())")
+    digests = {
+        subprocess.run([sys.executable, "-c", code], cwd=BENCH, capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
+
+
 def test_sizes_and_coverage(heldout: list[H.LogRecord], dev: list[H.LogRecord]) -> None:
     assert len(heldout) >= 500 and len(heldout) + len(dev) >= 600
     for recs in (heldout, dev):
