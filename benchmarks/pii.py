@@ -13,7 +13,8 @@ Corpora (`--corpus shipped|dev|heldout|all`):
 dev and heldout go through the same path as `evalpipe scrub`: JSONL -> `ingest_paths` (format
 `openai`) -> `scrub_table(processes=N)` with `data/pii.yaml`; Presidio's `AnalyzerEngine` (same spaCy
 model, default entities) + `AnonymizerEngine` defaults run on every string of the same canonical
-rows, one at a time, in one process.  Scoring (`pii_score.py`): a planted value is fully masked when
+rows, one at a time, in one fresh process that never imports `evalpipe.pii` (`pii_presidio.py`).
+Scoring (`pii_score.py`): a planted value is fully masked when
 neither it nor any identifying token of it survives anywhere in the scrubbed row; leak rate per
 entity, per field and per shape, secrets leaked by kind, benign phrases kept, a precision proxy
 (share of changed stretches that overlap a planted value) and records/s.
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pii_corpus import Record, build_corpus  # noqa: E402
 from pii_heldout import build_split, write_jsonl  # noqa: E402
+from pii_presidio import run_isolated  # noqa: E402
 from pii_score import leak_examples, print_comparison, score_rows  # noqa: E402
 
 Pred = tuple[int, int, str]
@@ -156,54 +158,7 @@ def ingest_records(records: list, workdir: Path):  # noqa: ANN201
     return table
 
 
-def presidio_engines():  # noqa: ANN201
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_anonymizer import AnonymizerEngine
-
-    from evalpipe.pii.scrubber import nlp_configuration
-
-    base = AnalyzerEngine(nlp_engine=NlpEngineProvider(nlp_configuration=nlp_configuration()).create_engine())
-    base.analyze("warm up John Smith", language="en")
-    return base, AnonymizerEngine()
-
-
-JSON_COLUMNS = ("system_instructions", "input_messages", "output_messages", "retrieved_context", "tools", "metadata")
-STRUCTURAL_KEYS = {"role", "type", "finish_reason"}
-
-
-def presidio_row(row: dict, analyzer, anonymizer) -> dict:  # noqa: ANN001
-    """Presidio defaults on every string of a canonical row's text fields (JSON columns walked, keys kept)."""
-    from evalpipe.logs.schema import TEXT_FIELDS
-
-    def anon(text: str) -> str:
-        if not text.strip():
-            return text
-        res = analyzer.analyze(text, language="en")
-        return anonymizer.anonymize(text=text, analyzer_results=res).text if res else text
-
-    def walk(o, key=None):  # noqa: ANN001, ANN202
-        if isinstance(o, dict):
-            return {k: walk(v, k) for k, v in o.items()}
-        if isinstance(o, list):
-            return [walk(v) for v in o]
-        if isinstance(o, str) and key not in STRUCTURAL_KEYS:
-            return anon(o)
-        return o
-
-    out = dict(row)
-    for col in TEXT_FIELDS:
-        v = row.get(col)
-        if v is None:
-            continue
-        if col in JSON_COLUMNS:
-            out[col] = json.dumps(walk(json.loads(v)), ensure_ascii=False, separators=(",", ":"))
-        else:
-            out[col] = walk(v)
-    return out
-
-
-def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber, engines) -> dict:  # noqa: ANN001
+def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict:  # noqa: ANN001
     """evalpipe and Presidio defaults on one split of the labelled log corpus; returns their Scores."""
     import tempfile
 
@@ -221,10 +176,7 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber, engines
     t_ours = time.perf_counter() - t0
     by_id = {r["record_id"]: r for r in res.scrubbed.to_pylist()}
     ours = score_rows(records, rows, [by_id.get(r["record_id"]) for r in rows], t_ours)
-    analyzer, anonymizer = engines
-    t0 = time.perf_counter()
-    theirs_rows = [presidio_row(r, analyzer, anonymizer) for r in rows]
-    t_theirs = time.perf_counter() - t0
+    theirs_rows, t_theirs = run_isolated(rows, scrubber.config.model_name)
     theirs = score_rows(records, rows, theirs_rows, t_theirs)
     if split == "dev" and args.show_dev_leaks:
         print(f"\nfirst {args.show_dev_leaks} leaks of evalpipe on dev (never printed for the held-out split):")
@@ -260,11 +212,10 @@ def main() -> None:
     if args.corpus in ("all", "dev", "heldout"):
         scrubber = Scrubber(load_scrubber_config())
         scrubber.scrub_texts(["warm up John Smith"])
-        engines = presidio_engines()
         for split in ("dev", "heldout"):
             if args.corpus in ("all", split):
                 n = (60 if split == "dev" else 120) if args.quick else (args.n_dev if split == "dev" else args.n_heldout)
-                summary[split] = run_labelled(split, n, args, scrubber, engines)
+                summary[split] = run_labelled(split, n, args, scrubber)
     if args.corpus in ("all", "shipped"):
         run_shipped(args)
     for split, sc in summary.items():

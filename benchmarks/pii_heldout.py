@@ -175,6 +175,16 @@ def _faker(loc: str) -> Faker:
     return _FAKERS[loc]
 
 
+_IT_CITIES: list[str] = []
+
+
+def _it_cities() -> list[str]:
+    if not _IT_CITIES:
+        provider = next(p for p in _faker("it_IT").providers if type(p).__module__.startswith("faker.providers.address"))
+        _IT_CITIES.extend(sorted(set(provider.cities)))
+    return _IT_CITIES
+
+
 class Ctx:
     """One record under construction: seeded randomness plus the gold lists it accumulates."""
 
@@ -270,7 +280,7 @@ class Ctx:
             full = f"{street}, {city} {f.state_abbr()} {pc}"
         elif loc == "it_IT":
             street = f"{r.choice(('Via', 'Viale', 'Piazza', 'Corso'))} {f.last_name()} {num}"
-            pc, city = f.postcode(), f.city()
+            pc, city = f.postcode(), r.choice(_it_cities())  # Faker's it_IT city() depends on the hash seed
             full = f"{street}, {pc} {city} ({f.state_abbr()})"
         elif loc == "pl_PL":
             street = f"ul. {f.street_name()} {num}/{r.randint(1, 80)}"

@@ -8,6 +8,11 @@ behind by a mask that only took "Zachary" does).  Tokens match whole words of th
 (digits against digits, letters against letters, case-insensitive); tokens in non-Latin scripts
 match as substrings.
 
+Known over-count: a token shared by two planted values (the name "Pamela Hoover" and the e-mail
+"pamela.hoover@..." built from it) counts against both when it survives in either, so e-mail
+(and some identifier) leak rates include part of the name leaks.  Aligning each surviving token
+to the value it came from would remove this; it is not done yet.
+
 Rows are compared as text per *location* (system prompt, user turns, assistant turns, tool
 arguments, tool results, retrieved context, error, feedback, metadata, ids, ...), taken from the
 canonical columns with every string that holds JSON decoded, to any depth.  A value leaks overall

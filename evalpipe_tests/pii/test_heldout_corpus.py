@@ -56,6 +56,21 @@ def test_generation_is_deterministic_and_seeded() -> None:
     assert H.build_split("heldout", 10, seed=3)[7].line == a[7].line
 
 
+def test_generation_does_not_depend_on_the_hash_seed() -> None:
+    """Same corpus in processes with different PYTHONHASHSEED (Faker's it_IT cities once did not)."""
+    import os
+    import subprocess
+
+    code = ("import hashlib, json, pii_heldout as H; rs = H.build_split('heldout', 48) + H.build_split('dev', 32); "
+            "print(hashlib.sha256(json.dumps([r.line for r in rs], sort_keys=True).encode()).hexdigest())")
+    digests = {
+        subprocess.run([sys.executable, "-c", code], cwd=BENCH, capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
+
+
 def test_sizes_and_coverage(heldout: list[H.LogRecord], dev: list[H.LogRecord]) -> None:
     assert len(heldout) >= 500 and len(heldout) + len(dev) >= 600
     for recs in (heldout, dev):
@@ -199,3 +214,33 @@ def test_replacement_alignment_finds_changed_stretches() -> None:
     spans = S.replacements(orig, new)
     assert [orig[s:e] for s, e in spans] == ["Anna Kowalska"]
     assert S.replacements(orig, orig) == []
+
+
+def test_presidio_baseline_walks_every_string_of_the_text_fields() -> None:
+    import pii_presidio as P
+
+    class Hit:
+        start, end, entity_type = 0, 4, "X"
+
+    class Analyzer:
+        def analyze(self, text: str, language: str):  # noqa: ANN201
+            return [Hit()] if text.startswith("Anna") else []
+
+    class Anonymizer:
+        def anonymize(self, text: str, analyzer_results):  # noqa: ANN001, ANN201
+            return type("R", (), {"text": "<X>" + text[4:]})()
+
+    row = {
+        "record_id": "Anna-id",
+        "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": "Anna here"},
+                                                                    {"type": "tool_call", "arguments": {"name": "Anna B"}}]}]),
+        "feedback_comment": "Anna was kind",
+        "tags": ["Anna tag", "ok"],
+        "status": "ok",
+    }
+    out = P.presidio_row(row, Analyzer(), Anonymizer())
+    msgs = json.loads(out["input_messages"])
+    assert msgs[0]["role"] == "user" and msgs[0]["parts"][0] == {"type": "text", "content": "<X> here"}
+    assert msgs[0]["parts"][1]["arguments"] == {"name": "<X> B"}
+    assert out["feedback_comment"] == "<X> was kind" and out["tags"] == ["<X> tag", "ok"]
+    assert out["record_id"] == "Anna-id"  # not a text field
