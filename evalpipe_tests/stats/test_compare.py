@@ -389,7 +389,7 @@ def test_item7_ordinal_effect_and_test_agree():
 # ---------------------------------------------------------------------------------------------
 # Simulations on the realistic design (evalpipe.stats.simulate), CI-sized
 # ---------------------------------------------------------------------------------------------
-SIM_REPS = int(__import__("os").environ.get("EVALPIPE_SIM_REPS", "40"))
+SIM_REPS = int(__import__("os").environ.get("EVALPIPE_SIM_REPS", "30"))
 
 
 @pytest.fixture(scope="module")
