@@ -199,11 +199,12 @@ def print_figures(label: str, f: dict, reps: int) -> None:
     mc = 2 * np.sqrt(0.05 * 0.95 / reps)
     c = f["cov"]
     print(
-        f"  {label:<26} false block {f['false_block']:6.3f} (bound {0.05 + mc:.3f}) | coverage pooled "
+        f"  {label:<24} false block {f['false_block']:6.3f} (bound {0.05 + mc:.3f}) | coverage pooled "
         f"{c['pooled']:.3f} min {c['min']:.3f} max {c['max']:.3f} over {c['cells']} cells | power at stated MDE "
         f"{f['stated_mde']:.3f}: {f['power']:.3f} (block {f['power_block']:.3f}) | heavy strata "
         f"({f['heavy_share']:.0%} of population, -{f['heavy_delta']:.3f} there): {f['heavy']:.3f} "
-        f"(block {f['heavy_block']:.3f}) | {f['seconds']:.0f} s"
+        f"(block {f['heavy_block']:.3f}) | {f['seconds']:.0f} s",
+        flush=True,
     )
 
 
@@ -214,11 +215,15 @@ def simulation(args) -> None:
         f"stated power 0.80, alpha 0.05, MC error of a rate near 0.05: ±{2 * np.sqrt(0.05 * 0.95 / reps):.3f}"
     )
     old = load_baseline_compare(args.baseline_ref) if args.baseline_ref else None
-    for label, design, seed in (("dev", sim.Design(seed=0), 1), ("held-out", sim.Design(seed=1), 10_000)):
+    designs = (("dev", sim.Design(seed=0), 1), ("held-out", sim.Design(seed=1), 10_000))
+    for label, design, seed in designs:
+        if label not in args.designs.split(","):
+            continue
         d = design.items
         print(
             f" {label} design: {len(d)} items, partitions {d['partition'].value_counts().to_dict()}, "
-            f"languages {d['language'].value_counts().to_dict()}, clusters {d['paraphrase_group'].nunique()}"
+            f"languages {d['language'].value_counts().to_dict()}, clusters {d['paraphrase_group'].nunique()}",
+            flush=True,
         )
         new = gate_figures(design, None, reps, n_res, seed)
         print_figures("NEW (this branch)", new, reps)
@@ -279,6 +284,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, help="simulation runs per scenario (default 300; 40 with --quick)")
     ap.add_argument("--sim-resamples", type=int, help="B for the simulated reports (default 2000)")
     ap.add_argument("--baseline-ref", default="main", help="git ref of the OLD gate ('' to skip)")
+    ap.add_argument("--designs", default="dev,held-out", help="which designs to simulate")
     args = ap.parse_args()
     args.reps = args.reps or (40 if args.quick else 300)
     args.sim_resamples = args.sim_resamples or (500 if args.quick else 2000)

@@ -132,6 +132,16 @@ class Report:
                 )
         return imgs
 
+    def ordered_comparison(self) -> pd.DataFrame:
+        """Gating rows first (worst verdict first), then informational and below-size rows."""
+        comp = self.comparison
+        if not len(comp):
+            return comp
+        order = {v: i for i, v in enumerate(VERDICTS)}
+        gating = comp["gating"].astype(bool) if "gating" in comp else pd.Series(True, index=comp.index)
+        view = comp.assign(_g=~gating, _v=comp["verdict"].map(order).fillna(9))
+        return view.sort_values(["_g", "_v", "metric", "slice_key"], kind="stable").drop(columns=["_g", "_v"])
+
     def markdown(self, images: bool = True, max_rows: int = 40) -> str:
         lines = [
             f"# Comparison report `{self.report_id}`",
@@ -168,12 +178,7 @@ class Report:
             "underpowered",
             "verdict",
         ]
-        comp = self.comparison
-        view = comp.reindex(columns=cols).copy() if len(comp) else pd.DataFrame(columns=cols)
-        order = {v: i for i, v in enumerate(VERDICTS)}
-        # Gating rows first (worst verdict first), then informational / below-size rows.
-        view = view.assign(_g=~view["gating"].astype(bool), _v=view["verdict"].map(order).fillna(9))
-        view = view.sort_values(["_g", "_v", "metric", "slice_key"], kind="stable").drop(columns=["_g", "_v"])
+        view = self.ordered_comparison().reindex(columns=cols)
         lines += [
             "## Slices (gating rows first, worst first)",
             "",
@@ -213,7 +218,7 @@ class Report:
                 f'<h2>{html.escape(name)}</h2><img src="data:image/png;base64,'
                 f'{base64.b64encode(png).decode()}"/>'
             )
-        body.append(self.comparison.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+        body.append(self.ordered_comparison().to_html(index=False, float_format=lambda v: f"{v:.4g}"))
         return "<!doctype html><meta charset='utf-8'><title>evalpipe report</title>" + "\n".join(body)
 
 

@@ -4,7 +4,14 @@ Plain numpy / scipy / statsmodels / scikit-learn; no Dagster.  Every function is
 metrics where that matters, so one report over many metric x slice cells costs seconds.
 """
 
-from evalpipe.stats.compare import CompareConfig, MetricSpec, compare_systems, gate_decision
+from evalpipe.stats.compare import (
+    VERDICTS,
+    CompareConfig,
+    MetricSpec,
+    compare_systems,
+    gate_decision,
+    golden_check,
+)
 from evalpipe.stats.drift import cusum, psi
 from evalpipe.stats.intervals import (
     clustered_mean_se,
@@ -26,6 +33,7 @@ from evalpipe.stats.probes import layer_probes
 from evalpipe.stats.prompt_sensitivity import prompt_sensitivity
 
 __all__ = [
+    "VERDICTS",
     "CompareConfig",
     "MetricSpec",
     "benjamini_hochberg",
@@ -35,6 +43,7 @@ __all__ = [
     "compare_systems",
     "cusum",
     "gate_decision",
+    "golden_check",
     "layer_probes",
     "mcnemar_midp",
     "mde",

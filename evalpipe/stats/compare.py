@@ -40,11 +40,12 @@ Verdicts (each means one thing; "worse"/"better" follow `higher_is_better`):
 - `inconclusive` none of the above: the CI crosses a tolerance bound.
 - `untestable`   fewer than `min_n` pairs, or no test possible.
 
-`mde` = tolerance + (z_{1−α/2} + z_power)·SE: the true regression the row's regression rule
-detects with probability `power` (2.80·SE when the tolerance is 0); for binary metrics SE is taken
+`mde` = tolerance + (q_{1−α/2} + z_power)·SE, q the quantile of the row's CI (z, or t at its df):
+the true regression the row's regression rule detects with probability `power` (2.80·SE at large
+df when the tolerance is 0); for binary metrics SE is taken
 at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells).  `underpowered` = the row
 would show equivalence (no_change) with probability below `power` if the true change were 0,
-i.e. tolerance < (z_{1−α/2} + z_{(1+power)/2})·SE.
+i.e. tolerance < (q_{1−α/2} + z_{(1+power)/2})·SE.
 """
 
 from __future__ import annotations
@@ -307,8 +308,8 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
     n_items = len(ex)
     alpha = float(config.q)
     z = float(stats.norm.ppf(0.5 + config.confidence / 2))
-    k_mde = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(config.power))
-    k_eq = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf((1 + config.power) / 2))
+    z_pow = float(stats.norm.ppf(config.power))
+    z_eq = float(stats.norm.ppf((1 + config.power) / 2))
     a_all = _matrix(wide, config.baseline, metrics, n_items)
     specs = [config.spec(m, a_all[:, j]) for j, m in enumerate(metrics)]
     part_key = config.golden_slice[0]
@@ -403,6 +404,7 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                     if not weighted and not multi:
                         p, p_mc = float(mcnemar_midp_vec(np.array([bc]), np.array([cc]))[0]), False
                         lo, hi = _agresti_min(bc, cc, n, z)
+                        tq = z
                         psi, delta = (bc + cc) / n, (cc - bc) / n
                         se = float(np.sqrt(max(psi - delta**2, 0.0) / n))
                         se_mde = se
@@ -424,7 +426,7 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                     n_clusters=n_cl, n_eff=n_eff, mean_a=float((wj * np.where(ok, a, 0)).sum() / big_w),
                     mean_b=float((wj * np.where(ok, b, 0)).sum() / big_w), diff=diff, se=se,
                     ci_low=lo, ci_high=hi, test=test, _p_mc=p_mc, _p=p, _sd_perm=sd_perm,
-                    _weighted=weighted, _multi=multi, _se_mde=se_mde,
+                    _weighted=weighted, _multi=multi, _se_mde=se_mde, _tq=tq,
                 )  # fmt: skip
                 cells.append(cell)
         # ---- sign flips: one (B x units) Rademacher matrix shared by every cell and metric ------
@@ -491,6 +493,9 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
             elif not sp.gating:
                 note = (note + "; " if note else "") + "informational"
             se_mde = c["_se_mde"]
+            # the quantile of the row's own CI, so that the MDE is that of the rule actually applied
+            tq_c = c.get("_tq", z)
+            k_mde, k_eq = tq_c + z_pow, tq_c + z_eq
             if "_psi" in c and np.isfinite(se_mde):
                 se_mde = _binary_mde_se(se_mde, *c["_psi"], sp.tolerance, k_mde)
             row = {k2: v2 for k2, v2 in c.items() if not k2.startswith("_")}

@@ -130,3 +130,106 @@ def test_informational_metrics_get_verdicts_but_never_gate():
     )
     assert info.decision == "proceed" and info.report_id != gated.report_id
     assert (info.comparison.query("metric == 'latency_ms'")["verdict"] == "regression").any()
+
+
+def _lake_frames(seed: int = 0, golden_error: bool = False):
+    """A tiny dataset + example_metrics pair shaped like the lake's (see evalpipe.suites.schema)."""
+    from evalpipe.stats.simulate import Design, generate
+
+    d = Design(seed=seed)
+    scores, _ = generate(d, seed=seed)
+    it = d.items
+    dataset = pd.DataFrame(
+        {
+            "example_id": it["example_id"],
+            "partition": it["partition"],
+            "tags": [
+                [f"intent:{i}", f"language:{lang}"]
+                for i, lang in zip(it["intent"], it["language"], strict=True)
+            ],
+            "stratum": it["stratum"].where(it["partition"] == "distribution"),
+            "constraints": None,
+            "paraphrase_of": it["paraphrase_group"].where(it["paraphrase_group"] != it["example_id"]),
+            "weight": it["weight"],
+        }
+    )
+    source = {"overall_pass": ("overall", "passed"), "judge_score": ("judge_score", "value")}
+    rows = []
+    for (system, metric), grp in scores.groupby(["system", "metric"]):
+        src, fld = source.get(metric, (metric, "value"))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "system": "baseline" if system == "A" else "candidate",
+                    "example_id": grp["example_id"],
+                    "metric": src,
+                    "value": grp["value"] if fld == "value" else np.nan,
+                    "passed": (grp["value"] >= 0.5) if fld == "passed" else None,
+                    "error": None,
+                }
+            )
+        )
+    metrics = pd.concat(rows, ignore_index=True)
+    metrics = metrics[metrics["metric"] != "constraints_pass"]
+    if golden_error:
+        g0 = it.loc[it["partition"] == "golden", "example_id"].iloc[0]
+        sel = (
+            (metrics["system"] == "candidate")
+            & (metrics["example_id"] == g0)
+            & (metrics["metric"] == "overall")
+        )
+        metrics.loc[sel, ["passed", "error"]] = [None, "timeout"]
+    return dataset, metrics
+
+
+def test_report_config_weights_and_table_from_lake_frames():
+    """data/report.yaml → scores_from_metrics → build_report: weights used, latency informational
+    and below the gating rows, table has raw p, adjusted p, test, n, units, n_eff and gating."""
+    from evalpipe.reports.assemble import load_report_config, scores_from_metrics
+
+    dataset, metrics = _lake_frames()
+    cfg = load_report_config("data/report.yaml", baseline="baseline", candidates=["candidate"])
+    cfg.compare.n_resamples = 500
+    assert cfg.compare.weight_column == "weight" and cfg.compare.min_gating_n == 30
+    assert not cfg.compare.spec("latency_ms").gating
+    scores = scores_from_metrics(metrics, dataset, cfg)
+    r = build_report(
+        scores,
+        cfg.compare,
+        dataset_version="sim",
+        systems={"baseline": "a", "candidate": "b"},
+        informational=cfg.informational,
+        golden_ids=dataset.loc[dataset["partition"] == "golden", "example_id"].tolist(),
+    )
+    comp = r.comparison
+    dist = comp[(comp["slice_value"] == "distribution") & (comp["metric"] == "similarity")].iloc[0]
+    assert "weighted" in dist["test"] and dist["n_eff"] < 0.5 * dist["n"]
+    assert (
+        not (comp["slice_key"] == "stratum").any()
+        or not comp.query("slice_key == 'stratum'")["slice_value"]
+        .isin(["golden", "regression", "adversarial"])
+        .any()
+    )
+    md = r.markdown(images=False, max_rows=1000)
+    header = next(line for line in md.splitlines() if line.startswith("| candidate"))
+    for col in ("gating", "test", "n_clusters", "n_eff", "p_value", "p_adj", "underpowered"):
+        assert f" {col} " in header
+    lines = md.splitlines()
+    start = lines.index(header) + 2
+    body = [line for line in lines[start:] if line.startswith("| ")]
+    first_info = next(i for i, line in enumerate(body) if "latency_ms" in line)
+    assert all("| False |" in line for line in body[first_info:])  # informational rows are last
+    assert r.decision in ("proceed", "undecided")
+
+
+def test_golden_error_from_lake_frames_blocks():
+    from evalpipe.reports.assemble import load_report_config, scores_from_metrics
+
+    dataset, metrics = _lake_frames(golden_error=True)
+    cfg = load_report_config("data/report.yaml", baseline="baseline", candidates=["candidate"])
+    cfg.compare.n_resamples = 300
+    scores = scores_from_metrics(metrics, dataset, cfg)
+    assert scores["error"].eq("timeout").sum() == 1 and scores["value"].isna().sum() >= 1
+    r = build_report(scores, cfg.compare, dataset_version="sim", systems={"baseline": "a", "candidate": "b"})
+    assert r.decision == "block"
+    assert any("golden: 1 of 150 items with an error" in x for x in r.reasons)

@@ -90,7 +90,9 @@ def test_basic_report_shape_and_verdicts():
     assert row.loc[("judge", "all", "all"), "effect"] > 0.5
     assert row.loc[("acc", "all", "all"), "n"] == n
     se = row.loc[("f1", "all", "all"), "se"]
-    assert row.loc[("f1", "all", "all"), "mde"] == pytest.approx(0.02 + mde(se))  # tolerance + 2.80·SE
+    assert row.loc[("f1", "all", "all"), "mde"] == pytest.approx(
+        0.02 + mde(se), rel=5e-3
+    )  # tol + 2.80·SE (t at df 599)
     # binary: SE at the alternative δ = MDE, with ψ(δ) = √(ψ² − Δ² + δ²) (b·c held fixed)
     psi = np.mean(a_acc != b_acc)
     dlt = np.mean(b_acc - a_acc)
@@ -389,7 +391,7 @@ def test_item7_ordinal_effect_and_test_agree():
 # ---------------------------------------------------------------------------------------------
 # Simulations on the realistic design (evalpipe.stats.simulate), CI-sized
 # ---------------------------------------------------------------------------------------------
-SIM_REPS = int(__import__("os").environ.get("EVALPIPE_SIM_REPS", "40"))
+SIM_REPS = int(__import__("os").environ.get("EVALPIPE_SIM_REPS", "30"))
 
 
 @pytest.fixture(scope="module")
