@@ -10,6 +10,7 @@ lists also contain frequent names ("john", "smith", "tanaka"), so a token counts
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
@@ -177,3 +178,17 @@ def safe_token(word: str, langs: tuple[str, ...] = LANGS, extra: frozenset[str] 
     if len(core) <= 2:
         return True
     return is_product_term(core, extra) or is_common_word(core, langs)
+
+
+@lru_cache(maxsize=8)
+def _phrase_re(extra: frozenset[str]) -> re.Pattern[str] | None:
+    phrases = sorted({t for t in PRODUCT_TERMS if " " in t} | {t for t in extra if " " in t}, key=len, reverse=True)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)
+
+
+def product_spans(text: str, extra: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Where multi-word product / company terms ("Charles Schwab", "Jira Cloud") occur in `text`."""
+    rx = _phrase_re(extra)
+    return [m.span() for m in rx.finditer(text)] if rx is not None else []

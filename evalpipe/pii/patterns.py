@@ -223,7 +223,25 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     from evalpipe.pii.persons import find_persons, keep_ner_person
 
     hits = find_first_names(text) + find_persons(text, extra)
-    return [h for h in hits if keep_ner_person(text[h.start : h.end], extra)]
+    # A name in a cue position ("Gracias, Modesta") may be a word of some language; only very
+    # common words are dropped there.  Elsewhere the ordinary common-word threshold applies.
+    return [
+        h
+        for h in hits
+        if keep_ner_person(text[h.start : h.end], extra, _RULE_MIN_ZIPF.get(h.rule, 5.0))
+    ]
+
+
+# Common-word threshold per rule: greeting/sign-off slots are strong evidence, free text is not.
+_RULE_MIN_ZIPF = {
+    "gazetteer_first_name": 3.5,
+    "gazetteer_full_name": 3.5,
+    "philter_unknown_capitalised": 3.5,
+    "greeting_name": 5.5,
+    "signoff_name": 5.5,
+    "end_signature": 5.5,
+    "keyed_name": 5.5,
+}
 
 
 ALL_FINDERS = {

@@ -81,8 +81,9 @@ _CUES = (
     r"monsieur|madame|mademoiselle|mme|mlle|meneer|mevrouw|dhr|mw|signor|signora|sig|sig\.ra|senhor|senhora"
 )
 _CUE_RE = re.compile(
-    r"(?i:(?<![\w])(?:" + _CUES + r"))[.]?[ \t]*[,:;!–—-]?[ \t]*(?:\r?\n[ \t]*)?" + _NAME_SEQ,
+    r"(?i:(?<![\w])(?:" + _CUES + r"))(?![\w'’])(?:[ \t]*,?[ \t]*\r?\n[ \t]*|[.]?[ \t]*[,:;!–—-]?[ \t]*)"
 )
+_NAME_SEQ_RE = re.compile(_NAME_SEQ)
 _HERE = re.compile(
     r"(?:^|(?<=[\s\"'(>.!?,]))" + _NAME_SEQ + r"[ \t]+(?i:here(?: again)?|speaking|hier|ici|aquí)\b"
 )
@@ -139,7 +140,7 @@ def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> lis
         if not tok:
             break
         if _nonlatin(tok):
-            if is_product_term(tok, extra) or zipf(tok, ("ru", "ar", "hi", "zh", "ja", "ko")) >= 4.5:
+            if is_product_term(tok, extra) or not cued and zipf(tok, ("ru", "ar", "hi", "zh", "ja", "ko")) >= 4.5:
                 break
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
@@ -167,7 +168,10 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         (_HERE, "name_here", 0.85),
         (_CLOSING_LINE, "signature", 0.85),
     ):
-        for m in rx.finditer(text):
+        for cue in rx.finditer(text):
+            m = _NAME_SEQ_RE.match(text, cue.end()) if rx is _CUE_RE else cue  # the name after the cue
+            if m is None:
+                continue
             toks = _name_tokens(m.group(1), m.start(1), extra, cued=True)
             if toks:
                 s, e = toks[0][0], toks[-1][1]
@@ -195,49 +199,71 @@ def _all_lower_nonname(value: str) -> bool:
 
 
 def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
-    """Capitalised / non-Latin tokens not known to be safe, standing where names stand."""
+    """Capitalised / non-Latin tokens not known to be safe, standing where names stand.
+
+    A run of capitalised tokens with at least one unknown token (not a common word, or a lexicon
+    first name) and the others not very common ("Paige Medina") is a name anywhere; a single one
+    is a name after a person cue word ("a trip with Angelica", "ask Okafor").
+    """
     hits: list[Hit] = []
     words = list(_WORD_RE.finditer(text))
     i = 0
     while i < len(words):
         w = words[i]
-        tok = w.group()
-        if not _candidate(tok, extra):
+        if not _capitalised(w.group()):
             i += 1
             continue
         j = i
         while (
             j + 1 < len(words)
             and text[words[j].end() : words[j + 1].start()] in (" ", "\t")
-            and _candidate(words[j + 1].group(), extra)
+            and _capitalised(words[j + 1].group())
         ):
             j += 1
-        prev = fold(words[i - 1].group()) if i > 0 else ""
-        gap = text[words[i - 1].end() : w.start()] if i > 0 else ""
-        sentence_start = i == 0 or bool(re.search(r"[.!?:\n]\s*$", gap))
+        k0 = i
+        while k0 <= j and _very_common(words[k0].group(), extra):
+            k0 += 1  # "Thanks Paige Medina" -> "Paige Medina"
+        run = [words[k].group() for k in range(k0, j + 1)]
+        inner = [t for t in run[1:-1] if re.fullmatch(_PARTICLE, t.lower())]
+        prev = fold(words[k0 - 1].group()) if k0 > 0 else ""
+        gap = text[words[k0 - 1].end() : words[k0].start()] if 0 < k0 <= j else ""
         person_slot = prev in _PERSON_BEFORE and not re.search(r"[.!?:\n]", gap)
-        if j > i or person_slot and not sentence_start:
-            hits.append(Hit(w.start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
+        if (
+            len(run) > 1
+            and not any(_very_common(t, extra) for t in run if t not in inner)
+            and fold(run[-1]) not in _PRODUCT_HEADS
+        ):
+            score = 0.75 if any(_candidate(t, extra) for t in run) else 0.7
+            hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", score, "philter_unknown_capitalised"))
+        elif len(run) == 1 and k0 == i and person_slot and not _very_common(run[0], extra):
+            hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
         i = j + 1
     return hits
 
 
-def _candidate(tok: str, extra: frozenset[str]) -> bool:
-    if len(tok) < 3 or any(c.isdigit() or c == "_" for c in tok):
+def _capitalised(tok: str) -> bool:
+    if len(tok) < 2 or any(c.isdigit() or c == "_" for c in tok):
         return False
     if _nonlatin(tok):
-        return (
-            bool(re.fullmatch(r"[" + _CYR + r"][" + _CYR + r"-]+", tok))
-            and tok[0].isupper()
-            and zipf(tok, ("ru",)) < 3.5
-            and not is_product_term(tok, extra)
-        )
-    if not tok[0].isupper() or tok.isupper() or sum(c.isupper() for c in tok) > 2:
+        return tok[0].isupper()
+    return tok[0].isupper() and not tok.isupper() and sum(c.isupper() for c in tok) <= 2
+
+
+def _very_common(tok: str, extra: frozenset[str]) -> bool:
+    if is_first_name(tok):
+        return False  # "Claude Lecoq", "Alexa Schweitzer": a first name that is also a product
+    return is_product_term(tok, extra) or zipf(tok) >= 4.6
+
+
+def _candidate(tok: str, extra: frozenset[str]) -> bool:
+    if len(tok) < 3:
         return False
+    if _nonlatin(tok):
+        return tok[0].isupper() and zipf(tok, ("ru",)) < 3.5 and not is_product_term(tok, extra)
     return is_first_name(tok) or not safe_token(tok, extra=extra)
 
 
-def keep_ner_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
+def keep_ner_person(value: str, extra: frozenset[str] = frozenset(), min_zipf: float = 3.5) -> bool:
     """False for NER PERSON spans made only of safe tokens ("Does", "Bearer", "Jira Cloud")."""
     if is_product_term(value, extra):
         return False
@@ -245,12 +271,27 @@ def keep_ner_person(value: str, extra: frozenset[str] = frozenset()) -> bool:
     toks = [t for t in toks if t]
     if not toks:
         return False
-    if any(is_first_name(t) for t in toks):
-        return not all(is_product_term(t, extra) for t in toks)
+    if any(is_first_name(t) for t in toks) and len(toks) == 1:
+        return True
     if any(_nonlatin(t) for t in toks):
         return True
-    unsafe = [t for t in toks if not safe_token(t, extra=extra)]
-    if not unsafe:
+    if len(toks) == 1:
+        core = toks[0]
+        return len(core) > 2 and not is_product_term(core, extra) and not is_common_word(core, min_zipf=min_zipf)
+    # "Acme Cloud", "Dark Mode", "Vault Server": a product / organisation head noun, not a person.
+    if fold(toks[-1]) in _PRODUCT_HEADS or any(is_product_term(t, extra) and not is_first_name(t) for t in toks):
         return False
-    # "Acme Cloud", "Dark Mode": an unknown word + a common noun is a product, not a person.
-    return not (len(toks) > 1 and any(zipf(t) >= 4.0 for t in toks))
+    # a full name may be made of common words ("Shaun Fox"); very common words only are not one
+    return not all(zipf(t) >= 5.0 and not is_first_name(t) for t in toks)
+
+
+_PRODUCT_HEADS = frozenset(
+    fold(w)
+    for w in """cloud mode pro plus suite bank server studio hub desk manager app apps portal store pay drive
+    mail connect center centre console analytics enterprise business team teams edition premium max ultra
+    lite air mini os api services service inc ltd gmbh llc corp corporation sa ag bv nv plc group labs lab
+    systems technologies solutions software platform network networks engine gateway agent assistant bot
+    dashboard settings account accounts billing support workspace workspaces plan plans tier tiers
+    insurance airlines airways bahn telekom energy capital partners holdings university hospital clinic
+    school college street road avenue""".split()
+)
