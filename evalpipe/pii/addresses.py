@@ -95,6 +95,7 @@ _AFTER = re.compile(
     r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})|"  # SW1A 1AA
     r"[A-Z]{2,3}[ \t]+\d{4,5}(?:-\d{4})?|"  # TX 78701, VIC 3065
     r"\d{6}|"  # Indian PIN
+    r"\d{4,5}(?=[\s,.;)]|$)|"  # a bare postcode after "Paddington QLD"
     r"(?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|piso|Piso|étage|Stock|Etage|Bus|bus)\.?[ \t]*#?\w{1,5}|"
     r"\d{1,2}[ \t]?[º°ª][ \t]?\w{0,2}|"
     r"(?!(?:and|und|et|y|please|thanks|Thanks|Please|Bitte|Merci|Gracias)\b)"

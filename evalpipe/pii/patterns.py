@@ -220,28 +220,28 @@ def find_first_names(text: str) -> list[Hit]:
 
 def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     """Greeting / gazetteer rules + cue positions + Philter rule, minus spans made of safe tokens."""
+    from evalpipe.pii.lexicon import product_spans
     from evalpipe.pii.persons import find_persons, keep_ner_person
 
-    hits = find_first_names(text) + find_persons(text, extra)
+    products = product_spans(text, extra)
+    hits = [
+        h
+        for h in find_first_names(text) + find_persons(text, extra)
+        if not any(a < h.end and h.start < b for a, b in products)
+    ]
     # A name in a cue position ("Gracias, Modesta") may be a word of some language; only very
     # common words are dropped there.  Elsewhere the ordinary common-word threshold applies.
     return [
         h
         for h in hits
-        if keep_ner_person(text[h.start : h.end], extra, _RULE_MIN_ZIPF.get(h.rule, 5.0))
+        if keep_ner_person(text[h.start : h.end], extra, _RULE_MIN_ZIPF.get(h.rule, 3.5))
     ]
 
 
-# Common-word threshold per rule: greeting/sign-off slots are strong evidence, free text is not.
-_RULE_MIN_ZIPF = {
-    "gazetteer_first_name": 3.5,
-    "gazetteer_full_name": 3.5,
-    "philter_unknown_capitalised": 3.5,
-    "greeting_name": 5.5,
-    "signoff_name": 5.5,
-    "end_signature": 5.5,
-    "keyed_name": 5.5,
-}
+# Common-word threshold per rule.  A word of the languages (Zipf >= 3.5) that is not in the
+# first-name lexicon is not a name even after "Hi" ("Hi, Invalid request..."); JSON name keys are
+# the strongest evidence and only drop very common words.
+_RULE_MIN_ZIPF = {"keyed_name": 5.5}
 
 
 ALL_FINDERS = {

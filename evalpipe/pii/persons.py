@@ -18,7 +18,7 @@ import re
 
 from evalpipe.pii.identifiers import Hit
 from evalpipe.pii.lexicon import fold, is_common_word, is_first_name, is_product_term, safe_token, zipf
-from evalpipe.pii.names import AMBIGUOUS, FIRST_NAMES
+from evalpipe.pii.names import AMBIGUOUS
 
 _L = r"A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"
 _UP = r"A-ZÀ-ÖØ-ÞĀ-ſ"  # Latin capitals (Latin Extended-A mixes cases; checked by isupper below)
@@ -145,7 +145,7 @@ def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> lis
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
         if tok[:1].islower():
-            if not (cued and fold(tok) in FIRST_NAMES and fold(tok) not in AMBIGUOUS):
+            if not (cued and is_first_name(tok) and fold(tok) not in AMBIGUOUS):
                 break
         elif not tok[:1].isupper():
             break
@@ -154,7 +154,7 @@ def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> lis
             continue
         if tok.isupper() and len(tok) > 1 or any(c.isdigit() for c in tok) or len(tok) < 2:
             break
-        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=4.6 if cued else 3.5):
+        if is_product_term(tok, extra) or is_common_word(tok):
             break
         out.append((start + m.start(), start + m.start() + len(tok)))
     return out
@@ -232,9 +232,9 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             len(run) > 1
             and not any(_very_common(t, extra) for t in run if t not in inner)
             and fold(run[-1]) not in _PRODUCT_HEADS
+            and any(_candidate(t, extra) for t in run)
         ):
-            score = 0.75 if any(_candidate(t, extra) for t in run) else 0.7
-            hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", score, "philter_unknown_capitalised"))
+            hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
         elif len(run) == 1 and k0 == i and person_slot and not _very_common(run[0], extra):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
         i = j + 1
