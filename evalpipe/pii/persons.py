@@ -109,8 +109,7 @@ _PERSON_BEFORE = frozenset(
     for w in """with to from by for and asked told ask tell contact contacted call called email emailed ping met
     thank thanks hi hey hello dear mr mrs ms dr prof herr frau señor señora sr sra m mme monsieur madame
     mevrouw meneer signor signora colleague coworker manager boss wife husband son daughter friend neighbour
-    neighbor customer user agent named called mit von für und an bei con de para y a avec pour et à
-    met van voor en aan di per e""".split()
+    neighbor customer user agent named called herr frau kollege kollegin señor señora monsieur madame""".split()
 )
 _STOP_AFTER_NAME = frozenset(fold(w) for w in "here again speaking from at in on".split())
 _NAME_TOKEN_RE = re.compile(
@@ -133,9 +132,11 @@ def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> lis
     for m in re.finditer(r"\S+", seq):
         tok = m.group().rstrip(".,;:!?")
         low = fold(tok)
-        if low in _STOP_AFTER_NAME or re.fullmatch(_PARTICLE, low):
+        if low in _STOP_AFTER_NAME:
+            break  # "Chloe Okafor from Northwind": the name ends here
+        if re.fullmatch(_PARTICLE, low):
             if out:
-                continue
+                continue  # "Fleur de Vries"
             break
         if not tok:
             break
@@ -235,7 +236,7 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             and any(_candidate(t, extra) for t in run)
         ):
             hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
-        elif len(run) == 1 and k0 == i and person_slot and not _very_common(run[0], extra):
+        elif len(run) == 1 and k0 == i and person_slot and _candidate(run[0], extra):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
         i = j + 1
     return hits
@@ -293,5 +294,6 @@ _PRODUCT_HEADS = frozenset(
     systems technologies solutions software platform network networks engine gateway agent assistant bot
     dashboard settings account accounts billing support workspace workspaces plan plans tier tiers
     insurance airlines airways bahn telekom energy capital partners holdings university hospital clinic
-    school college street road avenue""".split()
+    school college street road avenue traders trading company co industries foods motors media studios
+    consulting logistics retail stores shop market markets bakery cafe restaurant hotel""".split()
 )
