@@ -133,7 +133,7 @@ _NOT_PHONE_CONTEXT = re.compile(
 )
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU")
 LANG_REGIONS: dict[str, tuple[str, ...]] = {
-    "en": ("US", "GB", "IN", "AU", "CA", "IE", "NZ", "ZA"),
+    "en": ("US", "GB", "IN", "AU", "IE"),  # CA shares the US plan
     "de": ("DE", "AT", "CH"),
     "fr": ("FR", "BE", "CH", "CA"),
     "es": ("ES", "MX", "AR", "CO", "CL"),
