@@ -241,7 +241,7 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
 # Common-word threshold per rule.  A word of the languages (Zipf >= 3.5) that is not in the
 # first-name lexicon is not a name even after "Hi" ("Hi, Invalid request..."); JSON name keys are
 # the strongest evidence and only drop very common words.
-_RULE_MIN_ZIPF = {"keyed_name": 5.5}
+_RULE_MIN_ZIPF = {"keyed_name": 5.5, "name_here": 4.6}
 
 
 ALL_FINDERS = {

@@ -23,7 +23,7 @@ from evalpipe.pii.names import AMBIGUOUS
 _L = r"A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"
 _UP = r"A-ZÀ-ÖØ-ÞĀ-ſ"  # Latin capitals (Latin Extended-A mixes cases; checked by isupper below)
 # Scripts without case, or whose names we take whole.
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = r"\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _KANA = r"\u3040-\u30ff"
 _HANGUL = r"\uac00-\ud7af"
 _CYR = r"\u0400-\u04ff"
@@ -151,8 +151,25 @@ def _nonlatin(tok: str) -> bool:
     return bool(tok) and not any("a" <= c.lower() <= "z" or "\u00c0" <= c <= "\u024f" for c in tok)
 
 
-def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> list[tuple[int, int]]:
-    """The prefix of `seq` made of name tokens: capitalised/non-Latin and not safe, or lexicon names."""
+def _name_tokens(
+    seq: str, start: int, extra: frozenset[str], cued: bool, max_zipf: float = 3.5
+) -> list[tuple[int, int]]:
+    """The prefix of `seq` made of name tokens: capitalised/non-Latin and not safe, or lexicon names.
+
+    Two or more capitalised tokens after a cue ("Agent on duty: Alexandria Ruiz") only need to be
+    not very common words (Zipf < 4.6); a single one must not be a common word (`max_zipf`).
+    """
+    caps = re.findall(r"\S+", seq)
+    caps2 = [t.rstrip(".,;:!?") for t in caps[:2]]
+    if (
+        cued
+        and len(caps2) == 2
+        and all(t[:1].isupper() and t[1:].islower() and t.isalpha() for t in caps2)
+        and not caps[0].endswith((".", ",", ";", ":", "!", "?"))
+        and all(zipf(t) < 4.6 and not is_product_term(t, extra) for t in caps2)
+        and fold(caps2[1]) not in _PRODUCT_HEADS
+    ):
+        max_zipf = 4.6
     out: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", seq):
         tok = m.group().rstrip(".,;:!?")
@@ -180,7 +197,7 @@ def _name_tokens(seq: str, start: int, extra: frozenset[str], cued: bool) -> lis
             continue
         if tok.isupper() and len(tok) > 1 or any(c.isdigit() for c in tok) or len(tok) < 2:
             break
-        if is_product_term(tok, extra) or is_common_word(tok):
+        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=max_zipf):
             break
         out.append((start + m.start(), start + m.start() + len(tok)))
     return out
@@ -203,7 +220,7 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         for m in found:
             if m is None:
                 continue
-            toks = _name_tokens(m.group(1), m.start(1), extra, cued=True)
+            toks = _name_tokens(m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5)
             if toks:
                 s, e = toks[0][0], toks[-1][1]
                 if not _all_lower_nonname(text[s:e]):
