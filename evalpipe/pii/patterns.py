@@ -234,14 +234,32 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     return [
         h
         for h in hits
-        if keep_ner_person(text[h.start : h.end], extra, _RULE_MIN_ZIPF.get(h.rule, 3.5))
+        if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h))
     ]
 
 
-# Common-word threshold per rule.  A word of the languages (Zipf >= 3.5) that is not in the
-# first-name lexicon is not a name even after "Hi" ("Hi, Invalid request..."); JSON name keys are
-# the strongest evidence and only drop very common words.
-_RULE_MIN_ZIPF = {"keyed_name": 5.5, "name_here": 4.6}
+_CLOSED = re.compile(r"[ \t]*(?:[,!]|[.!?]?[ \t]*(?:\r?\n|$))")
+_SLOT_RULES = frozenset({"greeting_name", "signoff_name", "end_signature", "name_cue", "signature"})
+
+
+def _min_zipf(text: str, h: Hit) -> float:
+    """Common-word threshold for a name hit.
+
+    A word of the languages (Zipf >= 3.5) that is not in the first-name lexicon is not a name, even
+    after "Hi" ("Hi, Invalid request ..."), unless the slot is closed like a greeting or sign-off
+    ("Hola Estrella, ...", "Merci, Emmanuel" at the end of a line): then only very common words are
+    dropped.  JSON name keys are the strongest evidence.
+    """
+    if h.rule == "keyed_name":
+        return 5.5
+    if h.rule == "name_here":
+        return 4.6
+    if h.rule in _SLOT_RULES and _CLOSED.match(text, h.end):
+        return 5.5
+    return 3.5
+
+
+
 
 
 ALL_FINDERS = {
