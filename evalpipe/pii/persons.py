@@ -197,8 +197,9 @@ def _name_tokens(
             continue
         if tok.isupper() and len(tok) > 1 or any(c.isdigit() for c in tok) or len(tok) < 2:
             break
-        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=max_zipf):
-            break
+        after_first = bool(out) and tok[:1].isupper() and tok[1:].islower()
+        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=5.5 if after_first else max_zipf):
+            break  # after a first name a surname may be a frequent word ("João Santos")
         out.append((start + m.start(), start + m.start() + len(tok)))
     return out
 
