@@ -38,7 +38,9 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
         r"(?<![\w-])(?:[A-ZÄÖÜ][a-zäöüßéè]+[- ])*[A-ZÄÖÜ][a-zäöüßéèA-Z-]*?"
         r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|"
         r"straat|laan|plein|gracht|kade|singel|dijk|hof|steeg|dreef|park|Straße|Strasse|Weg|Platz|Allee|Gasse|"
-        r"Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b")),
+        r"Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
+        r"|(?<![\w-])[A-ZÄÖÜ][a-zäöüß]+\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig)"
+        r"\s+\d{1,4}(?:\s?[a-z](?![a-z]))?\b")),
     ("de_prep", re.compile(
         r"(?<![\w-])(?:Am|An der|An den|Auf der|Im|In der|Unter den|Zum|Zur)\s+[A-ZÄÖÜ][a-zäöüß]+(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\s+\d{1,4}[a-z]?\b")),
     ("fr", re.compile(
@@ -93,6 +95,7 @@ _AFTER = re.compile(
     r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})|"  # SW1A 1AA
     r"[A-Z]{2,3}[ \t]+\d{4,5}(?:-\d{4})?|"  # TX 78701, VIC 3065
     r"\d{6}|"  # Indian PIN
+    r"\d{4,5}(?=[\s,.;)]|$)|"  # a bare postcode after "Paddington QLD"
     r"(?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|piso|Piso|étage|Stock|Etage|Bus|bus)\.?[ \t]*#?\w{1,5}|"
     r"\d{1,2}[ \t]?[º°ª][ \t]?\w{0,2}|"
     r"(?!(?:and|und|et|y|please|thanks|Thanks|Please|Bitte|Merci|Gracias)\b)"
@@ -115,8 +118,8 @@ def _extend(text: str, end: int, max_parts: int = 5) -> int:
             break
         part = m.group().strip(" ,\t\r\n")
         first = part.split()[0] if part.split() else ""
-        if _STOP.match(first):
-            break
+        if _STOP.match(first) and not (first.isupper() and re.search(r"\d", part)):
+            break  # "and", "please"... but "OR 97201" is Oregon
         if "\n" in m.group() and not re.search(r"\d", part):
             break  # a new line of words only is a new sentence, not a city line
         if not m.group().lstrip(" \t").startswith((",", "\n", "\r")) and not re.match(r"\s+\d", m.group()):

@@ -82,6 +82,7 @@ def _compile() -> list[tuple[str, re.Pattern[str], int]]:
         ("telegram_bot_token", re.compile(r"\b(?:bot)?\d{8,10}:AA[0-9A-Za-z_-]{30,40}"), 0),
         ("webhook_signing_secret", re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{20,}"), 0),
         ("azure_ad_client_secret", re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"), 0),
+        ("azure_connection_string", re.compile(r"DefaultEndpointsProtocol=[^\s\"'<>]+|Endpoint=sb://[^\s\"'<>]+SharedAccessKey=[^\s\"'<>;]+"), 0),
         ("azure_connection_key", re.compile(r"(?i)(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=([A-Za-z0-9+/%_-]{20,}={0,2}(?:%3D)*)"), 1),
         ("aws_access_key_id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA|A3T[A-Z0-9])[A-Z0-9]{16}\b"), 0),
         ("github_token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}\b"), 0),

@@ -170,7 +170,13 @@ _PLACEHOLDER = re.compile(
     r"true|false|undefined|redacted|\[redacted\]|hidden|masked|changeme|example|string|your[_ -].*)$"
 )
 _PSEUDONYM = re.compile(r"^\s*<[A-Z][A-Z_]*?(?:_[0-9a-f]{4,16})?>\s*$")
-_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’.][^\W\d_]+)*\.?$")
+def _name_word(w: str) -> bool:
+    """Letters (any script, with combining marks: Devanagari matras) and - ' ’ . inside."""
+    import unicodedata
+
+    if not w or not unicodedata.category(w[0]).startswith("L"):
+        return False
+    return all(unicodedata.category(c)[0] in "LM" or c in "-'’." for c in w)
 
 
 def keyed_entity(key: str | None, value: str) -> str | None:
@@ -210,7 +216,7 @@ def _person_value(v: str, strict: bool) -> bool:
     if len(v) > 100 or "@" in v or any(c.isdigit() for c in v):
         return False
     words = v.replace(",", " ").split()
-    if not 0 < len(words) <= 5 or not all(_NAME_WORD.match(w) for w in words):
+    if not 0 < len(words) <= 5 or not all(_name_word(w) for w in words):
         return False
     from evalpipe.pii.persons import keep_ner_person
 

@@ -10,6 +10,7 @@ lists also contain frequent names ("john", "smith", "tanaka"), so a token counts
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
@@ -86,7 +87,7 @@ def fold(word: str) -> str:
 
 @cache
 def _zipf_table(lang: str) -> dict[str, float]:
-    """folded word -> Zipf frequency for the top words of `lang` (wordfreq's bundled 'best' list).
+    """lower-cased word -> Zipf frequency for the top words of `lang` (wordfreq's bundled 'best' list).
 
     Read from the frequency list itself (`get_frequency_dict`), not `zipf_frequency`, which would
     tokenise and for zh/ja needs jieba/MeCab.
@@ -98,7 +99,7 @@ def _zipf_table(lang: str) -> dict[str, float]:
     from importlib.metadata import version
 
     cache = Path(os.environ.get("EVALPIPE_CACHE_DIR") or tempfile.gettempdir()) / (
-        f"evalpipe-wordfreq-{version('wordfreq')}-{lang}-{_TOP_N}.pkl"
+        f"evalpipe-wordfreq-{version('wordfreq')}-{lang}-{_TOP_N}-cf.pkl"
     )
     try:
         return pickle.loads(cache.read_bytes())
@@ -110,7 +111,7 @@ def _zipf_table(lang: str) -> dict[str, float]:
     top = sorted(freqs.items(), key=lambda kv: -kv[1])[:_TOP_N]
     table: dict[str, float] = {}
     for w, f in top:
-        key = fold(w)
+        key = w.casefold()  # accents kept: folding merges "serão" (a verb) with the surname "Serao"
         if key not in table:
             table[key] = round(math.log10(f) + 9, 2)
     try:  # a derived cache of the bundled list: rebuilt when missing, never required
@@ -124,7 +125,7 @@ def _zipf_table(lang: str) -> dict[str, float]:
 
 def zipf(word: str, langs: tuple[str, ...] = LANGS) -> float:
     """Highest Zipf frequency of `word` over `langs` (0 when in none of the top lists)."""
-    w = fold(word)
+    w = word.casefold().replace("’", "'")
     return max((_zipf_table(lang).get(w, 0.0) for lang in langs), default=0.0)
 
 
@@ -133,11 +134,27 @@ def load_all() -> None:
     for lang in LANGS:
         _zipf_table(lang)
     _product_terms()
+    _lexicon_names()
+
+
+@lru_cache(maxsize=1)
+def _lexicon_names() -> frozenset[str]:
+    """names-dataset's top first names per country (data/first_names.txt), lower-cased."""
+    path = Path(__file__).with_name("data") / "first_names.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def is_first_name(word: str) -> bool:
+    """In the hand gazetteer, or a names-dataset first name that is not also a frequent word."""
     w = fold(word)
-    return w in FIRST_NAMES or w in AMBIGUOUS
+    if w in FIRST_NAMES or w in AMBIGUOUS:
+        return True
+    c = word.casefold()
+    if c not in _lexicon_names() and w not in _lexicon_names():
+        return False
+    # the list is noisy ("Apple", "Data"); names with diacritics ("João", "Zoë") rarely are noise
+    return zipf(word) < (6.0 if not word.isascii() else 4.5)
 
 
 def is_common_word(word: str, langs: tuple[str, ...] = LANGS, min_zipf: float = 3.5) -> bool:
@@ -177,3 +194,17 @@ def safe_token(word: str, langs: tuple[str, ...] = LANGS, extra: frozenset[str] 
     if len(core) <= 2:
         return True
     return is_product_term(core, extra) or is_common_word(core, langs)
+
+
+@lru_cache(maxsize=8)
+def _phrase_re(extra: frozenset[str]) -> re.Pattern[str] | None:
+    phrases = sorted({t for t in PRODUCT_TERMS if " " in t} | {t for t in extra if " " in t}, key=len, reverse=True)
+    if not phrases:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)
+
+
+def product_spans(text: str, extra: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Where multi-word product / company terms ("Charles Schwab", "Jira Cloud") occur in `text`."""
+    rx = _phrase_re(extra)
+    return [m.span() for m in rx.finditer(text)] if rx is not None else []

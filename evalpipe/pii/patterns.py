@@ -220,10 +220,46 @@ def find_first_names(text: str) -> list[Hit]:
 
 def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     """Greeting / gazetteer rules + cue positions + Philter rule, minus spans made of safe tokens."""
+    from evalpipe.pii.lexicon import product_spans
     from evalpipe.pii.persons import find_persons, keep_ner_person
 
-    hits = find_first_names(text) + find_persons(text, extra)
-    return [h for h in hits if keep_ner_person(text[h.start : h.end], extra)]
+    products = product_spans(text, extra)
+    hits = [
+        h
+        for h in find_first_names(text) + find_persons(text, extra)
+        if not any(a < h.end and h.start < b for a, b in products)
+    ]
+    # A name in a cue position ("Gracias, Modesta") may be a word of some language; only very
+    # common words are dropped there.  Elsewhere the ordinary common-word threshold applies.
+    return [
+        h
+        for h in hits
+        if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h))
+    ]
+
+
+_CLOSED = re.compile(r"[ \t]*(?:[,!]|[.!?]?[ \t]*(?:\r?\n|$))")
+_SLOT_RULES = frozenset({"greeting_name", "signoff_name", "end_signature", "name_cue", "signature"})
+
+
+def _min_zipf(text: str, h: Hit) -> float:
+    """Common-word threshold for a name hit.
+
+    A word of the languages (Zipf >= 3.5) that is not in the first-name lexicon is not a name, even
+    after "Hi" ("Hi, Invalid request ..."), unless the slot is closed like a greeting or sign-off
+    ("Hola Estrella, ...", "Merci, Emmanuel" at the end of a line): then only very common words are
+    dropped.  JSON name keys are the strongest evidence.
+    """
+    if h.rule == "keyed_name":
+        return 5.5
+    if h.rule == "name_here":
+        return 4.6
+    if h.rule in _SLOT_RULES and _CLOSED.match(text, h.end):
+        return 5.5
+    return 3.5
+
+
+
 
 
 ALL_FINDERS = {

@@ -7,6 +7,7 @@ anonymizer); the detectors behind it are ours where the defaults are weak (see d
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
@@ -54,6 +55,7 @@ class FinderRecognizer(LocalRecognizer):
 _LANGID = None
 
 
+@functools.lru_cache(maxsize=8192)
 def detect_language(text: str) -> str:
     """ISO code among the languages seen in our traffic (py3langid, ~30 us per text)."""
     global _LANGID
@@ -99,6 +101,13 @@ def _plausible_full_name(words: list[str]) -> bool:
     return True
 
 
+def _lead_word(word: str) -> bool:
+    """A greeting / role word at the start of an NER span, not part of the name."""
+    from evalpipe.pii.lexicon import is_first_name, safe_token
+
+    return _norm(word) in NOT_NAMES or safe_token(word) and not is_first_name(word)
+
+
 class FilteredSpacyPersonRecognizer(SpacyRecognizer):
     """spaCy PERSON entities minus the small model's chat-log mistakes.
 
@@ -129,6 +138,14 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
             while value and value[-1] in ".,;:!?'\")":
                 value = value[:-1]
                 end -= 1
+            # leading dashes and greeting / role words: "-- Brian", "Hallo Jürgen", "Kontoinhaber Lena"
+            lead = re.match(r"^(?:[-–—\s]+|(?:\w+\s+)(?=\w))", value)
+            while lead and value and (
+                not lead.group().strip(" -–—") or _lead_word(lead.group().strip())
+            ):
+                start += len(lead.group())
+                value = value[len(lead.group()) :]
+                lead = re.match(r"^(?:[-–—\s]+|(?:\w+\s+)(?=\w))", value)
             words = value.split()
             if not words or not any(w[:1].isupper() for w in words):
                 continue

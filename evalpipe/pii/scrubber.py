@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
 from evalpipe.pii.keys import keyed_entity, keyed_number_entity
+from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
 from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
@@ -295,13 +296,18 @@ class Scrubber:
             score_threshold=self.config.score_threshold,
         )
         allow = self._allow
+        products = product_spans(text, allow) if any(r.entity_type == "PERSON" for r in results) else []
         return _merge(
             text,
             [
                 Span(r.start, r.end, r.entity_type, r.score, _rule_of(r))
                 for r in results
                 if not (
-                    allow and r.entity_type == "PERSON" and text[r.start : r.end].strip().casefold() in allow
+                    r.entity_type == "PERSON"
+                    and (
+                        text[r.start : r.end].strip().casefold() in allow
+                        or any(a < r.end and r.start < b for a, b in products)
+                    )
                 )
             ],
         )
