@@ -27,7 +27,7 @@ def _add_missing_columns(con, table: str, row: dict) -> None:  # noqa: ANN001
         {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
         if con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-        ).fetchone()[0]
+        ).fetchall()[0][0]  # fetchall: DuckDB 2 refuses new work while a result is half-read
         else None
     )
     if have is None:
