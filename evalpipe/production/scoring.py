@@ -550,3 +550,40 @@ def _long_frame(
         )
     out = pd.concat(parts, ignore_index=True)[SCORE_COLUMNS]
     return out
+
+
+SCORING_VERSION = "production_scores/1"
+
+
+def scoring_summary(calls: pd.DataFrame, scores: pd.DataFrame) -> dict:
+    """Counts that reconcile a day's scoring (what the asset shows and its checks decide on)."""
+    n_calls = len(calls)
+    scored = int(scores["record_id"].nunique()) if len(scores) else 0
+    metrics = sorted(scores["metric"].unique()) if len(scores) else []
+    per_call = scores.groupby("record_id")["metric"].nunique() if len(scores) else pd.Series(dtype=int)
+    complete = bool((per_call == len(metrics)).all()) if len(scores) else n_calls == 0
+    errors = int((scores["status"] == ERROR).sum()) if len(scores) else 0
+    checkable = int((scores["status"] != NOT_CHECKABLE).sum()) if len(scores) else 0
+    by_metric = (
+        scores.groupby("metric")
+        .agg(
+            ok=("status", lambda s: int((s == OK).sum())),
+            not_checkable=("status", lambda s: int((s == NOT_CHECKABLE).sum())),
+            error=("status", lambda s: int((s == ERROR).sum())),
+            mean=("value", "mean"),
+        )
+        .reset_index()
+        if len(scores)
+        else pd.DataFrame()
+    )
+    return {
+        "calls": n_calls,
+        "calls_scored": scored,
+        "calls_not_sampled": n_calls - scored,
+        "rows_expected": scored * len(metrics),
+        "reconciles": complete and len(scores) == scored * len(metrics) and scored <= n_calls,
+        "sampled": bool(len(scores) and (scores["weight"] != 1.0).any()),
+        "error_rows": errors,
+        "error_share": errors / checkable if checkable else 0.0,
+        "by_metric": by_metric,
+    }

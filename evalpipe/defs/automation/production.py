@@ -1,0 +1,20 @@
+"""After each daily run (nightly or a re-ingest) scored a day, refresh the production monitors."""
+
+import dagster as dg
+
+from evalpipe.defs.automation.jobs import integration_eval_job, production_monitoring_job
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="production_monitoring_sensor",
+    monitored_jobs=[integration_eval_job],
+    request_job=production_monitoring_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A day's production calls were scored: refresh quality drift (and the other production monitors).",
+)
+def production_monitoring_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    day = run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_end", "range")
+    # One refresh per finished daily run; a re-run of the same day refreshes again (new scores).
+    return dg.RunRequest(run_key=f"production-monitors-after-{run.run_id}", tags={"evalpipe/scored_day": day})
