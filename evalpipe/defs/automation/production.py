@@ -15,6 +15,10 @@ from evalpipe.defs.automation.jobs import integration_eval_job, production_monit
 )
 def production_monitoring_sensor(context: dg.RunStatusSensorContext):
     run = context.dagster_run
-    day = run.tags.get("dagster/partition") or run.tags.get("dagster/asset_partition_range_end", "range")
-    # One refresh per finished daily run; a re-run of the same day refreshes again (new scores).
-    return dg.RunRequest(run_key=f"production-monitors-after-{run.run_id}", tags={"evalpipe/scored_day": day})
+    return refresh_request(run.run_id, run.tags)
+
+
+def refresh_request(run_id: str, tags: dict[str, str]) -> dg.RunRequest:
+    """One refresh per finished daily run; a re-run of the same day refreshes again (new scores)."""
+    day = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_end", "range")
+    return dg.RunRequest(run_key=f"production-monitors-after-{run_id}", tags={"evalpipe/scored_day": day})
