@@ -191,7 +191,10 @@ def test_piped_tables_keep_their_headers(tmp_path):
     write_dataset_version(tmp_path, build_eval_dataset(), {"n": 1})
     r = subprocess.run(
         [sys.executable, "-m", "evalpipe.cli", "datasets", "--lake", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "60"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "60"},
     )
     assert r.returncode == 0, r.stderr
     header = next(line for line in r.stdout.splitlines() if "version" in line and "written" in line)

@@ -162,10 +162,12 @@ def _lang_identifier():
     return ident
 
 
+@lru_cache(maxsize=65_536)
 def detect_language(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code, probability) restricted to LANGUAGES; (None, 0) for text too short to tell.
 
     URLs, code and numbers are stripped first: they carry no language but sway the classifier.
+    Cached: the same question or canned answer recurs across calls (pure function of the text).
     """
     cleaned = re.sub(r"https?://\S+|`[^`]*`|[\d$€£%.,:;/()\[\]{}\"'#*_-]+", " ", text or "")
     if len(re.findall(r"[^\W\d_]{2,}", cleaned)) < 3:

@@ -86,25 +86,22 @@ def is_checkable(claim: str, min_words: int = 3) -> bool:
     return not (_NON_CLAIM.match(c) and not extract_numbers(c))
 
 
-def faithfulness(
-    answer: str | None,
-    context: Sequence[str] | None,
-    embedder: Embedder,
-    threshold: float = 0.6,
-    min_words: int = 3,
-    judge: ClaimJudge | None = None,
-    rel_tol: float = 0.005,
+def _label_claims(
+    claims_text: list[str],
+    ctx_sents: list[str],
+    ctx_numbers: list[list[float]],
+    support: np.ndarray,
+    threshold: float,
+    min_words: int,
+    judge: ClaimJudge | None,
+    rel_tol: float,
 ) -> FaithfulnessResult:
-    """Score how much of `answer` the `context` passages support (see module docstring)."""
-    claims_text = split_claims(answer or "", min_words)
-    ctx_sents = [s for passage in (context or []) for s in split_sentences(str(passage))]
-    ctx_numbers = [extract_numbers(s) for s in ctx_sents]
-    checkable = [c for c in claims_text if is_checkable(c, min_words)]
+    """The verdict per claim from its support row (one row per checkable claim, in order).
+
+    Shared by `faithfulness` (one answer) and `faithfulness_many` (batched production scoring):
+    one implementation, whichever way the support matrix was computed.
+    """
     claims: list[Claim] = []
-    support = np.zeros((len(checkable), 0), dtype=np.float32)
-    if checkable and ctx_sents:
-        emb = embedder.encode(checkable + ctx_sents)
-        support = emb[: len(checkable)] @ emb[len(checkable) :].T
     k = 0
     for text in claims_text:
         if not is_checkable(text, min_words):
@@ -127,3 +124,84 @@ def faithfulness(
     n_check = sum(c.label != NOT_CHECKABLE for c in claims)
     n_sup = sum(c.label == SUPPORTED for c in claims)
     return FaithfulnessResult(n_sup / n_check if n_check else None, n_sup, n_check, claims)
+
+
+def faithfulness(
+    answer: str | None,
+    context: Sequence[str] | None,
+    embedder: Embedder,
+    threshold: float = 0.6,
+    min_words: int = 3,
+    judge: ClaimJudge | None = None,
+    rel_tol: float = 0.005,
+) -> FaithfulnessResult:
+    """Score how much of `answer` the `context` passages support (see module docstring)."""
+    claims_text = split_claims(answer or "", min_words)
+    ctx_sents = [s for passage in (context or []) for s in split_sentences(str(passage))]
+    ctx_numbers = [extract_numbers(s) for s in ctx_sents]
+    checkable = [c for c in claims_text if is_checkable(c, min_words)]
+    support = np.zeros((len(checkable), 0), dtype=np.float32)
+    if checkable and ctx_sents:
+        emb = embedder.encode(checkable + ctx_sents)
+        support = emb[: len(checkable)] @ emb[len(checkable) :].T
+    return _label_claims(claims_text, ctx_sents, ctx_numbers, support, threshold, min_words, judge, rel_tol)
+
+
+def faithfulness_many(
+    answers: Sequence[str | None],
+    contexts: Sequence[Sequence[str] | None],
+    embedder: Embedder,
+    threshold: float = 0.6,
+    min_words: int = 3,
+    judge: ClaimJudge | None = None,
+    rel_tol: float = 0.005,
+) -> list[FaithfulnessResult | None]:
+    """`faithfulness` over many (answer, context) pairs; None where there is no context.
+
+    Why batched: production answers and retrieved passages repeat (canned answers, the same KB
+    passages), so each distinct (answer, context) pair is scored once, each distinct sentence is
+    split, number-parsed and embedded once (one `encode` call for everything), and a pair's support
+    matrix is a gather plus a small matmul.  The verdicts come from the same `_label_claims` as the
+    one-answer function, so both callers agree claim for claim.
+    """
+    if len(answers) != len(contexts):
+        raise ValueError(f"length mismatch: {len(answers)} answers vs {len(contexts)} contexts")
+    pairs: dict[tuple[str, tuple[str, ...]], int] = {}
+    index = []
+    for a, c in zip(answers, contexts, strict=True):
+        if not c:
+            index.append(-1)
+            continue
+        index.append(pairs.setdefault((a or "", tuple(str(p) for p in c)), len(pairs)))
+    sent_cache: dict[str, list[str]] = {}
+    claim_cache: dict[str, list[str]] = {}
+    prepared = []
+    vocab: dict[str, int] = {}
+    for answer, ctx in pairs:
+        if answer not in claim_cache:
+            claim_cache[answer] = split_claims(answer, min_words)
+        claims_text = claim_cache[answer]
+        for p in ctx:
+            if p not in sent_cache:
+                sent_cache[p] = split_sentences(p)
+        ctx_sents = [s for p in ctx for s in sent_cache[p]]
+        checkable = [c for c in claims_text if is_checkable(c, min_words)]
+        ci = [vocab.setdefault(t, len(vocab)) for t in checkable] if ctx_sents else []
+        si = [vocab.setdefault(t, len(vocab)) for t in ctx_sents] if checkable else []
+        prepared.append((claims_text, ctx_sents, ci, si, len(checkable)))
+    emb = embedder.encode(list(vocab)) if vocab else np.zeros((0, 0), dtype=np.float32)
+    numbers: dict[str, list[float]] = {}
+    results: list[FaithfulnessResult] = []
+    for claims_text, ctx_sents, ci, si, n_check in prepared:
+        for s in ctx_sents:
+            if s not in numbers:
+                numbers[s] = extract_numbers(s)
+        ctx_numbers = [numbers[s] for s in ctx_sents]
+        if ci and si:
+            support = emb[ci] @ emb[si].T
+        else:
+            support = np.zeros((n_check, 0), dtype=np.float32)
+        results.append(
+            _label_claims(claims_text, ctx_sents, ctx_numbers, support, threshold, min_words, judge, rel_tol)
+        )
+    return [results[i] if i >= 0 else None for i in index]

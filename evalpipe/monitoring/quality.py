@@ -15,6 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from evalpipe.production.scoring import BINARY_METRICS, PRODUCTION_METRICS
 from evalpipe.stats.drift import psi_counts, self_starting_cusum
 
 # Fixed latency bin edges (ms) so that daily histograms are comparable across days.
@@ -25,7 +26,20 @@ HIGHER_IS_WORSE = {
     "truncation_rate": True,
     "latency_p50_ms": True,
     "latency_p95_ms": True,
+    **{m: not better for m, better in PRODUCTION_METRICS.items()},
 }
+QUALITY_COLUMNS = [
+    "day",
+    "system",
+    "metric",
+    "value",
+    "n",
+    "se",
+    "latency_hist",
+    "n_clusters",
+    "n_eff",
+    "weighted",
+]
 
 
 def daily_log_quality(df: pd.DataFrame) -> pd.DataFrame:
@@ -78,6 +92,55 @@ def daily_log_quality(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def production_quality(scores: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """production_scores of one day -> daily_quality rows per (day, production model, metric).
+
+    value = design-weighted mean of the checkable rows (Σ w·y / Σ w; a rate for binary metrics,
+    the mean score for faithfulness / judge_score); se = session-clustered linearisation SE,
+    √(C/(C−1) · Σ_c (Σ_{i∈c} w_i (y_i − ȳ))²) / Σ w (calls of one session are not independent; no
+    finite-population correction: the day is a sample of the process).  n = checkable calls,
+    n_clusters = sessions, n_eff = ȳ(1 − ȳ)/se² for rates (Kish's effective size, what the drift
+    monitor's binomial predictive counts in; = n without clustering or weights).  Not-checkable
+    rows count in neither n nor the mean.
+    """
+    cols = QUALITY_COLUMNS
+    if scores is None or not len(scores):
+        return pd.DataFrame(columns=cols)
+    s = scores[scores["status"] == "ok"].dropna(subset=["value"])
+    if metrics is not None:
+        s = s[s["metric"].isin(metrics)]
+    rows = []
+    for (day, system, metric), g in s.groupby(["day", "production_model", "metric"], sort=True):
+        w, y = g["weight"].to_numpy(dtype=float), g["value"].to_numpy(dtype=float)
+        sw = w.sum()
+        mean = float((w * y).sum() / sw)
+        cl = g["session_id"].fillna(g["record_id"]).to_numpy()
+        resid = pd.Series(w * (y - mean)).groupby(cl).sum().to_numpy()
+        c = resid.size
+        se = float(np.sqrt(c / (c - 1) * np.sum(resid**2)) / sw) if c > 1 else float("nan")
+        n = int(len(g))
+        if metric in BINARY_METRICS:
+            var = mean * (1 - mean)
+            n_eff = float(min(n, var / se**2)) if se and se > 0 and var > 0 else float(n)
+        else:
+            n_eff = float("nan")
+        rows.append(
+            {
+                "day": day,
+                "system": system,
+                "metric": metric,
+                "value": mean,
+                "n": n,
+                "se": se,
+                "latency_hist": None,
+                "n_clusters": int(c),
+                "n_eff": n_eff,
+                "weighted": bool(np.any(w != 1.0)),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
 def psi_from_counts(ref: np.ndarray, cur: np.ndarray, eps: float = 1e-4) -> float:
     p = np.maximum(ref / max(ref.sum(), 1), eps)
     q = np.maximum(cur / max(cur.sum(), 1), eps)
@@ -117,7 +180,16 @@ def quality_drift(
         if len(g) <= ref_days:
             continue
         side = "up" if HIGHER_IS_WORSE.get(metric, False) else "down"
-        if metric in RATE_METRICS:
+        if metric in BINARY_METRICS:
+            # Design-weighted, session-clustered rates: counts on Kish's effective size, so the
+            # beta-binomial predictive carries the design effect instead of assuming iid calls.
+            ne = g["n_eff"].to_numpy(dtype=float) if "n_eff" in g else g["n"].to_numpy(dtype=float)
+            ne = np.round(np.where(np.isfinite(ne), ne, g["n"].to_numpy(dtype=float)))
+            counts = np.round(np.nan_to_num(g["value"].to_numpy(dtype=float)) * ne)
+            c = self_starting_cusum(
+                counts=counts, n=ne, k=k, h=h, side=side, burn_in=ref_days, max_ref=max_ref_days
+            )
+        elif metric in RATE_METRICS:
             n = g["n"].to_numpy(dtype=float)
             counts = np.round(np.nan_to_num(g["value"].to_numpy(dtype=float)) * n)
             c = self_starting_cusum(
@@ -171,9 +243,34 @@ def drift_status(drift: pd.DataFrame) -> dict:
     last = drift.sort_values("day").groupby(["system", "metric"]).tail(1)
     alarms = last[last["alarm"].astype(bool)]
     major = last[last["psi_label"] == "major"]
+    records = []
+    for a in alarms[["system", "metric", "day"]].to_dict("records"):
+        g = drift[(drift["system"] == a["system"]) & (drift["metric"] == a["metric"])].sort_values("day")
+        records.append({**a, **alarm_window(g, HIGHER_IS_WORSE.get(a["metric"], False))})
     return {
         "passed": len(alarms) == 0 and len(major) == 0,
-        "cusum_alarms": alarms[["system", "metric", "day"]].to_dict("records"),
+        "cusum_alarms": records,
         "major_psi_days": major[["system", "day"]].to_dict("records"),
         "alarm_days": int(drift["alarm"].astype(bool).sum()),
+    }
+
+
+def alarm_window(series: pd.DataFrame, higher_is_worse: bool) -> dict:
+    """Since when a series is drifted: `since` = first day of its current run of alarm days,
+    `onset` = the CUSUM change-point estimate (the day after the worse-side sum last stood at 0
+    before that run): the day the shift most likely began, usually days before the alarm."""
+    g = series.reset_index(drop=True)
+    alarm = g["alarm"].astype(bool).to_numpy()
+    if not alarm.size or not alarm[-1]:
+        return {"since": None, "onset": None, "alarm_days_now": 0}
+    start = alarm.size - 1
+    while start > 0 and alarm[start - 1]:
+        start -= 1
+    s = g["s_hi" if higher_is_worse else "s_lo"].to_numpy(dtype=float)
+    zero = [t for t in range(start) if not s[t] > 0]
+    onset = zero[-1] + 1 if zero else 0
+    return {
+        "since": str(g["day"].iloc[start]),
+        "onset": str(g["day"].iloc[onset]),
+        "alarm_days_now": int(alarm.size - start),
     }

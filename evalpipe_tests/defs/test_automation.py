@@ -37,6 +37,7 @@ def test_jobs_respect_one_partitions_definition_each():
             "failure_mining_job",
             "promotion_job",
             "ingest_job",
+            "production_monitoring_job",
         )
     }
     assert parts["integration_eval_job"] == parts["failure_mining_job"] == parts["ingest_job"]
@@ -44,6 +45,7 @@ def test_jobs_respect_one_partitions_definition_each():
     assert (
         parts["eval_dataset_job"] is None and parts["report_job"] is None and parts["promotion_job"] is None
     )
+    assert parts["production_monitoring_job"] is None
 
 
 def test_asset_graph_snapshot():
@@ -73,8 +75,10 @@ def test_asset_graph_snapshot():
         "comparison_report": ("reports", None),
         "daily_quality": ("monitoring", "DailyPartitionsDefinition"),
         "quality_drift": ("monitoring", None),
+        "production_scores": ("production", "DailyPartitionsDefinition"),
         "failure_cases": ("mining", "DailyPartitionsDefinition"),
         "regression_promotions": ("mining", None),
     }
     check_names = {k.name for k in graph.asset_check_keys}
     assert {"no_pii_left", "quarantine_rate_below_5_percent", "no_quality_drift"} <= check_names
+    assert {"every_sampled_call_scored", "metric_errors_below_1_percent"} <= check_names

@@ -41,7 +41,9 @@ def canonical(records: list[H.LogRecord], tmp_path: Path) -> list[dict]:
     path = tmp_path / "gateway.jsonl"
     H.write_jsonl(records, path)
     cfg = SourceConfig.load(Path(__file__).resolve().parents[2] / "data" / "log_sources.yaml")
-    rows = [r for b in ingest_paths(list_source_files(UPath(path)), cfg, fmt="openai") for r in b.rows.to_pylist()]
+    rows = [
+        r for b in ingest_paths(list_source_files(UPath(path)), cfg, fmt="openai") for r in b.rows.to_pylist()
+    ]
     assert len(rows) == len(records)
     return rows
 
@@ -61,11 +63,19 @@ def test_generation_does_not_depend_on_the_hash_seed() -> None:
     import os
     import subprocess
 
-    code = ("import hashlib, json, pii_heldout as H; rs = H.build_split('heldout', 48) + H.build_split('dev', 32); "
-            "print(hashlib.sha256(json.dumps([r.line for r in rs], sort_keys=True).encode()).hexdigest())")
+    code = (
+        "import hashlib, json, pii_heldout as H; rs = H.build_split('heldout', 48) + H.build_split('dev', 32); "
+        "print(hashlib.sha256(json.dumps([r.line for r in rs], sort_keys=True).encode()).hexdigest())"
+    )
     digests = {
-        subprocess.run([sys.executable, "-c", code], cwd=BENCH, capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=BENCH,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(digests) == 1
@@ -83,11 +93,24 @@ def test_sizes_and_coverage(heldout: list[H.LogRecord], dev: list[H.LogRecord]) 
     brands = {g.kind.split("/")[0] for r in heldout + dev for g in r.gold if g.entity == "CREDIT_CARD"}
     assert {"rupay", "mir", "troy", "visa", "amex"} <= brands
     scripts = {g.value for r in heldout for g in r.gold if g.entity == "PERSON" and g.kind == "nonlatin"}
-    for lo, hi in ((0x4E00, 0x9FFF), (0x0600, 0x06FF), (0x0400, 0x04FF), (0x0900, 0x097F)):  # CJK, Arabic, Cyrillic, Devanagari
+    for lo, hi in (
+        (0x4E00, 0x9FFF),
+        (0x0600, 0x06FF),
+        (0x0400, 0x04FF),
+        (0x0900, 0x097F),
+    ):  # CJK, Arabic, Cyrillic, Devanagari
         assert any(any(lo <= ord(ch) <= hi for ch in v) for v in scripts), hex(lo)
     shapes = {(g.entity, g.kind) for r in heldout for g in r.gold}
-    for want in [("PHONE", "bare"), ("PHONE", "extension"), ("PHONE", "parentheses"), ("PHONE", "national"),
-                 ("EMAIL", "at_dot"), ("EMAIL", "urlencoded"), ("US_SSN", "compact"), ("PERSON", "lower")]:
+    for want in [
+        ("PHONE", "bare"),
+        ("PHONE", "extension"),
+        ("PHONE", "parentheses"),
+        ("PHONE", "national"),
+        ("EMAIL", "at_dot"),
+        ("EMAIL", "urlencoded"),
+        ("US_SSN", "compact"),
+        ("PERSON", "lower"),
+    ]:
         assert want in shapes, want
 
 
@@ -111,7 +134,9 @@ def test_splits_share_no_template_family(heldout: list[H.LogRecord], dev: list[H
     assert not s_dev & s_ho, s_dev & s_ho
 
 
-def test_gold_values_occur_in_the_field_the_gold_names(heldout: list[H.LogRecord], dev: list[H.LogRecord], tmp_path: Path) -> None:
+def test_gold_values_occur_in_the_field_the_gold_names(
+    heldout: list[H.LogRecord], dev: list[H.LogRecord], tmp_path: Path
+) -> None:
     recs = heldout + dev[:200]
     rows = canonical(recs, tmp_path)
     for rec, row in zip(recs, rows, strict=True):
@@ -198,8 +223,12 @@ def test_partial_mask_is_a_leak_and_template_words_are_not() -> None:
     orig = "Agent on duty: Zachary Thomas. Thomas Cook flights are delayed."
     baseline = S.cut_values(orig, ["Zachary Thomas"])
     tokens = H.identifying_tokens("PERSON", "Zachary Thomas")
-    assert not S.survives("Agent on duty: <P>. Thomas Cook flights are delayed.", baseline, "Zachary Thomas", tokens)
-    assert S.survives("Agent on duty: <P> Thomas. Thomas Cook flights are delayed.", baseline, "Zachary Thomas", tokens)
+    assert not S.survives(
+        "Agent on duty: <P>. Thomas Cook flights are delayed.", baseline, "Zachary Thomas", tokens
+    )
+    assert S.survives(
+        "Agent on duty: <P> Thomas. Thomas Cook flights are delayed.", baseline, "Zachary Thomas", tokens
+    )
     phone = "+1 512-555-0147 ext. 227"
     ptoks = H.identifying_tokens("PHONE", phone)
     assert S.survives("call <PHONE_1a2b> ext. 227", "call \x00", phone, ptoks)
@@ -232,8 +261,17 @@ def test_presidio_baseline_walks_every_string_of_the_text_fields() -> None:
 
     row = {
         "record_id": "Anna-id",
-        "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": "Anna here"},
-                                                                    {"type": "tool_call", "arguments": {"name": "Anna B"}}]}]),
+        "input_messages": json.dumps(
+            [
+                {
+                    "role": "user",
+                    "parts": [
+                        {"type": "text", "content": "Anna here"},
+                        {"type": "tool_call", "arguments": {"name": "Anna B"}},
+                    ],
+                }
+            ]
+        ),
         "feedback_comment": "Anna was kind",
         "tags": ["Anna tag", "ok"],
         "status": "ok",

@@ -79,7 +79,13 @@ def test_extension_is_consumed_not_left_behind():
 
 @pytest.mark.parametrize(
     "text",
-    ["ticket 2024 1234", "order 4829301177 shipped", "on 2025-03-14 09:12", "firmware 8.3.2.19", "ORD-2021-44817"],
+    [
+        "ticket 2024 1234",
+        "order 4829301177 shipped",
+        "on 2025-03-14 09:12",
+        "firmware 8.3.2.19",
+        "ORD-2021-44817",
+    ],
 )
 def test_phone_near_misses_stay(text):
     assert find_phones(text, regions_for("en")) == []
@@ -182,7 +188,10 @@ def test_each_provider_secret(provider):
         ("cache at redis://:Vn5Bs9Hd3J@cache-2.internal:6379 refuses", "Vn5Bs9Hd3J"),
         ("curl -u deploy:Tr0ub4dor9x https://ci.example.net/api", "Tr0ub4dor9x"),
         ("fwiw my password is Kestrel#2291 if you need it", "Kestrel#2291"),
-        ("the secret key Lp2Vn5Bs9Hd3Jf6Gc0Ay1Ue8Oi3Tq5Wm7Kx9Lp1Vn is in the ticket", "Lp2Vn5Bs9Hd3Jf6Gc0Ay1Ue8Oi3Tq5Wm7Kx9Lp1Vn"),
+        (
+            "the secret key Lp2Vn5Bs9Hd3Jf6Gc0Ay1Ue8Oi3Tq5Wm7Kx9Lp1Vn is in the ticket",
+            "Lp2Vn5Bs9Hd3Jf6Gc0Ay1Ue8Oi3Tq5Wm7Kx9Lp1Vn",
+        ),
         ("here is my .env\nSTRIPE_WEBHOOK_SECRET=qq81kdm2\nDB_PASSWORD=hunter77\nDEBUG=1", "qq81kdm2"),
         ("here is my .env\nSTRIPE_WEBHOOK_SECRET=qq81kdm2\nDB_PASSWORD=hunter77\nDEBUG=1", "hunter77"),
     ],
@@ -305,7 +314,9 @@ def scrubber():
     return Scrubber(key="issue-12-key")
 
 
-def _row(i: int, user: str, args: dict | None = None, result: dict | None = None, meta: dict | None = None) -> dict:
+def _row(
+    i: int, user: str, args: dict | None = None, result: dict | None = None, meta: dict | None = None
+) -> dict:
     parts = [{"role": "user", "parts": [{"type": "text", "content": user}]}]
     if args is not None:
         parts.append(
@@ -316,7 +327,10 @@ def _row(i: int, user: str, args: dict | None = None, result: dict | None = None
         )
     if result is not None:
         parts.append(
-            {"role": "tool", "parts": [{"type": "tool_call_response", "id": "t1", "response": json.dumps(result)}]}
+            {
+                "role": "tool",
+                "parts": [{"type": "tool_call_response", "id": "t1", "response": json.dumps(result)}],
+            }
         )
     return {
         "record_id": f"g{i}",
@@ -342,7 +356,14 @@ def test_values_under_keys_in_tool_args_results_metadata_and_json_strings(scrubb
     row["error_message"] = '401 Unauthorized: {"error": {"password": "sunflower2", "code": 401}}'
     new, counts = scrubber.scrub_record(row)
     blob = json.dumps(new)
-    for value in ("417338291", "marta quintero", "sunflower", "plain words here", "sid=8f2a91", "Marta Quintero"):
+    for value in (
+        "417338291",
+        "marta quintero",
+        "sunflower",
+        "plain words here",
+        "sid=8f2a91",
+        "Marta Quintero",
+    ):
         assert value not in blob and json.dumps(value)[1:-1] not in blob, value
     assert "sunflower2" not in new["error_message"] and new["error_message"].startswith("401 Unauthorized: ")
     assert "call back" in blob and "lookup" in blob  # what keys do not mark stays

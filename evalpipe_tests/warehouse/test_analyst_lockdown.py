@@ -33,8 +33,18 @@ def zones(tmp_path: Path) -> dict[str, Path]:
 
 def _sql(zones: dict[str, Path], query: str) -> int:
     return main(
-        ["sql", query, "--warehouse", str(zones["wh"]), "--lake", str(zones["lake"]),
-         "--reports", str(zones["reports"]), "--format", "csv"]
+        [
+            "sql",
+            query,
+            "--warehouse",
+            str(zones["wh"]),
+            "--lake",
+            str(zones["lake"]),
+            "--reports",
+            str(zones["reports"]),
+            "--format",
+            "csv",
+        ]
     )
 
 
@@ -47,9 +57,14 @@ def test_documented_reads_still_work(zones, capsys):
     assert _sql(zones, f"SELECT count(*) AS n FROM read_parquet('{lake_glob}')") == 0
     assert _sql(zones, f"SELECT k FROM read_parquet('{zones['reports'] / 'r.parquet'}')") == 0
     capsys.readouterr()
-    for q in ("WITH a AS (SELECT 1 AS x) SELECT x FROM a", "DESCRIBE report_comparisons",
-              "SHOW TABLES", "SUMMARIZE report_comparisons", "EXPLAIN SELECT 1",
-              "SELECT 1 AS x; SELECT 2 AS y"):
+    for q in (
+        "WITH a AS (SELECT 1 AS x) SELECT x FROM a",
+        "DESCRIBE report_comparisons",
+        "SHOW TABLES",
+        "SUMMARIZE report_comparisons",
+        "EXPLAIN SELECT 1",
+        "SELECT 1 AS x; SELECT 2 AS y",
+    ):
         assert _sql(zones, q) == 0, q
     assert capsys.readouterr().out.splitlines()[-2:] == ["y", "2"], "several reads: the last result"
 

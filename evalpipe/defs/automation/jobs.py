@@ -1,10 +1,12 @@
 """Jobs. A job covers one partitions definition, so the nightly eval is a chain of jobs:
 
-integration_eval_job (daily: ingest -> scrub -> features -> sample -> daily quality)
+integration_eval_job (daily: ingest -> scrub -> features -> sample -> production scores -> daily quality)
   -> eval_dataset_job (unpartitioned: new dataset version over the window)
   -> system_eval_job, one run per system partition (outputs, hidden states, metrics)
   -> report_job (unpartitioned: calibration, comparison report, probes, prompt sensitivity, drift)
 Each link is started by `integration_eval_chain_sensor` when the previous runs succeed.
+Beside it, `production_monitoring_sensor` refreshes the unpartitioned production monitors
+(`production_monitoring_job`: quality drift over every scored day) after each daily run.
 """
 
 import dagster as dg
@@ -13,14 +15,15 @@ from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.partitions import daily_partitions
 
 DAILY_ASSETS = dg.AssetSelection.groups("ingest", "pii") | dg.AssetSelection.assets(
-    "log_features", "stratified_sample", "daily_quality"
+    "log_features", "stratified_sample", "production_scores", "daily_quality"
 )
 
 integration_eval_job = dg.define_asset_job(
     "integration_eval_job",
     selection=DAILY_ASSETS,
     partitions_def=daily_partitions,
-    description="Yesterday's logs: ingest, scrub (blocking no_pii_left), features, stratified sample; "
+    description="Yesterday's logs: ingest, scrub (blocking no_pii_left), features, stratified sample, "
+    "production scores and daily quality; "
     "the chain sensor continues with the dataset, systems and report.",
 )
 
@@ -56,4 +59,14 @@ promotion_job = dg.define_asset_job(
     "promotion_job",
     selection=dg.AssetSelection.assets("regression_promotions", "quality_drift"),
     description="Promote mined failures to regression cases; refresh the drift monitor.",
+)
+
+# Unpartitioned monitors over every scored day; a job covers one partitions definition, so this is
+# its own job, started by `production_monitoring_sensor` after each successful daily run.
+PRODUCTION_MONITORS = dg.AssetSelection.assets("quality_drift")
+
+production_monitoring_job = dg.define_asset_job(
+    "production_monitoring_job",
+    selection=PRODUCTION_MONITORS,
+    description="Refresh the production monitors after a day is scored: CUSUM / PSI drift on every daily series.",
 )

@@ -8,15 +8,34 @@ import pyarrow as pa
 
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
-from evalpipe.monitoring.quality import daily_log_quality, drift_status
+from evalpipe.monitoring.quality import HIGHER_IS_WORSE, daily_log_quality, drift_status, production_quality
 from evalpipe.monitoring.quality import quality_drift as compute_drift
 from evalpipe.stats import plots
 
 
-@dg.asset(partitions_def=daily_partitions, group_name="monitoring", kinds={"parquet"})
-def daily_quality(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> pd.DataFrame:
-    """Per production model and day: error, negative-feedback and truncation rates, latency p50/p95."""
-    q = daily_log_quality(scrubbed_logs.to_pandas())
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name="monitoring",
+    kinds={"parquet", "duckdb"},
+    pool="duckdb_writer",
+)
+def daily_quality(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    scrubbed_logs: pa.Table,
+    production_scores: pd.DataFrame,
+) -> pd.DataFrame:
+    """Per production model and day: error, negative-feedback and truncation rates, latency p50/p95,
+    and the production metric rates / mean scores with session-clustered, design-weighted SEs."""
+    q = pd.concat(
+        [daily_log_quality(scrubbed_logs.to_pandas()), production_quality(production_scores)],
+        ignore_index=True,
+    )
+    if len(q):
+        with warehouse.writer() as con:
+            warehouse.get().replace_rows(
+                "daily_quality", q.drop(columns=["latency_hist"]), {"day": context.partition_key}, con=con
+            )
     context.add_output_metadata(
         {
             "dagster/row_count": len(q),
@@ -68,12 +87,19 @@ def quality_drift(
         with warehouse.writer() as con:
             warehouse.get().replace_rows("quality_drift", drift, {}, con=con)
     status = drift_status(drift)
-    images = []
+    images, drifted = [], []  # drifted series first
+    now = {(a["system"], a["metric"]): a for a in status["cusum_alarms"]}
     for (system, metric), g in drift.groupby(["system", "metric"]) if len(drift) else []:
-        if metric in ("error_rate", "negative_feedback_rate"):
+        # always the headline series; any other series while it is drifted, titled with since when
+        if metric in ("error_rate", "negative_feedback_rate", "faithfulness") or (system, metric) in now:
             frame = g.set_index("day")[["value", "z", "s_hi", "s_lo", "alarm"]]
-            png = plots.drift_plot(frame, title=f"{metric} ({system})")
-            images.append(f"![{metric}](data:image/png;base64,{base64.b64encode(png).decode()})")
+            a = now.get((system, metric))
+            title = f"{metric} ({system})" + (
+                f": DRIFTED since {a['since']} (onset ~{a['onset']})" if a else ""
+            )
+            png = plots.drift_plot(frame, title=title)
+            md = f"![{metric}](data:image/png;base64,{base64.b64encode(png).decode()})"
+            (drifted if a else images).append(md)
     yield dg.Output(
         drift,
         metadata={
@@ -81,16 +107,35 @@ def quality_drift(
             # series drifted on their latest day (what the sensor and the check act on)
             "alarms": len(status["cusum_alarms"]) + len(status["major_psi_days"]),
             "alarm_days": status["alarm_days"],
-            "plots": dg.MetadataValue.md("\n\n".join(images) or "-"),
+            "drifted_now": dg.MetadataValue.md(_drift_table(status["cusum_alarms"])),
+            "plots": dg.MetadataValue.md("\n\n".join(drifted + images) or "-"),
         },
     )
     yield dg.AssetCheckResult(
         check_name="no_quality_drift",
         passed=status["passed"],
         severity=dg.AssetCheckSeverity.WARN,
+        description=_drift_table(status["cusum_alarms"]) if status["cusum_alarms"] else None,
         metadata={
+            "drifted": dg.MetadataValue.md(_drift_table(status["cusum_alarms"])),
             "cusum_alarms": dg.MetadataValue.json(status["cusum_alarms"]),
             "major_psi_days": dg.MetadataValue.json(status["major_psi_days"]),
             "alarm_days": status["alarm_days"],
         },
     )
+
+
+def _drift_table(alarms: list[dict]) -> str:
+    """Which series is drifted now, in which direction, since when (Markdown)."""
+    if not alarms:
+        return "no series drifted on its latest day"
+    lines = [
+        "| metric | system | worse when | alarm since | onset (CUSUM) | latest day |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in alarms:
+        worse = "higher" if HIGHER_IS_WORSE.get(a["metric"], False) else "lower"
+        lines.append(
+            f"| {a['metric']} | {a['system']} | {worse} | {a.get('since')} | {a.get('onset')} | {a['day']} |"
+        )
+    return "\n".join(lines)
