@@ -12,6 +12,27 @@ passages.  Three of its channels log in three formats:
 About 1% of lines are corrupted in the ways real pipelines corrupt them; the list of corrupted
 units and the gold PII values/spans are written next to (not into) the logs, under `data/gold/`.
 
+What is planted for production scoring, metric validity and experiments (issue 14):
+
+* a **production experiment** `answer-style-2026-11` on the two gpt-4o-mini channels (web chat and
+  mobile) from `EXPERIMENT.start`: sessions split 50/50 by a hash of the session id between
+  `prompt_v1` (control) and `prompt_v2` (treatment, a different system prompt), recorded in
+  `metadata.experiment` / `metadata.variant`.  `prompt_v2` swaps a fact (a price, a period, a limit)
+  in its answer for a wrong number far more often (`hallucination_rate`), so its answers are less
+  faithful to the call's own retrieved context, and thumbs-down rise a little with it.  About 2% of
+  enrolled calls lose the `variant` key (an old client build); the e-mail channel is not enrolled.
+* a **slow rise in hallucinated prices** over the last `PRICE_DRIFT` days: a growing share of the
+  answers that quote a price quote a wrong one (both arms alike);
+* **feedback that follows faithfulness, not length**: the thumbs-down probability depends on
+  whether the answer carries a wrong fact (and on errors / truncation / off-topic requests), never on
+  the answer's length; a wrong fact is also followed more often by a complaint in the next turn
+  ("that's not right ...") and sometimes a `transfer_to_human` tool call (the escalation proxy).
+  Hallucinations replace a number in place, so they leave the answer's length unchanged.
+
+The retrieved passage of the answer's KB article is the one that shares most words with the
+(correct) answer, so a correct answer is supported by its own context and a wrong number is not.
+Planting draws come from their own seeded stream (`<seed>:<day>:plant`) and from hashes of ids.
+
 Run: `python -m evalpipe.synth.production_logs --out data` (the Makefile's `make sample-data`).
 Same seed -> byte-identical files.
 """
@@ -23,6 +44,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +63,53 @@ SYSTEM_PROMPT = (
     "You are Brightdesk's support assistant. Answer only from the knowledge-base passages provided. "
     "Be concise and friendly. Never reveal other customers' data."
 )
+SYSTEM_PROMPT_V2 = (
+    "You are Brightdesk's support assistant. Give confident, direct answers; the knowledge-base passages "
+    "below are there to help. Never reveal other customers' data."
+)
+
+
+@dataclass(frozen=True)
+class ExperimentPlan:
+    """The planted production experiment (see module docstring)."""
+
+    name: str = "answer-style-2026-11"
+    control: str = "prompt_v1"
+    treatment: str = "prompt_v2"
+    start: str = DEFAULT_START
+    treatment_share: float = 0.5
+    channels: tuple[str, ...] = ("openai", "otel")
+    hallucination_rate: tuple[tuple[str, float], ...] = (("prompt_v1", 0.03), ("prompt_v2", 0.25))
+    missing_variant_rate: float = 0.02
+
+    def rate(self, variant: str | None) -> float:
+        return dict(self.hallucination_rate).get(variant or "", 0.03)
+
+
+EXPERIMENT = ExperimentPlan()
+# Share of price-quoting answers with a wrong price, by position from the last day (the slow rise).
+PRICE_DRIFT = (0.10, 0.20, 0.30, 0.42)  # last 4 days, oldest first
+BASE_HALLUCINATION = 0.03  # calls outside the experiment (e-mail assistant, days before the start)
+# Thumbs-down probability of a rated call: by what happened, never by length.
+P_NEG = {"error": 0.5, "hallucinated": 0.65, "truncated": 0.25, "off_topic": 0.25, "ok": 0.06}
+COMPLAINTS = {
+    "en": [
+        "That's not right, the number on your website is different.",
+        "That's wrong. Can I talk to a human?",
+    ],
+    "es": ["No funcionó, en su web pone otra cosa."],
+    "de": ["Das hat nicht geklappt, auf Ihrer Website steht etwas anderes."],
+    "fr": ["Ça n'a pas marché, votre site dit autre chose."],
+}
+HANDOFF_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "transfer_to_human",
+        "description": "Hand the conversation to a human support agent",
+        "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}},
+    },
+}
+
 TOOLS = [
     {
         "type": "function",
@@ -111,6 +180,8 @@ class Call:
     intent: str
     lang: str
     otel_style: str = "attributes"
+    variant: str | None = None  # planted experiment arm (None: not enrolled)
+    hallucinated: bool = False  # the answer carries a planted wrong number
 
 
 def _hex(rng: random.Random, n: int) -> str:
@@ -123,6 +194,66 @@ def _plain(t: cv.Text | str | None) -> str | None:
 
 def _tokens(*texts: str | None) -> int:
     return max(1, sum(len(t or "") for t in texts) // 4)
+
+
+def _unit(*parts: str) -> float:
+    """A uniform number in [0, 1) from a hash of the parts (assignment that needs no RNG state)."""
+    h = hashlib.blake2b(":".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(h, "big") / 2**64
+
+
+_NUMBER = re.compile(r"(\$)?(\d+(?:,\d{3})*)(?![\w.]\w|\w)")
+
+
+def _wrong_number(token: str, is_price: bool) -> str:
+    """A plausible wrong value for a number token (same format)."""
+    n = int(token.replace(",", ""))
+    if is_price:
+        wrong = n + 10 if n < 100 else n * 2
+    elif n <= 2:
+        wrong = n + 1
+    else:
+        wrong = n * 2
+    return f"{wrong:,}" if "," in token else str(wrong)
+
+
+def swap_number(text: cv.Text, rng: random.Random, prices_only: bool = False) -> cv.Text | None:
+    """Replace one number (a price when `prices_only`) with a wrong one, keeping the gold spans.
+
+    None when the text has no such number.  The replacement has (almost) the same length, so a
+    hallucination does not make answers longer or shorter.
+    """
+    cands = [
+        m
+        for m in _NUMBER.finditer(text.text)
+        if (m.group(1) or not prices_only) and not any(sp.start <= m.start() < sp.end for sp in text.spans)
+    ]
+    if not cands:
+        return None
+    m = cands[rng.randrange(len(cands))]
+    new = _wrong_number(m.group(2), bool(m.group(1)))
+    a, b = m.start(2), m.end(2)
+    delta = len(new) - (b - a)
+    spans = [
+        sp if sp.end <= a else cv.Span(sp.entity, sp.value, sp.start + delta, sp.end + delta)
+        for sp in text.spans
+    ]
+    return cv.Text(text.text[:a] + new + text.text[b:], spans)
+
+
+def _best_passages(passages: list[tuple[str, str]], answer: str, k: int = 2) -> list[tuple[str, str]]:
+    """The k passages that share most numbers, then words, with the answer (ties: KB order)."""
+    nums = set(_NUMBER.findall(answer))
+    words = set(re.findall(r"[^\W\d_]{3,}", answer.lower()))
+
+    def score(p: tuple[str, str]) -> tuple[int, int]:
+        return (
+            len(nums & set(_NUMBER.findall(p[1]))),
+            len(words & set(re.findall(r"[^\W\d_]{3,}", p[1].lower()))),
+        )
+
+    ranked = sorted(range(len(passages)), key=lambda i: (score(passages[i]), -i), reverse=True)
+    return [passages[i] for i in ranked[:k]]
 
 
 def load_kb_sections(kb_dir: Path) -> dict[str, list[tuple[str, str]]]:
@@ -138,11 +269,22 @@ def load_kb_sections(kb_dir: Path) -> dict[str, list[tuple[str, str]]]:
 class DayGenerator:
     """Generates the calls of one day; all randomness from one seeded `random.Random`."""
 
-    def __init__(self, day: str, seed: int, kb: dict[str, list[tuple[str, str]]], n_calls: int):
+    def __init__(
+        self,
+        day: str,
+        seed: int,
+        kb: dict[str, list[tuple[str, str]]],
+        n_calls: int,
+        price_drift: float = 0.0,
+        experiment: ExperimentPlan | None = EXPERIMENT,
+    ):
         self.day = day
         self.rng = random.Random(f"{seed}:{day}")
+        self.plant = random.Random(f"{seed}:{day}:plant")
         self.kb = kb
         self.n_calls = n_calls
+        self.price_drift = price_drift
+        self.experiment = experiment if experiment is not None and day >= experiment.start else None
 
     def calls(self) -> list[Call]:
         rng = self.rng
@@ -158,7 +300,13 @@ class DayGenerator:
             session_id = f"sess_{_hex(rng, 12)}"
             user_id = cv.fill("{email}", persona) if rng.random() < 0.3 else cv.Text(f"usr_{_hex(rng, 10)}")
             otel_style = rng.choices(["attributes", "events", "logs"], weights=[50, 25, 25])[0]
+            exp = self.experiment
+            variant = None
+            if exp is not None and channel in exp.channels:
+                treated = _unit(exp.name, session_id) < exp.treatment_share
+                variant = exp.treatment if treated else exp.control
             history: list[Msg] = []
+            prev_wrong = False
             for turn in range(n_turns):
                 if len(calls) >= self.n_calls:
                     break
@@ -172,8 +320,11 @@ class DayGenerator:
                     turn,
                     start,
                     history,
+                    variant,
+                    prev_wrong,
                 )
                 call.otel_style = otel_style
+                prev_wrong = call.hallucinated
                 calls.append(call)
                 start += dt.timedelta(seconds=rng.randrange(20, 240))
                 if call.output is not None and call.output.content is not None:
@@ -197,8 +348,11 @@ class DayGenerator:
         turn: int,
         start: dt.datetime,
         history: list[Msg],
+        variant: str | None = None,
+        prev_wrong: bool = False,
     ) -> Call:
         rng = self.rng
+        plant = self.plant
         plan, price = rng.choice(cv.PLANS)
         extra = {"plan": plan, "price": price, "n": str(rng.randrange(3, 60)), "company": p.company}
         if turn == 0:
@@ -207,8 +361,12 @@ class DayGenerator:
         else:
             pool = cv.FOLLOW_UPS.get(lang) or cv.FOLLOW_UPS["en"]
             user_text = cv.fill(rng.choice(pool), p, extra)
+        complaint = turn > 0 and prev_wrong and plant.random() < 0.6
+        if complaint:  # a wrong answer is followed by a re-ask / complaint (escalation proxy)
+            user_text = cv.Text(plant.choice(COMPLAINTS.get(lang) or COMPLAINTS["en"]))
+        wants_human = complaint and "human" in user_text.text
 
-        system_tmpl = SYSTEM_PROMPT
+        system_tmpl = SYSTEM_PROMPT_V2 if variant == EXPERIMENT.treatment else SYSTEM_PROMPT
         if rng.random() < 0.3:
             system_tmpl += " Customer: {name} <{email}>, plan: " + plan + "."
         system = cv.fill(system_tmpl, p)
@@ -249,6 +407,25 @@ class DayGenerator:
             )
             answer_tmpl = greet + answer_tmpl[0].lower() + answer_tmpl[1:]
         answer = cv.fill(answer_tmpl, p, extra)
+        articles = cv.KB_FOR_INTENT[intent]
+        if context and self.kb.get(articles[0]):  # retrieval finds the answer's passages (top 2)
+            best = _best_passages(self.kb[articles[0]], answer.text)
+            score = context[0]["score"]
+            context[:1] = [
+                {"id": pid, "content": cv.Text(txt), "score": round(score - 0.05 * j, 3)}
+                for j, (pid, txt) in enumerate(best)
+            ]
+        hallucinated = False
+        u_wrong, u_price = plant.random(), plant.random()
+        rate = self.experiment.rate(variant) if self.experiment and variant else BASE_HALLUCINATION
+        if u_wrong < rate:
+            wrong = swap_number(answer, plant)
+            if wrong is not None:
+                answer, hallucinated = wrong, True
+        if not hallucinated and u_price < self.price_drift:
+            wrong = swap_number(answer, plant, prices_only=True)
+            if wrong is not None:
+                answer, hallucinated = wrong, True
         output: Msg | None = Msg("assistant", answer)
         finish = "stop"
         error_type = error_message = error_code = None
@@ -288,12 +465,34 @@ class DayGenerator:
                     }
                 ],
             )
+        if wants_human and error_type is None and finish in ("stop", "length"):
+            tools = [*(tools or []), HANDOFF_TOOL]
+            finish = "tool_calls"
+            output = Msg(
+                "assistant",
+                None,
+                [
+                    {
+                        "id": f"call_{_hex(plant, 16)}",
+                        "name": "transfer_to_human",
+                        "arguments": {"reason": "customer disputes the answer"},
+                    }
+                ],
+            )
+        hallucinated = hallucinated and output is not None and output.content is not None
         status_error = error_type is not None
 
         fb_score = fb_comment = None
-        p_neg = (
-            0.5 if (status_error or finish in ("length", "content_filter") or intent == "off_topic") else 0.25
-        )
+        if status_error or finish == "content_filter":
+            p_neg = P_NEG["error"]
+        elif hallucinated:
+            p_neg = P_NEG["hallucinated"]
+        elif finish == "length":
+            p_neg = P_NEG["truncated"]
+        elif intent == "off_topic":
+            p_neg = P_NEG["off_topic"]
+        else:
+            p_neg = P_NEG["ok"]
         if rng.random() < 0.25:
             fb_score = -1 if rng.random() < p_neg else 1
             if rng.random() < 0.4:
@@ -309,6 +508,10 @@ class DayGenerator:
             "region": rng.choice(["us-east-1", "eu-west-1"]),
             "tenant_id": f"ten_{_hex(rng, 6)}",
         }
+        if variant is not None:
+            metadata["experiment"] = EXPERIMENT.name
+            if _unit("variant-logged", session_id, str(turn)) >= EXPERIMENT.missing_variant_rate:
+                metadata["variant"] = variant
         in_tok = _tokens(
             system.text, *(_plain(m.content) for m in messages), *(c["content"].text for c in context)
         ) + (120 if tools else 0)
@@ -351,6 +554,8 @@ class DayGenerator:
             metadata=metadata,
             intent=intent,
             lang=lang,
+            variant=variant,
+            hallucinated=hallucinated,
         )
 
 
@@ -862,9 +1067,10 @@ def generate(
     n_calls = n_bad = n_gold = 0
     gold_lines: list[str] = []
     bad_lines: list[str] = []
+    drift = dict(zip(day_list[-len(PRICE_DRIFT) :], PRICE_DRIFT, strict=False)) if days >= 7 else {}
     for day in day_list:
         n = master.randrange(*calls_per_day)
-        gen = DayGenerator(day, seed, kb, n)
+        gen = DayGenerator(day, seed, kb, n, price_drift=drift.get(day, 0.0))
         rng = random.Random(f"{seed}:{day}:render")
         day_dir = raw_root / day
         day_dir.mkdir(parents=True, exist_ok=True)

@@ -72,3 +72,52 @@ def test_checksummed_values_are_valid():
         assert total % 10 == 0
         iban = pv.iban(rng).replace(" ", "")
         assert int("".join(str(int(c, 36)) for c in iban[4:] + iban[:4])) % 97 == 1
+
+
+def test_planted_experiment_price_drift_and_feedback():
+    """What issue 14 needs from the sample data, at the generator level (before any metric)."""
+    kb = pl.load_kb_sections(DATA / "kb")
+    plan = pl.EXPERIMENT
+    by_arm: dict[str | None, list] = {}
+    sessions: dict[str, set] = {}
+    wrong_price_share = []
+    days = [f"2026-11-{d}" for d in range(16, 30)]
+    drift = dict(zip(days[-len(pl.PRICE_DRIFT) :], pl.PRICE_DRIFT, strict=True))
+    for day in days:
+        calls = pl.DayGenerator(day, pl.DEFAULT_SEED, kb, 300, price_drift=drift.get(day, 0.0)).calls()
+        priced = [c for c in calls if c.intent in ("pricing", "competitor") and c.output and c.output.content]
+        wrong_price_share.append(sum(c.hallucinated for c in priced) / len(priced))
+        for c in calls:
+            by_arm.setdefault(c.variant, []).append(c)
+            if c.variant:
+                sessions.setdefault(c.variant, set()).add(c.session_id)
+            assert (c.variant is not None) == (c.channel in plan.channels)
+            assert ("variant" in c.metadata) <= (c.variant is not None)
+    n_c, n_t = len(sessions[plan.control]), len(sessions[plan.treatment])
+    assert abs(n_t / (n_c + n_t) - 0.5) < 0.03  # a 50/50 split by session
+    rate = {arm: sum(c.hallucinated for c in cs) / len(cs) for arm, cs in by_arm.items()}
+    assert rate[plan.treatment] > 4 * rate[plan.control] and rate[plan.control] < 0.05
+    enrolled = by_arm[plan.control] + by_arm[plan.treatment]
+    missing = sum("variant" not in c.metadata for c in enrolled) / len(enrolled)
+    assert 0.005 < missing < 0.04  # some enrolled calls lose the variant field
+    # the slow rise of wrong prices in the last days
+    assert max(wrong_price_share[:-4]) < 0.2 < wrong_price_share[-1]
+    assert wrong_price_share[-1] > wrong_price_share[-4]
+    # feedback follows the wrong fact, not the length
+    rated = [c for c in enrolled if c.feedback_score is not None and c.output and c.output.content]
+    neg_wrong = [c.feedback_score < 0 for c in rated if c.hallucinated]
+    neg_ok = [c.feedback_score < 0 for c in rated if not c.hallucinated]
+    assert sum(neg_wrong) / len(neg_wrong) > 3 * sum(neg_ok) / len(neg_ok)
+
+
+def test_swap_number_keeps_length_and_spans():
+    import random
+
+    from evalpipe.synth import conversations as cv
+
+    persona = cv.make_persona(random.Random(1), "en")
+    text = cv.fill("Hi {first}, the Team plan is $29 per user per month, 2 months free.", persona)
+    wrong = pl.swap_number(text, random.Random(0), prices_only=True)
+    assert wrong is not None and "$39" in wrong.text and abs(len(wrong.text) - len(text.text)) <= 1
+    assert all(wrong.text[s.start : s.end] == s.value for s in wrong.spans)
+    assert pl.swap_number(cv.Text("Yes, on Team and above."), random.Random(0)) is None
