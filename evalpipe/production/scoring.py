@@ -45,7 +45,7 @@ from evalpipe.metrics.constraints import (
 from evalpipe.metrics.embedding import Embedder
 from evalpipe.metrics.evaluator import context_of, message_text
 from evalpipe.metrics.faithfulness import UNSUPPORTED, FaithfulnessResult, faithfulness_many
-from evalpipe.metrics.reference import extract_numbers
+from evalpipe.metrics.reference import extract_numbers, numbers_close
 
 SCORE_COLUMNS = [
     "day",
@@ -64,6 +64,7 @@ SCORE_COLUMNS = [
 PRODUCTION_METRICS: dict[str, bool] = {
     "faithfulness": True,
     "faithfulness.unsupported_number": False,
+    "faithfulness.unsupported_price": False,
     "constraint.forbidden_terms": True,
     "constraint.language": True,
     "constraint.refusal": True,
@@ -75,6 +76,10 @@ PRODUCTION_METRICS: dict[str, bool] = {
 }
 BINARY_METRICS = frozenset(m for m in PRODUCTION_METRICS if m not in ("faithfulness", "judge_score"))
 
+_PRICE = re.compile(
+    r"[$€£]\s?\d[\d,.]*(?:\s?(?:k|M|million|bn)\b)?|\d[\d,.]*\s?(?:[$€£]|USD|EUR|GBP|dollars?|euros?)(?!\w)",
+    re.IGNORECASE,
+)
 _PSEUDONYM = re.compile(r"<([A-Z][A-Z_]*?)_[0-9a-f]{4,}>")
 OK, NOT_CHECKABLE, ERROR = "ok", "not_checkable", "error"
 
@@ -365,11 +370,12 @@ def score_calls(
         cfg.min_claim_words,
         rel_tol=cfg.rel_tol,
     )
-    rows["faithfulness"], rows["faithfulness.unsupported_number"] = (
-        zip(*(_faith_rows(p, r, cfg.support_threshold) for p, r in zip(parsed, fr, strict=True)), strict=True)
-        if n
-        else ([], [])
-    )
+    names = ("faithfulness", "faithfulness.unsupported_number", "faithfulness.unsupported_price")
+    per_call = [
+        _faith_rows(p, r, cfg.support_threshold, cfg.rel_tol) for p, r in zip(parsed, fr, strict=True)
+    ]
+    for k, name in enumerate(names):
+        rows[name] = [c[k] for c in per_call]
 
     # constraints through the evaluator's checker (deduplicated over identical triples)
     base_spec = {"forbidden_terms": cfg.forbidden_terms, "language": cfg.language}
@@ -440,35 +446,53 @@ def _why_no_answer(p: ParsedCall) -> str:
     return f"call failed: {p.failed}" if p.failed else "no answer text (tool calls only or empty)"
 
 
-def _faith_rows(
-    p: ParsedCall, r: FaithfulnessResult | None, threshold: float
-) -> tuple[tuple[float | None, str, str], tuple[float | None, str, str]]:
-    if p.answer is None:
-        why = _why_no_answer(p)
-        return (None, NOT_CHECKABLE, why), (None, NOT_CHECKABLE, why)
-    if r is None:
+def _faith_rows(p: ParsedCall, r: FaithfulnessResult | None, threshold: float, rel_tol: float) -> tuple:
+    """faithfulness, unsupported_number and unsupported_price rows of one call."""
+    why = _why_no_answer(p) if p.answer is None else None
+    if why is None and r is None:
         why = "no retrieved context"
-        return (None, NOT_CHECKABLE, why), (None, NOT_CHECKABLE, why)
+    if why is not None:
+        return ((None, NOT_CHECKABLE, why),) * 3
+    out = []
     if r.score is None:
-        why = "no checkable claim"
-        return (None, NOT_CHECKABLE, why), (None, NOT_CHECKABLE, why)
-    unsup = "; ".join(r.unsupported)[:200]
-    f = (
-        r.score,
-        OK,
-        f"{r.n_supported}/{r.n_checkable} supported" + (f"; unsupported: {unsup}" if unsup else ""),
-    )
-    with_num = [c for c in r.claims if c.label != "not_checkable" and extract_numbers(c.text)]
-    if not with_num:
-        return f, (None, NOT_CHECKABLE, "no claim with a number")
-    bad = [c.text for c in with_num if c.label == UNSUPPORTED and (c.support or 0.0) >= threshold]
-    return f, (
-        float(bool(bad)),
-        OK,
-        ("number not in its evidence: " + "; ".join(bad))[:200]
-        if bad
-        else f"{len(with_num)} claim(s) with numbers supported",
-    )
+        out += [(None, NOT_CHECKABLE, "no checkable claim")] * 2
+    else:
+        unsup = "; ".join(r.unsupported)[:200]
+        out.append(
+            (
+                r.score,
+                OK,
+                f"{r.n_supported}/{r.n_checkable} supported" + (f"; unsupported: {unsup}" if unsup else ""),
+            )
+        )
+        # A claim close to its evidence sentence but unsupported: its number is not there (a wrong
+        # price, period or limit), the failure embeddings alone cannot see.
+        claims = [c for c in r.claims if c.label != "not_checkable" and extract_numbers(c.text)]
+        bad = [c.text for c in claims if c.label == UNSUPPORTED and (c.support or 0.0) >= threshold]
+        if not claims:
+            out.append((None, NOT_CHECKABLE, "no claim with a number"))
+        else:
+            detail = (
+                "number not in its evidence: " + "; ".join(bad)
+                if bad
+                else f"{len(claims)} claim(s) supported"
+            )
+            out.append((float(bool(bad)), OK, detail[:200]))
+    # Hallucinated price: a quoted amount that appears nowhere in the call's retrieved context
+    # (per amount, not per claim: a claim naming two plans' prices spans two context lines).
+    prices = [(m.group(0), v) for m in _PRICE.finditer(p.answer) for v in extract_numbers(m.group(0))]
+    if not prices:
+        out.append((None, NOT_CHECKABLE, "no price quoted"))
+    else:
+        ctx_nums = [v for c in p.context for v in extract_numbers(c)]
+        wrong = [t for t, v in prices if not any(numbers_close(v, c, rel_tol) for c in ctx_nums)]
+        detail = (
+            "price not in the context: " + ", ".join(wrong)
+            if wrong
+            else f"{len(prices)} price(s) in the context"
+        )
+        out.append((float(bool(wrong)), OK, detail[:200]))
+    return tuple(out)
 
 
 def _constraint_row(

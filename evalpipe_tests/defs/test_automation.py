@@ -13,13 +13,16 @@ def test_nightly_schedule_targets_yesterdays_partition_at_0200_utc():
     d = defs()
     schedule = d.resolve_schedule_def("nightly_eval_schedule")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.job_name == "integration_eval_job"
-    with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(
-            instance=instance,
-            repository_def=d.get_repository_def(),
-            scheduled_execution_time=dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC),
-        )
-        result = schedule.evaluate_tick(ctx)
+    # An ephemeral instance, not `with instance_for_test()`: the schedule context enters the
+    # instance again inside, and the nested exits leave Dagster's defs-state context variable on
+    # the closed test instance; a later `defs()` then fails once that instance is collected.
+    instance = dg.DagsterInstance.ephemeral()
+    ctx = dg.build_schedule_context(
+        instance=instance,
+        repository_def=d.get_repository_def(),
+        scheduled_execution_time=dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC),
+    )
+    result = schedule.evaluate_tick(ctx)
     [req] = result.run_requests
     assert req.partition_key == "2026-11-29"
     assert req.tags.get("evalpipe/chain") == "nightly"

@@ -23,6 +23,10 @@ from evalpipe.metrics.embedding import Embedder
 from evalpipe_tests.metrics.conftest import bow_encode
 from evalpipe_tests.production.test_scoring import _row
 
+# A plain ephemeral instance (never entered as a context manager: see test_automation's note on
+# Dagster's defs-state context variable).
+_INSTANCE = dg.DagsterInstance.ephemeral()
+
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
@@ -115,12 +119,17 @@ def test_demo_prints_yesterdays_production_quality_with_cis(env, capsys):
 
     resources, lake, db = env
     _write_day(lake, "2026-11-20", 8)
-    res = dg.materialize(
-        [dg.SourceAsset("scrubbed_logs", partitions_def=daily_partitions), production_scores, daily_quality],
-        partition_key="2026-11-20",
-        resources=resources,
-        instance=dg.DagsterInstance.ephemeral(),
-    )
+    with dg.instance_for_test() as instance:
+        res = dg.materialize(
+            [
+                dg.SourceAsset("scrubbed_logs", partitions_def=daily_partitions),
+                production_scores,
+                daily_quality,
+            ],
+            partition_key="2026-11-20",
+            resources=resources,
+            instance=instance,
+        )
     assert res.success
     with console.capture() as cap:
         print_production_quality(Warehouse(db, lake_root=lake))

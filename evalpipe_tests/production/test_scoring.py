@@ -106,12 +106,27 @@ def test_no_context_is_not_checkable_not_failed_and_a_wrong_price_is_a_hallucina
     assert _get(s, "ok", "faithfulness.unsupported_number") == (0.0, "ok")
     assert _get(s, "wrong_price", "faithfulness") == (0.0, "ok")
     assert _get(s, "wrong_price", "faithfulness.unsupported_number") == (1.0, "ok")
+    assert _get(s, "wrong_price", "faithfulness.unsupported_price") == (1.0, "ok")
+    assert _get(s, "ok", "faithfulness.unsupported_price") == (0.0, "ok")
     v, st = _get(s, "no_ctx", "faithfulness")
     assert np.isnan(v) and st == "not_checkable"
     assert (
         s[s.record_id == "failed"].set_index("metric").loc["faithfulness", "detail"] == "call failed: timeout"
     )
     assert (s[s.record_id == "failed"]["status"] != "error").all()  # a failed call is not a failed metric
+
+
+def test_a_price_counts_wherever_it_stands_in_the_context():
+    ctx = [{"id": "p", "content": "- Starter: $12 per user per month.\n- Team: $29 per user per month."}]
+    rows = [
+        _row("Starter is $12, Team is $29 per user per month.", context=ctx, rid="two"),
+        _row("Starter is $12, Team is $39 per user per month.", context=ctx, rid="one_wrong"),
+        _row("You can cancel anytime.", context=ctx, rid="none"),
+    ]
+    s = _score(rows)
+    assert _get(s, "two", "faithfulness.unsupported_price") == (0.0, "ok")
+    assert _get(s, "one_wrong", "faithfulness.unsupported_price") == (1.0, "ok")
+    assert _get(s, "none", "faithfulness.unsupported_price")[1] == "not_checkable"
 
 
 def test_pseudonym_hex_digits_are_not_numbers():
