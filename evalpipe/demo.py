@@ -149,40 +149,40 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
 
 
 def print_production_quality(wh) -> None:  # noqa: ANN001
-    """Yesterday's production quality per model and metric, 95% CI, and whether it is drifting."""
+    """Yesterday's production quality per model and metric, 95% CI, and whether it is drifting.
+
+    Rates: Wilson interval on the effective size n_eff (session design effect and weights
+    included; STATISTICS.md: Wilson for binary n < ~300); mean scores: ± 1.96 clustered SE."""
+    import math
+
+    import pandas as pd
     from rich.table import Table
 
-    from evalpipe.production.scoring import PRODUCTION_METRICS
+    from evalpipe.production.scoring import BINARY_METRICS, PRODUCTION_METRICS
 
     names = ", ".join(f"'{m}'" for m in PRODUCTION_METRICS)
-    has_drift = wh.query(
-        "SELECT count(*) n FROM information_schema.tables WHERE table_name = 'quality_drift'"
-    )
+    has = wh.query("SELECT count(*) n FROM information_schema.tables WHERE table_name = 'quality_drift'")
     drift = (
         "quality_drift"
-        if has_drift["n"].iloc[0]
+        if has["n"].iloc[0]
         else "(SELECT NULL AS system, NULL AS metric, NULL AS day, NULL AS alarm)"
     )
     q = wh.query(
-        f"SELECT q.system, q.metric, q.value, q.se, q.n, d.alarm FROM daily_quality q LEFT JOIN {drift} d "
-        "USING (system, metric, day) WHERE q.day = (SELECT max(day) FROM daily_quality) "
+        f"SELECT q.day, q.system, q.metric, q.value, q.se, q.n, q.n_eff, d.alarm FROM daily_quality q "
+        f"LEFT JOIN {drift} d USING (system, metric, day) WHERE q.day = (SELECT max(day) FROM daily_quality) "
         f"AND q.metric IN ({names}) ORDER BY q.system, q.metric"
     )
-    day = wh.query("SELECT max(day) d FROM daily_quality")["d"].iloc[0]
-    t = Table(title=f"production quality on {day} (scored calls; 95% CI, session-clustered)")
+    t = Table(title=f"production quality on {q['day'].max() if len(q) else '-'} (95% CI, session-clustered)")
     for c in ("model", "metric", "value", "95% CI", "n", "drift"):
-        t.add_column(c)
+        t.add_column(c, overflow="fold" if c == "metric" else "ellipsis")
     for r in q.itertuples(index=False):
-        lo, hi = r.value - 1.96 * r.se, r.value + 1.96 * r.se
-        if r.metric != "judge_score":
-            lo, hi = max(lo, 0.0), min(hi, 1.0)
-        ci = f"{lo:.3f} – {hi:.3f}" if r.se == r.se else "–"
-        t.add_row(
-            r.system,
-            r.metric,
-            f"{r.value:.3f}",
-            ci,
-            str(r.n),
-            "[red]ALARM[/red]" if r.alarm is True else "ok",
-        )
+        if r.metric in BINARY_METRICS and r.n_eff == r.n_eff and r.n_eff > 0:
+            z, m = 1.96, float(r.n_eff)
+            mid = (r.value + z * z / (2 * m)) / (1 + z * z / m)
+            half = z * math.sqrt(r.value * (1 - r.value) / m + z * z / (4 * m * m)) / (1 + z * z / m)
+            ci = f"{max(mid - half, 0.0):.3f} – {min(mid + half, 1.0):.3f}"
+        else:
+            ci = f"{r.value - 1.96 * r.se:.3f} – {r.value + 1.96 * r.se:.3f}" if r.se == r.se else "–"
+        alarm = "[red]ALARM[/red]" if pd.notna(r.alarm) and bool(r.alarm) else "ok"
+        t.add_row(r.system, r.metric, f"{r.value:.3f}", ci, str(r.n), alarm)
     console.print(t)

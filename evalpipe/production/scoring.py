@@ -77,7 +77,7 @@ PRODUCTION_METRICS: dict[str, bool] = {
 BINARY_METRICS = frozenset(m for m in PRODUCTION_METRICS if m not in ("faithfulness", "judge_score"))
 
 _PRICE = re.compile(
-    r"[$€£]\s?\d[\d,.]*(?:\s?(?:k|M|million|bn)\b)?|\d[\d,.]*\s?(?:[$€£]|USD|EUR|GBP|dollars?|euros?)(?!\w)",
+    r"[$€£]\s?\d(?:[\d,.]*\d)?(?:\s?(?:k|M|million|bn)\b)?|\d(?:[\d,.]*\d)?\s?(?:[$€£]|USD|EUR|GBP|dollars?|euros?)(?!\w)",
     re.IGNORECASE,
 )
 _PSEUDONYM = re.compile(r"<([A-Z][A-Z_]*?)_[0-9a-f]{4,}>")

@@ -10,6 +10,7 @@ from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
 from evalpipe.monitoring.quality import HIGHER_IS_WORSE, daily_log_quality, drift_status, production_quality
 from evalpipe.monitoring.quality import quality_drift as compute_drift
+from evalpipe.production.scoring import ProductionScoringConfig
 from evalpipe.stats import plots
 
 
@@ -28,7 +29,10 @@ def daily_quality(
     """Per production model and day: error, negative-feedback and truncation rates, latency p50/p95,
     and the production metric rates / mean scores with session-clustered, design-weighted SEs."""
     q = pd.concat(
-        [daily_log_quality(scrubbed_logs.to_pandas()), production_quality(production_scores)],
+        [
+            daily_log_quality(scrubbed_logs.to_pandas()),
+            production_quality(production_scores, ProductionScoringConfig.load().quality_metrics),
+        ],
         ignore_index=True,
     )
     if len(q):
