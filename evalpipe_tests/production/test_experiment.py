@@ -1,0 +1,128 @@
+"""production experiments on the planted sample data: harm detected, A/A not flagged, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from evalpipe.production.experiment import (
+    ARM_COLUMNS,
+    METRIC_COLUMNS,
+    ProductionExperiment,
+    aa_split,
+    experiment_calls,
+    experiment_exit,
+    experiment_from_warehouse,
+    field_values,
+    load_experiments,
+    read_experiment,
+)
+from evalpipe.stats.experiments import analyze_experiment
+from evalpipe_tests.production.planted import planted_logs_and_scores
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_logs_and_scores()
+
+
+@pytest.fixture(scope="module")
+def exp() -> ProductionExperiment:
+    (e,) = load_experiments()
+    return e
+
+
+def test_planted_experiment_is_harm_on_faithfulness(planted, exp):
+    logs, scores = planted
+    r = read_experiment(logs, scores, exp)
+    m = r.result.metrics.set_index("metric")
+    assert r.verdict == "harm"
+    assert m.loc["faithfulness", "verdict"] == "harm" and m.loc["faithfulness", "cs_high"] < 0
+    assert m.loc["constraint.language", "verdict"] == "keep running"  # not touched by the variant
+    assert not r.result.srm.failed
+    # the variant field is missing on some population calls: counted, excluded, shown
+    assert 20 < r.result.counts["n_missing_variant"] < 150
+    assert f"{r.result.counts['n_missing_variant']} without a variant value" in r.markdown()
+    t = r.tables()
+    assert list(t["experiment_arms"].columns) == ARM_COLUMNS
+    assert list(t["experiment_metrics"].columns) == METRIC_COLUMNS
+    assert set(t["experiment_arms"]["arm"]) == {"prompt_v1", "prompt_v2"}
+    assert t["experiment_reports"]["verdict"].iloc[0] == "harm"
+    assert any(
+        x.startswith("harm: faithfulness") for x in json.loads(t["experiment_reports"]["reasons"].iloc[0])
+    )
+
+
+def test_harm_is_read_before_the_last_day_and_early_days_keep_running(planted, exp):
+    logs, scores = planted
+    early = read_experiment(logs, scores, exp, as_of_day="2026-11-17")
+    assert early.result.metrics.set_index("metric").loc["faithfulness", "verdict"] == "keep running"
+    rd = read_experiment(logs, scores, exp).result.readings
+    f = rd[rd["metric"] == "faithfulness"]
+    first = f.loc[f["cs_high"] < 0, "day"].min()
+    assert first <= "2026-11-26"  # crossed well before the end, and stays crossed (running intersection)
+    assert (f.loc[f["day"] >= first, "cs_high"] < 0).all()
+
+
+def test_aa_split_of_the_same_data_is_not_flagged(planted, exp):
+    logs, scores = planted
+    calls = experiment_calls(logs, scores, exp)
+    for arm in (exp.control, exp.treatment):
+        for salt in ("aa", "aa2"):
+            res = analyze_experiment(
+                aa_split(calls, arm, salt=salt), exp.stats_config(control="A1", treatment="A2")
+            )
+            assert res.verdict == "keep running", (arm, salt, res.metrics[["metric", "cs_low", "cs_high"]])
+            assert not res.srm.failed
+
+
+def test_srm_on_a_planted_45_55_split(planted, exp):
+    logs, scores = planted
+    calls = experiment_calls(logs, scores, exp)
+    sessions = calls.loc[calls["variant"] == exp.control, "session_id"].drop_duplicates()
+    drop = set(sessions.sample(frac=0.14, random_state=0))  # control loses sessions: ~45/55
+    res = analyze_experiment(calls[~calls["session_id"].isin(drop)], exp.stats_config())
+    share = res.srm.units[exp.control] / sum(res.srm.units.values())
+    assert 0.44 < share < 0.46
+    assert res.srm.failed and res.verdict == "srm_failed"
+    assert set(res.metrics["verdict"]) == {"srm_failed"}
+
+
+def test_variant_fields():
+    calls = pd.DataFrame(
+        {
+            "metadata": ['{"variant": "b"}', '{"variant": " "}', None],
+            "tags": [["variant:x"], ["other"], ["variant=y"]],
+            "system_instructions": ["p1", "p1", None],
+            "request_model": ["m1", "m2", "m1"],
+        }
+    )
+    assert field_values(calls, "metadata.variant").tolist() == ["b", None, None]
+    assert field_values(calls, "tag:variant").tolist() == ["x", None, "y"]
+    h = field_values(calls, "system_prompt_hash").tolist()
+    assert h[0] == h[1] and h[2] is None and len(h[0]) == 12
+    assert field_values(calls, "request_model").tolist() == ["m1", "m2", "m1"]
+    with pytest.raises(ValueError):
+        field_values(calls, "nope")
+
+
+def test_exit_codes_like_gate():
+    assert experiment_exit(["harm", "ship"]) == 1
+    assert experiment_exit(["ship", "ship"]) == 0
+    assert experiment_exit(["keep running"]) == 2 and experiment_exit(["srm_failed"]) == 2
+    assert experiment_exit([]) == 2
+
+    def broken(sql, params):
+        raise RuntimeError("no table")
+
+    code, rows = experiment_from_warehouse(broken)
+    assert code == 2 and rows[0]["verdict"] == "undecided"
+
+    def one(sql, params):
+        return pd.DataFrame(
+            [{"experiment": "e", "as_of_day": "d", "verdict": "harm", "reasons": "[]", "markdown": ""}]
+        )
+
+    assert experiment_from_warehouse(one, "e")[0] == 1
