@@ -109,3 +109,46 @@ def test_gate_policy_warns_or_excludes_a_not_predictive_gating_metric():
     assert not reasons and set(excluded) == {"similarity"}
     with pytest.raises(ValueError):
         GateValidityPolicy.from_report_yaml({"metric_validity": {"on_not_predictive": "block"}})
+
+
+def test_report_lists_validity_next_to_gating_metrics_and_warns_in_the_gate_reasons():
+    from evalpipe.reports.report import build_report
+    from evalpipe_tests.reports.test_report import _cfg, _scores
+
+    summary = pd.DataFrame(
+        [
+            {
+                "metric": "f1",
+                "verdict": "not predictive",
+                "best_outcome": "negative_feedback",
+                "auroc": 0.5,
+                "auroc_low": 0.46,
+                "auroc_high": 0.54,
+            }
+        ]
+    )
+    table, warn, excluded = gating_validity(["pass", "f1"], summary, GateValidityPolicy())
+    rep = build_report(
+        _scores(n=200),
+        _cfg(),
+        dataset_version="v1",
+        systems={"baseline": "a", "candidate": "b"},
+        validity=table,
+        validity_warnings=warn,
+    )
+    assert any("f1 is not predictive of user outcomes" in r for r in rep.reasons)
+    md = rep.markdown(images=False)
+    assert "| f1 | f1 | not predictive |" in md and "| pass | pass | no production data |" in md
+    assert "report_metric_validity" in rep.tables()
+    # exclude mode: the metric leaves the gate like an uncalibrated judge
+    _, _, excluded = gating_validity(["f1"], summary, GateValidityPolicy(mode="exclude"))
+    rep2 = build_report(
+        _scores(n=200),
+        _cfg(),
+        dataset_version="v1",
+        systems={"baseline": "a", "candidate": "b"},
+        excluded_metrics=excluded,
+    )
+    f1 = rep2.comparison[rep2.comparison["metric"] == "f1"]
+    assert (f1["n"] == 0).all() and not f1["gating"].astype(bool).any()
+    assert any("metric f1 excluded from the gate: not predictive" in r for r in rep2.reasons)
