@@ -126,3 +126,31 @@ def test_exit_codes_like_gate():
         )
 
     assert experiment_from_warehouse(one, "e")[0] == 1
+
+
+def test_experiment_cli_prints_the_report_with_gate_like_exit_codes(planted, exp, tmp_path, capsys):
+    from evalpipe.cli import main
+    from evalpipe.warehouse.duck import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    assert main(["experiment", "--warehouse", str(db)]) == 2, "no warehouse: cannot decide"
+    logs, scores = planted
+    wh = Warehouse(db, lake_root=None)
+    with wh.writer() as con:
+        for name, df in read_experiment(logs, scores, exp).tables().items():
+            wh.replace_rows(name, df, {"experiment": exp.name}, con=con)
+        early = read_experiment(logs, scores, exp, as_of_day="2026-11-17").tables()
+        wh.replace_rows(
+            "experiment_reports",
+            early["experiment_reports"].assign(experiment="early"),
+            {"experiment": "early"},
+            con=con,
+        )
+    capsys.readouterr()
+    assert main(["experiment", "--warehouse", str(db), "--name", exp.name, "--markdown"]) == 1
+    text = capsys.readouterr().out
+    assert "HARM" in text and "harm: faithfulness" in text and "without a variant value" in text
+    assert main(["experiment", "--warehouse", str(db), "--name", "early"]) == 2
+    assert "KEEP RUNNING" in capsys.readouterr().out
+    assert main(["experiment", "--warehouse", str(db)]) == 1  # any harm among all experiments
+    assert main(["experiment", "--warehouse", str(db), "--name", "nope"]) == 2
