@@ -142,6 +142,7 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
         console.print(f"  - {escape(r)}")
     if len(reasons) > 10:
         console.print(f"  … {len(reasons) - 10} more: `evalpipe gate` lists them all")
+    print_production_quality(wh)
     _print_validity_and_experiments(wh)
     console.print(
         '\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe experiment`, `.venv/bin/evalpipe sql "SELECT * '
@@ -172,3 +173,43 @@ def _print_validity_and_experiments(wh) -> None:  # noqa: ANN001
         console.print(f"\nexperiment {r.experiment} as of {r.as_of_day}: [bold]{r.verdict.upper()}[/bold]")
         for reason in json.loads(r.reasons):
             console.print(f"  - {escape(reason)}")
+
+
+def print_production_quality(wh) -> None:  # noqa: ANN001
+    """Yesterday's production quality per model and metric, 95% CI, and whether it is drifting."""
+    from rich.table import Table
+
+    from evalpipe.production.scoring import PRODUCTION_METRICS
+
+    names = ", ".join(f"'{m}'" for m in PRODUCTION_METRICS)
+    has_drift = wh.query(
+        "SELECT count(*) n FROM information_schema.tables WHERE table_name = 'quality_drift'"
+    )
+    drift = (
+        "quality_drift"
+        if has_drift["n"].iloc[0]
+        else "(SELECT NULL AS system, NULL AS metric, NULL AS day, NULL AS alarm)"
+    )
+    q = wh.query(
+        f"SELECT q.system, q.metric, q.value, q.se, q.n, d.alarm FROM daily_quality q LEFT JOIN {drift} d "
+        "USING (system, metric, day) WHERE q.day = (SELECT max(day) FROM daily_quality) "
+        f"AND q.metric IN ({names}) ORDER BY q.system, q.metric"
+    )
+    day = wh.query("SELECT max(day) d FROM daily_quality")["d"].iloc[0]
+    t = Table(title=f"production quality on {day} (scored calls; 95% CI, session-clustered)")
+    for c in ("model", "metric", "value", "95% CI", "n", "drift"):
+        t.add_column(c)
+    for r in q.itertuples(index=False):
+        lo, hi = r.value - 1.96 * r.se, r.value + 1.96 * r.se
+        if r.metric != "judge_score":
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        ci = f"{lo:.3f} – {hi:.3f}" if r.se == r.se else "–"
+        t.add_row(
+            r.system,
+            r.metric,
+            f"{r.value:.3f}",
+            ci,
+            str(r.n),
+            "[red]ALARM[/red]" if r.alarm is True else "ok",
+        )
+    console.print(t)

@@ -170,6 +170,8 @@ _PLACEHOLDER = re.compile(
     r"true|false|undefined|redacted|\[redacted\]|hidden|masked|changeme|example|string|your[_ -].*)$"
 )
 _PSEUDONYM = re.compile(r"^\s*<[A-Z][A-Z_]*?(?:_[0-9a-f]{4,16})?>\s*$")
+
+
 def _name_word(w: str) -> bool:
     """Letters (any script, with combining marks: Devanagari matras) and - ' ’ . inside."""
     import unicodedata

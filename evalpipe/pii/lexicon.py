@@ -198,7 +198,9 @@ def safe_token(word: str, langs: tuple[str, ...] = LANGS, extra: frozenset[str] 
 
 @lru_cache(maxsize=8)
 def _phrase_re(extra: frozenset[str]) -> re.Pattern[str] | None:
-    phrases = sorted({t for t in PRODUCT_TERMS if " " in t} | {t for t in extra if " " in t}, key=len, reverse=True)
+    phrases = sorted(
+        {t for t in PRODUCT_TERMS if " " in t} | {t for t in extra if " " in t}, key=len, reverse=True
+    )
     if not phrases:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)

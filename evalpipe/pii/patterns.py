@@ -231,11 +231,7 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     ]
     # A name in a cue position ("Gracias, Modesta") may be a word of some language; only very
     # common words are dropped there.  Elsewhere the ordinary common-word threshold applies.
-    return [
-        h
-        for h in hits
-        if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h))
-    ]
+    return [h for h in hits if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h))]
 
 
 _CLOSED = re.compile(r"[ \t]*(?:[,!]|[.!?]?[ \t]*(?:\r?\n|$))")
@@ -257,9 +253,6 @@ def _min_zipf(text: str, h: Hit) -> float:
     if h.rule in _SLOT_RULES and _CLOSED.match(text, h.end):
         return 5.5
     return 3.5
-
-
-
 
 
 ALL_FINDERS = {

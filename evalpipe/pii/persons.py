@@ -109,6 +109,8 @@ def _cue_ends(text: str) -> list[int]:
                 if nxt not in ("'", "’") and not nxt.isalnum():
                     ends.append(words[j][1])
     return ends
+
+
 _HERE = re.compile(
     r"(?:^|(?<=[\s\"'(>.!?,]))" + _NAME_SEQ + r"[ \t]+(?i:here(?: again)?|speaking|hier|ici|aquí)\b"
 )
@@ -183,7 +185,11 @@ def _name_tokens(
         if not tok:
             break
         if _nonlatin(tok):
-            if is_product_term(tok, extra) or not cued and zipf(tok, ("ru", "ar", "hi", "zh", "ja", "ko")) >= 4.5:
+            if (
+                is_product_term(tok, extra)
+                or not cued
+                and zipf(tok, ("ru", "ar", "hi", "zh", "ja", "ko")) >= 4.5
+            ):
                 break
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
@@ -221,7 +227,9 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         for m in found:
             if m is None:
                 continue
-            toks = _name_tokens(m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5)
+            toks = _name_tokens(
+                m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5
+            )
             if toks:
                 s, e = toks[0][0], toks[-1][1]
                 if not _all_lower_nonname(text[s:e]):
@@ -326,9 +334,13 @@ def keep_ner_person(value: str, extra: frozenset[str] = frozenset(), min_zipf: f
         return True
     if len(toks) == 1:
         core = toks[0]
-        return len(core) > 2 and not is_product_term(core, extra) and not is_common_word(core, min_zipf=min_zipf)
+        return (
+            len(core) > 2 and not is_product_term(core, extra) and not is_common_word(core, min_zipf=min_zipf)
+        )
     # "Acme Cloud", "Dark Mode", "Vault Server": a product / organisation head noun, not a person.
-    if fold(toks[-1]) in _PRODUCT_HEADS or any(is_product_term(t, extra) and not is_first_name(t) for t in toks):
+    if fold(toks[-1]) in _PRODUCT_HEADS or any(
+        is_product_term(t, extra) and not is_first_name(t) for t in toks
+    ):
         return False
     # a full name may be made of common words ("Shaun Fox"); very common words only are not one
     return not all(zipf(t) >= 5.0 and not is_first_name(t) for t in toks)

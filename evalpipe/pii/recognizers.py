@@ -140,9 +140,7 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                 end -= 1
             # leading dashes and greeting / role words: "-- Brian", "Hallo Jürgen", "Kontoinhaber Lena"
             lead = re.match(r"^(?:[-–—\s]+|(?:\w+\s+)(?=\w))", value)
-            while lead and value and (
-                not lead.group().strip(" -–—") or _lead_word(lead.group().strip())
-            ):
+            while lead and value and (not lead.group().strip(" -–—") or _lead_word(lead.group().strip())):
                 start += len(lead.group())
                 value = value[len(lead.group()) :]
                 lead = re.match(r"^(?:[-–—\s]+|(?:\w+\s+)(?=\w))", value)

@@ -107,3 +107,23 @@ def test_monitoring_job_and_sensor_follow_each_daily_run():
         req.run_key == "production-monitors-after-run-1" and req.tags["evalpipe/scored_day"] == "2026-11-29"
     )
     assert refresh_request("run-2", {}).run_key != req.run_key
+
+
+def test_demo_prints_yesterdays_production_quality_with_cis(env, capsys):
+    from evalpipe.demo import console, print_production_quality
+    from evalpipe.warehouse.duck import Warehouse
+
+    resources, lake, db = env
+    _write_day(lake, "2026-11-20", 8)
+    res = dg.materialize(
+        [dg.SourceAsset("scrubbed_logs", partitions_def=daily_partitions), production_scores, daily_quality],
+        partition_key="2026-11-20",
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert res.success
+    with console.capture() as cap:
+        print_production_quality(Warehouse(db, lake_root=lake))
+    out = cap.get()
+    assert "2026-11-20" in out and "faithfulness" in out and "constraint.language" in out
+    assert "95% CI" in out

@@ -85,6 +85,8 @@ def quality_drift(
     )
     if len(drift):
         with warehouse.writer() as con:
+            # the whole history is recomputed each time: replace the table (an empty key would append)
+            con.execute("DROP TABLE IF EXISTS quality_drift")
             warehouse.get().replace_rows("quality_drift", drift, {}, con=con)
     status = drift_status(drift)
     images, drifted = [], []  # drifted series first
