@@ -11,7 +11,9 @@ metadata JSON), `tag:<prefix>` (a tag `<prefix>:<arm>` or `<prefix>=<arm>`), `sy
 (first 12 hex digits of blake2b of the system instructions), or any canonical column
 (`request_model`, `response_model`, ...).  The population is the calls matching `where` (e.g.
 `metadata.experiment: answer-style-2026-11`) between `start` and `end`; population calls without
-a variant value are counted (`n_missing_variant`), excluded and shown.
+a variant value are counted (`n_missing_variant`), excluded and shown.  A metric's covariate
+`pre:<column>` is CUPED on the pre-period: the mean of <column> over the calls of the same
+`pre_unit` (user) before `start`; units without pre-period calls are not adjusted.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class ProductionExperiment:
     cluster: str = "session_id"
     alpha: float = 0.05
     metrics: dict[str, ExperimentMetric] = field(default_factory=dict)
+    pre_unit: str = "user_id"  # whose pre-period mean a `pre:<column>` covariate is
 
     @classmethod
     def from_dict(cls, raw: dict) -> ProductionExperiment:
@@ -108,6 +111,7 @@ class ProductionExperiment:
             cluster=str(raw.get("cluster", "session_id")),
             alpha=float(raw.get("alpha", 0.05)),
             metrics=metrics,
+            pre_unit=str(raw.get("pre_unit", "user_id")),
         )
 
     def stats_config(self, control: str | None = None, treatment: str | None = None) -> ExperimentConfig:
@@ -186,11 +190,23 @@ def experiment_calls(logs: pd.DataFrame, scores: pd.DataFrame, exp: ProductionEx
     keep = np.ones(len(calls), dtype=bool)
     for f, want in exp.where.items():
         keep &= (field_values(calls, f).astype("string") == want).fillna(False).to_numpy(dtype=bool)
+    pre_period = calls[calls["day"] < exp.start] if exp.start else calls.iloc[0:0]
     if exp.start:
         keep &= (calls["day"] >= exp.start).to_numpy()
     if exp.end:
         keep &= (calls["day"] <= exp.end).to_numpy()
     calls = calls[keep].reset_index(drop=True)
+    for spec in exp.metrics.values():  # CUPED covariates: the unit's mean before the experiment
+        cov = spec.covariate
+        if cov and cov.startswith("pre:") and cov not in calls.columns:
+            src = cov.removeprefix("pre:")
+            if src in pre_period.columns and exp.pre_unit in calls.columns:
+                means = (
+                    pd.to_numeric(pre_period[src], errors="coerce").groupby(pre_period[exp.pre_unit]).mean()
+                )
+                calls[cov] = calls[exp.pre_unit].map(means).astype(float)
+            else:
+                calls[cov] = np.nan  # no pre-period: CUPED adjusts nothing (variance reduction 0)
     calls["variant"] = field_values(calls, exp.variant_field)
     for m in exp.metrics:
         if m not in calls.columns:

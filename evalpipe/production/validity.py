@@ -42,6 +42,7 @@ CALL_COLUMNS = [
     "record_id",
     "day",
     "session_id",
+    "user_id",
     "started_at",
     "turn_index",
     "input_messages",

@@ -154,3 +154,61 @@ def test_experiment_cli_prints_the_report_with_gate_like_exit_codes(planted, exp
     assert "KEEP RUNNING" in capsys.readouterr().out
     assert main(["experiment", "--warehouse", str(db)]) == 1  # any harm among all experiments
     assert main(["experiment", "--warehouse", str(db), "--name", "nope"]) == 2
+
+
+def test_cuped_on_a_pre_period_of_recurring_users():
+    """Users who were there before `start` carry their pre-period thumbs-down rate as covariate."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n_users, rows = 800, []
+    propensity = rng.beta(0.5, 2, n_users)
+    for day in range(1, 15):
+        for u in rng.choice(n_users, 600, replace=False):
+            arm = "B" if u % 2 else "A"
+            p = min(1.0, propensity[u] + (0.03 if arm == "B" and day >= 7 else 0.0))
+            rid = f"r{day}-{u}"
+            rows.append(
+                {
+                    "record_id": rid,
+                    "day": f"2026-11-{day:02d}",
+                    "session_id": f"s{day}-{u}",
+                    "user_id": f"u{u}",
+                    "started_at": pd.Timestamp(f"2026-11-{day:02d}", tz="UTC"),
+                    "turn_index": 0,
+                    "input_messages": None,
+                    "output_messages": None,
+                    "feedback_score": -1 if rng.random() < p else 1,
+                    "metadata": json.dumps({"exp": "e", "variant": arm if day >= 7 else "A"}),
+                }
+            )
+    logs = pd.DataFrame(rows)
+    scores = pd.DataFrame({"record_id": logs["record_id"], "metric": "x", "value": 1.0, "status": "ok"})
+    raw = {
+        "name": "e",
+        "control": "A",
+        "treatment": "B",
+        "where": {"metadata.exp": "e"},
+        "start": "2026-11-07",
+        "metrics": {
+            "negative_feedback": {
+                "kind": "binary",
+                "higher_is_better": False,
+                "covariate": "pre:negative_feedback",
+            }
+        },
+    }
+    exp = ProductionExperiment.from_dict(raw)
+    calls = experiment_calls(logs, scores, exp)
+    assert calls["day"].min() == "2026-11-07" and calls["pre:negative_feedback"].notna().mean() > 0.95
+    m = read_experiment(logs, scores, exp).result.metrics.iloc[0]
+    assert m["cuped"] and m["variance_reduction"] > 0.05
+    assert abs(m["diff"] - 0.03) < 3 * m["se_clustered"]
+    plain = read_experiment(
+        logs,
+        scores,
+        ProductionExperiment.from_dict(
+            {**raw, "metrics": {"negative_feedback": {"kind": "binary", "higher_is_better": False}}}
+        ),
+    )
+    assert m["se_clustered"] < plain.result.metrics.iloc[0]["se_clustered"]
