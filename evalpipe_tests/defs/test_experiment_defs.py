@@ -100,9 +100,18 @@ def test_validity_and_experiment_assets_write_stable_tables(env):
     ]
     assert _q(db, "SELECT count(DISTINCT day) FROM experiment_readings") == [(14,)]
     assert (tmp / "rep" / "experiments" / "answer-style-2026-11.md").exists()
-    assert [a[0] for a in alerts] == ["experiment harm"] and alerts[0][1][
-        "experiment"
-    ] == "answer-style-2026-11"
+    assert [a[0] for a in alerts] == ["experiment harm"]
+    assert alerts[0][1]["experiment"] == "answer-style-2026-11"
+    # the comparison report reads the latest validity summary for its gating metrics
+    from evalpipe.defs.reports.assets import _gating_validity
+    from evalpipe.reports.assemble import load_report_config
+
+    cfg = load_report_config("data/report.yaml", baseline="b")
+    table, warn, excluded = _gating_validity(res["warehouse"], cfg)
+    v = table.set_index("metric")["verdict"].to_dict()
+    assert v["faithfulness"] == "predictive" and v["similarity"] == "no production data"
+    assert "latency_ms" not in v  # informational metrics do not gate
+    assert not warn and not excluded
 
 
 def test_crossings_only_new_boundaries():
