@@ -1,4 +1,4 @@
-"""`evalpipe` command line: ingest, scrub, sql, datasets, gate, labels, demo."""
+"""`evalpipe` command line: ingest, scrub, sql, datasets, gate, experiment, labels, demo."""
 
 from __future__ import annotations
 
@@ -255,6 +255,32 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return code
 
 
+# ------------------------------------------------------------------------------ experiment
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """Print the latest production experiment report(s); exit 1 harm, 0 all ship, 2 otherwise."""
+    from rich.markup import escape
+
+    from evalpipe.production.experiment import experiment_from_warehouse
+    from evalpipe.warehouse.duck import Warehouse
+
+    wh = Warehouse(args.warehouse, lake_root=None)
+    code, rows = experiment_from_warehouse(wh.query, args.name)
+    for r in rows:
+        if r.get("error"):
+            out.print(
+                f"experiment {escape(str(r['experiment']))}: [bold]UNDECIDED[/bold] ({escape(r['error'])})"
+            )
+            continue
+        out.print(
+            f"experiment {escape(r['experiment'])} as of {r['as_of_day']}: [bold]{r['verdict'].upper()}[/bold]"
+        )
+        for reason in json.loads(r["reasons"] or "[]"):
+            out.print(f"  - {escape(reason)}", soft_wrap=True)
+        if args.markdown:
+            out.print(escape(r["markdown"] or ""), soft_wrap=True, markup=False)
+    return code
+
+
 # ------------------------------------------------------------------------------------ labels
 def _latest_golden(lake: str):  # noqa: ANN202
     """Golden items of the newest dataset version (example_id, question, reference), or None."""
@@ -415,6 +441,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
     )
     g.set_defaults(fn=cmd_gate)
+
+    ex = sub.add_parser(
+        "experiment",
+        help="latest production experiment verdicts: exit 1 harm, 0 every experiment ships, 2 otherwise",
+    )
+    ex.add_argument("--name", default=None, help="one experiment (default: every experiment)")
+    ex.add_argument("--markdown", action="store_true", help="also print the full Markdown report")
+    ex.add_argument(
+        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+    )
+    ex.set_defaults(fn=cmd_experiment)
 
     lb = sub.add_parser(
         "labels",

@@ -8,6 +8,7 @@ integration_eval_job (each shipped day) -> eval_dataset_job -> system_eval_job (
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -77,8 +78,9 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
             ),
         ):
             return 1
+    # what production_monitoring_sensor does after each daily run: drift, metric validity, experiments
     if not _step(
-        "production_monitoring_job (quality drift over the scored days)",
+        "production_monitoring_job (quality drift, metric validity, production experiments)",
         d.resolve_job_def("production_monitoring_job").execute_in_process(
             instance=instance, run_config=QUIET, raise_on_error=False
         ),
@@ -141,11 +143,36 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
     if len(reasons) > 10:
         console.print(f"  … {len(reasons) - 10} more: `evalpipe gate` lists them all")
     print_production_quality(wh)
+    _print_validity_and_experiments(wh)
     console.print(
-        '\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe sql "SELECT * FROM report_comparisons '
-        'LIMIT 20"`, `make ui`'
+        '\nnext: `.venv/bin/evalpipe gate`, `.venv/bin/evalpipe experiment`, `.venv/bin/evalpipe sql "SELECT * '
+        'FROM report_comparisons LIMIT 20"`, `make ui`'
     )
     return 0
+
+
+def _print_validity_and_experiments(wh) -> None:  # noqa: ANN001
+    """The metric-validity verdicts and every production experiment's verdict (issue 14)."""
+    from rich.markup import escape
+
+    try:
+        v = wh.query(
+            "SELECT metric, verdict, best_outcome, round(auroc, 3) auroc, round(auroc_low, 3) low, "
+            "round(auroc_high, 3) high, window_start, window_end FROM metric_validity_summary "
+            "WHERE window_end = (SELECT max(window_end) FROM metric_validity_summary) ORDER BY metric"
+        )
+        console.print("\nmetric validity (does the metric predict thumbs-down / escalation?):")
+        console.print(v.to_string(index=False))
+        e = wh.query(
+            "SELECT experiment, as_of_day, verdict, reasons FROM experiment_reports ORDER BY experiment"
+        )
+    except Exception as err:  # noqa: BLE001 - the demo still reports the gate
+        console.print(f"[yellow]no validity / experiment tables: {escape(str(err))}[/yellow]")
+        return
+    for r in e.itertuples():
+        console.print(f"\nexperiment {r.experiment} as of {r.as_of_day}: [bold]{r.verdict.upper()}[/bold]")
+        for reason in json.loads(r.reasons):
+            console.print(f"  - {escape(reason)}")
 
 
 def print_production_quality(wh) -> None:  # noqa: ANN001

@@ -63,6 +63,10 @@ class Report:
     probe_summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     sensitivity: pd.DataFrame | None = None
     informational: set[str] = field(default_factory=set)
+    # production validity of each gating metric (metric, validity_metric, verdict, auroc) and the
+    # `warn`-mode reasons for gating metrics that are not predictive of user outcomes
+    validity: pd.DataFrame | None = None
+    validity_warnings: list[str] = field(default_factory=list)
 
     @property
     def decision(self) -> str:
@@ -74,6 +78,7 @@ class Report:
         out += [
             f"metric {m} excluded from the gate: {why}" for m, why in sorted(self.excluded_metrics.items())
         ]
+        out += list(self.validity_warnings)
         return out
 
     def tables(self, materialized_at: dt.datetime | None = None) -> dict[str, pd.DataFrame]:
@@ -113,6 +118,8 @@ class Report:
             t["report_layer_probes"] = self.probes.assign(report_id=rid)
         if self.sensitivity is not None and len(self.sensitivity):
             t["report_prompt_sensitivity"] = self.sensitivity.assign(report_id=rid)
+        if self.validity is not None and len(self.validity):
+            t["report_metric_validity"] = self.validity.assign(report_id=rid)
         return t
 
     # ------------------------------------------------------------------ rendering
@@ -157,6 +164,18 @@ class Report:
         if images:
             for name, png in self._images().items():
                 lines += [f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})", ""]
+        if self.validity is not None and len(self.validity):
+            lines += [
+                "## Gating metrics: do they predict user outcomes? (production `metric_validity`)",
+                "",
+                "| metric | validity metric | verdict | AUROC [95% CI] (outcome) |",
+                "|---|---|---|---|",
+                *[
+                    f"| {r.metric} | {r.validity_metric} | {r.verdict} | {r.auroc} |"
+                    for r in self.validity.itertuples()
+                ],
+                "",
+            ]
         cols = [
             "candidate",
             "metric",
@@ -234,6 +253,8 @@ def build_report(
     sensitivity: pd.DataFrame | None = None,
     informational: set[str] | None = None,
     golden_ids: list | None = None,
+    validity: pd.DataFrame | None = None,
+    validity_warnings: list[str] | None = None,
 ) -> Report:
     """Compare the baseline with every candidate on `scores` (long: system, example_id, metric, value, slices).
 
@@ -274,6 +295,8 @@ def build_report(
         probe_summaries or {},
         sensitivity,
         informational,
+        validity,
+        list(validity_warnings or []),
     )
 
 

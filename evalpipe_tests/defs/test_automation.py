@@ -79,6 +79,8 @@ def test_asset_graph_snapshot():
         "daily_quality": ("monitoring", "DailyPartitionsDefinition"),
         "quality_drift": ("monitoring", None),
         "production_scores": ("production", "DailyPartitionsDefinition"),
+        "metric_validity": ("experiments", None),
+        "production_experiment_report": ("experiments", None),
         "failure_cases": ("mining", "DailyPartitionsDefinition"),
         "regression_promotions": ("mining", None),
     }

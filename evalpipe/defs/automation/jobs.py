@@ -63,10 +63,13 @@ promotion_job = dg.define_asset_job(
 
 # Unpartitioned monitors over every scored day; a job covers one partitions definition, so this is
 # its own job, started by `production_monitoring_sensor` after each successful daily run.
-PRODUCTION_MONITORS = dg.AssetSelection.assets("quality_drift")
+PRODUCTION_MONITORS = dg.AssetSelection.assets(
+    "quality_drift", "metric_validity", "production_experiment_report"
+)
 
 production_monitoring_job = dg.define_asset_job(
     "production_monitoring_job",
     selection=PRODUCTION_MONITORS,
-    description="Refresh the production monitors after a day is scored: CUSUM / PSI drift on every daily series.",
+    description="Refresh the production monitors after a day is scored: CUSUM / PSI drift on every daily series, "
+    "metric validity over the window and the running production experiments.",
 )

@@ -67,13 +67,21 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext):
         "partition": run.tags.get("dagster/partition"),
         "error": (context.failure_event.message or "")[:500],
     }
-    context.log.error(f"ALERT run failed: {json.dumps(alert)}")
+    send_alert(context.log, "run failed", alert)
+
+
+def send_alert(log, what: str, alert: dict) -> None:  # noqa: ANN001
+    """The one alert path: an ERROR log line, plus a POST to $EVALPIPE_ALERT_WEBHOOK_URL when set."""
+    log.error(f"ALERT {what}: {json.dumps(alert, default=str)}")
     url = os.environ.get("EVALPIPE_ALERT_WEBHOOK_URL")
     if url:
         req = urllib.request.Request(
-            url, data=json.dumps(alert).encode(), method="POST", headers={"Content-Type": "application/json"}
+            url,
+            data=json.dumps({"alert": what, **alert}, default=str).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
         )
         try:
             urllib.request.urlopen(req, timeout=5).close()
         except OSError as e:  # an unreachable webhook must not hide the alert itself
-            context.log.error(f"alert webhook {url} failed: {e}")
+            log.error(f"alert webhook {url} failed: {e}")

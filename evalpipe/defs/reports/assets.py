@@ -5,11 +5,13 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import yaml
 
 from evalpipe.defs.inference.partitions import SYSTEMS_PATH
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.inference import load_systems
+from evalpipe.production.validity import GateValidityPolicy, gating_validity
 from evalpipe.reports.assemble import load_report_config, probe_inputs, scores_from_metrics, sensitivity_frame
 from evalpipe.reports.report import build_report
 from evalpipe.stats import layer_probes as fit_layer_probes
@@ -164,6 +166,20 @@ def prompt_sensitivity(
     return out
 
 
+def _gating_validity(warehouse: WarehouseResource, cfg) -> tuple[pd.DataFrame, list[str], dict[str, str]]:  # noqa: ANN001
+    """Latest production validity verdict per gating metric (none yet: an empty summary)."""
+    raw = yaml.safe_load(Path(REPORT_CONFIG).read_text(encoding="utf-8")) or {}
+    try:
+        summary = warehouse.get().query(
+            "SELECT * FROM metric_validity_summary WHERE window_end = "
+            "(SELECT max(window_end) FROM metric_validity_summary)"
+        )
+    except Exception:  # noqa: BLE001 - no metric_validity run yet: no production evidence
+        summary = None
+    gating = [m for m in cfg.compare.metrics if m not in cfg.informational]
+    return gating_validity(gating, summary, GateValidityPolicy.from_report_yaml(raw))
+
+
 @dg.asset(
     group_name="reports",
     kinds={"duckdb", "html"},
@@ -202,6 +218,8 @@ def comparison_report(
         excluded = {
             m: f"judge uncalibrated ({jmode}{judge_calibration.get('reason')})" for m in cfg.judge_metrics
         }
+    validity, validity_warnings, not_predictive = _gating_validity(warehouse, cfg)
+    excluded.update({m: why for m, why in not_predictive.items() if m not in excluded})
     if baseline not in current or not cfg.compare.candidates:
         raise dg.Failure(
             f"need the baseline {baseline!r} and at least one candidate scored on {version}; "
@@ -218,6 +236,8 @@ def comparison_report(
         probe_summaries=layer_probes.get("summaries"),
         informational=cfg.informational,
         golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
+        validity=validity,
+        validity_warnings=validity_warnings,
     )
     with warehouse.writer() as con:
         for name, df in report.tables().items():
