@@ -136,3 +136,29 @@ def test_demo_prints_yesterdays_production_quality_with_cis(env, capsys):
     out = cap.get()
     assert "2026-11-20" in out and "faithfulness" in out and "constraint.language" in out
     assert "95% CI" in out
+
+
+class _FakeJudgeResource(JudgeResource):
+    """Builds a stand-in judge with a fixed fingerprint (no model)."""
+
+    def build(self, cache_root: str):  # noqa: ANN201
+        return type("J", (), {"fingerprint": "fake-judge"})()
+
+
+def test_production_judge_only_when_its_latest_calibration_passed(tmp_path):
+    from evalpipe.defs.production.assets import _judge_if_calibrated
+
+    lake = LakeResource(
+        root=str(tmp_path / "lake"), cache_root=str(tmp_path / "c"), reports_root=str(tmp_path)
+    )
+    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), lake_root=str(tmp_path / "lake"))
+    assert _judge_if_calibrated(JudgeResource(mode="off"), lake, wh) == (None, "judge is off")
+    assert _judge_if_calibrated(_FakeJudgeResource(), lake, wh)[1] == "judge not calibrated yet"
+    for calibrated, expect in ((False, "judge uncalibrated"), (True, "calibrated")):
+        wh.get().replace_rows(
+            "judge_calibration",
+            pd.DataFrame([{"judge": "fake-judge", "calibrated": calibrated}]),
+            {"judge": "fake-judge"},
+        )
+        j, state = _judge_if_calibrated(_FakeJudgeResource(), lake, wh)
+        assert state == expect and (j is not None) == calibrated
