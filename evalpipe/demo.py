@@ -34,7 +34,7 @@ def shipped_days(source_root: str) -> list[str]:
 
 
 def register_systems(instance, path: str) -> list[str]:  # noqa: ANN001
-    """Add one `systems` partition per system in systems.yaml (what systems_sync_sensor does)."""
+    """Add one `systems` partition per system in systems.yaml (what integration_eval_chain_sensor does after a new dataset)."""
     from evalpipe.inference import load_systems
 
     names = sorted(load_systems(path))

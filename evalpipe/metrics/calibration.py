@@ -7,7 +7,7 @@ bound, so a judge that matched 20 lucky items does not calibrate: it has to show
 data can vouch for.
 
 A judge that fails the floor is marked uncalibrated, with a reason naming the measured figure,
-and the gate must ignore it (STATISTICS.md). Items the judge failed on (parse failure, refusal,
+and the gate must ignore it (README, "Judge scoring modes"). Items the judge failed on (parse failure, refusal,
 error) are excluded from kappa but counted, and too high a failure share is itself a reason.
 """
 

@@ -246,7 +246,7 @@ class OpenAICompatJudgeClient:
         import httpx
 
         if temperature > 0.3:
-            raise ValueError("judge temperature must be <= 0.3 (STATISTICS.md)")
+            raise ValueError("judge temperature must be <= 0.3 (near-deterministic scoring)")
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.temperature = temperature

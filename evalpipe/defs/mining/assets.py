@@ -2,6 +2,7 @@
 
 import datetime as dt
 import shutil
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -32,12 +33,19 @@ def promoted_regression_path(lake_root: str) -> Path:
     return path
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    group_name="mining",
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"parquet"},
-)
+# `backfill_policy` is beta: Dagster attributes that warning to its own decorator module, so the
+# package-level filter (evalpipe/defs/__init__.py) cannot catch it; silence it for this call only.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    _failure_cases_asset = dg.asset(
+        partitions_def=daily_partitions,
+        group_name="mining",
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"parquet"},
+    )
+
+
+@_failure_cases_asset
 def failure_cases(
     context: dg.AssetExecutionContext, lake: LakeResource, scrubbed_logs
 ) -> dg.MaterializeResult:

@@ -164,6 +164,15 @@ def prompt_sensitivity(
     return out
 
 
+def _report_sensitivity(frame: pd.DataFrame | None, version: str, systems: set[str]) -> pd.DataFrame | None:
+    """This dataset version's decomposition rows for the reported systems, in the documented
+    `report_prompt_sensitivity` shape (system, metric, key, value; `build_report` adds report_id)."""
+    if frame is None or not len(frame):
+        return None
+    rows = frame[(frame["dataset_version"] == version) & frame["system"].isin(systems)]
+    return rows[["system", "metric", "key", "value"]].reset_index(drop=True)
+
+
 @dg.asset(
     group_name="reports",
     kinds={"duckdb", "html"},
@@ -216,6 +225,7 @@ def comparison_report(
         excluded_metrics=excluded,
         probes=layer_probes.get("per_layer"),
         probe_summaries=layer_probes.get("summaries"),
+        sensitivity=_report_sensitivity(prompt_sensitivity, version, set(current)),
         informational=cfg.informational,
         golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
     )
