@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import evalpipe.defs.reports.assets as report_assets
-from evalpipe.defs.resources import LakeResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.warehouse.duck import Warehouse
 
 VERSION = "ds_test"
@@ -62,6 +62,7 @@ def test_comparison_report_writes_prompt_sensitivity_rows_queryable_by_report_id
         dg.build_asset_context(),
         lake=LakeResource(root=str(tmp_path / "lake"), reports_root=str(tmp_path / "reports")),
         warehouse=warehouse,
+        config_files=ConfigFilesResource(),
         eval_dataset={"version": VERSION, "root": str(tmp_path)},
         example_metrics={"baseline": _metrics("baseline"), "candidate": _metrics("candidate", seed=1)},
         judge_calibration={"calibrated": False, "reason": "test"},

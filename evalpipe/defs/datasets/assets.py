@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
-from evalpipe.defs.resources import LakeResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource
 from evalpipe.sampling import SamplingConfig, strata_table
 from evalpipe.sampling import log_features as compute_features
 from evalpipe.sampling import stratified_sample as draw_sample
@@ -18,8 +18,6 @@ from evalpipe.suites import (
     list_versions,
     materialize_eval_dataset,
 )
-
-SAMPLING_CONFIG = "data/sampling.yaml"
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
@@ -40,9 +38,11 @@ def log_features(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> 
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
-def stratified_sample(context: dg.AssetExecutionContext, log_features: pd.DataFrame) -> pd.DataFrame:
+def stratified_sample(
+    context: dg.AssetExecutionContext, config_files: ConfigFilesResource, log_features: pd.DataFrame
+) -> pd.DataFrame:
     """Dedup, strata, allocation, salted bottom-k draw; design weights N_h/n_h per row."""
-    sample = draw_sample(log_features, SamplingConfig.from_yaml(SAMPLING_CONFIG))
+    sample = draw_sample(log_features, SamplingConfig.from_yaml(config_files.sampling))
     strata = strata_table(sample) if len(sample) else pd.DataFrame()
     context.add_output_metadata(
         {
@@ -75,6 +75,7 @@ def eval_dataset(
     context: dg.AssetExecutionContext,
     config: EvalDatasetConfig,
     lake: LakeResource,
+    config_files: ConfigFilesResource,
     scrubbed_logs: dict[str, pa.Table],
     stratified_sample: dict[str, pd.DataFrame],
 ) -> dg.Output[dict]:
@@ -104,7 +105,7 @@ def eval_dataset(
     result, _ = materialize_eval_dataset(
         root,
         scrubbed_df=scrubbed,
-        sampling_config=SamplingConfig.from_yaml(SAMPLING_CONFIG),
+        sampling_config=SamplingConfig.from_yaml(config_files.sampling),
         sample_df=sample,
         source_partitions=window,
         build_config=build,

@@ -6,10 +6,9 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from evalpipe.defs.inference.partitions import SYSTEMS_PATH
 from evalpipe.defs.partitions import ALLOW_MISSING
-from evalpipe.defs.resources import LakeResource, WarehouseResource
-from evalpipe.inference import load_systems
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
+from evalpipe.inference import baseline_system
 from evalpipe.reports.assemble import load_report_config, probe_inputs, scores_from_metrics, sensitivity_frame
 from evalpipe.reports.report import build_report
 from evalpipe.stats import layer_probes as fit_layer_probes
@@ -17,7 +16,6 @@ from evalpipe.stats import plots
 from evalpipe.stats import prompt_sensitivity as decompose
 from evalpipe.suites import load_dataset
 
-REPORT_CONFIG = "data/report.yaml"
 # prompt_sensitivity keys shown in the asset's summary table (each must be a key the function returns)
 SENSITIVITY_SUMMARY = (
     "prompt_icc",
@@ -53,12 +51,13 @@ def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.Dat
 def layer_probes(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
     hidden_states: dict[str, pa.Table],
 ) -> dict:
     """Per-layer linear probes of correctness: grouped repeated CV with corrected CIs, item-level null, baselines."""
-    cfg = load_report_config(REPORT_CONFIG, baseline="")
+    cfg = load_report_config(config_files.report, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     frames, summaries, images = [], {}, {}
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
@@ -112,14 +111,15 @@ def layer_probes(
 def prompt_sensitivity(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
     """Items x paraphrases decomposition per system: prompt ICC, flip rate vs its null, Cochran's Q / Friedman, spread."""
-    cfg = load_report_config(REPORT_CONFIG, baseline="")
+    cfg = load_report_config(config_files.report, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     rows = []
-    specs = load_systems(SYSTEMS_PATH) if Path(SYSTEMS_PATH).is_file() else {}
+    specs = config_files.load_systems() if Path(config_files.systems).is_file() else {}
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
         # Greedy decoding + the (deterministic) configured metrics: no run-to-run noise, so the
         # flip rate's no-prompt-effect null is 0.  A sampled system's null is left unidentified.
@@ -184,6 +184,7 @@ def comparison_report(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
     judge_calibration: dict,
@@ -192,11 +193,11 @@ def comparison_report(
 ) -> dict:
     """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
     version = eval_dataset["version"]
-    systems = load_systems(SYSTEMS_PATH)
-    baseline = next(s.name for s in systems.values() if s.baseline)
+    systems = config_files.load_systems()
+    baseline = baseline_system(systems).name
     current = _current(example_metrics, version)
     cfg = load_report_config(
-        REPORT_CONFIG, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
+        config_files.report, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
     )
     dataset = load_dataset(eval_dataset["root"], version)
     metrics = (
