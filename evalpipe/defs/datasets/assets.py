@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource
 from evalpipe.sampling import SamplingConfig, strata_table
@@ -21,6 +22,7 @@ from evalpipe.suites import (
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
+@fail_without_retry
 def log_features(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> pd.DataFrame:
     """Language, intent, length bucket, feedback, error class and content hash per scrubbed call."""
     feats = compute_features(scrubbed_logs.to_pandas())
@@ -38,6 +40,7 @@ def log_features(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> 
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
+@fail_without_retry
 def stratified_sample(
     context: dg.AssetExecutionContext, config_files: ConfigFilesResource, log_features: pd.DataFrame
 ) -> pd.DataFrame:
@@ -71,6 +74,7 @@ class EvalDatasetConfig(dg.Config):
         "stratified_sample": dg.AssetIn(metadata=ALLOW_MISSING),
     },
 )
+@fail_without_retry
 def eval_dataset(
     context: dg.AssetExecutionContext,
     config: EvalDatasetConfig,

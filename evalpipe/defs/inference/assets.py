@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource
 from evalpipe.inference import run_hidden_states, run_inference
@@ -31,6 +32,7 @@ def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource
     pool="model",
     op_tags={"evalpipe/accelerator": "cpu-or-gpu"},
 )
+@fail_without_retry
 def model_outputs(
     context: dg.AssetExecutionContext, lake: LakeResource, config_files: ConfigFilesResource, eval_dataset: dict
 ) -> pd.DataFrame:
@@ -65,6 +67,7 @@ def model_outputs(
 @dg.asset(
     partitions_def=systems_partitions, group_name="inference", kinds={"parquet", "pytorch"}, pool="model"
 )
+@fail_without_retry
 def hidden_states(
     context: dg.AssetExecutionContext,
     lake: LakeResource,

@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from evalpipe.config import MetricsFile, validate_config
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
@@ -39,6 +40,7 @@ def _add_missing_columns(con, table: str, row: dict) -> None:  # noqa: ANN001
 
 
 @dg.asset(group_name="metrics", pool="model", kinds={"duckdb"}, io_manager_key="pointer_io_manager")
+@fail_without_retry
 def judge_calibration(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
@@ -102,6 +104,7 @@ def judge_calibration(
 @dg.asset(
     partitions_def=systems_partitions, group_name="metrics", pool="duckdb_writer", kinds={"parquet", "duckdb"}
 )
+@fail_without_retry
 def example_metrics(
     context: dg.AssetExecutionContext,
     lake: LakeResource,

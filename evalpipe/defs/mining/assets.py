@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.mining.failures import (
@@ -46,6 +47,7 @@ with warnings.catch_warnings():
 
 
 @_failure_cases_asset
+@fail_without_retry
 def failure_cases(
     context: dg.AssetExecutionContext, lake: LakeResource, scrubbed_logs
 ) -> dg.MaterializeResult:
@@ -72,6 +74,7 @@ def failure_cases(
     pool="duckdb_writer",
     ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
+@fail_without_retry
 def regression_promotions(
     context: dg.AssetExecutionContext,
     lake: LakeResource,

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
 from evalpipe.monitoring.quality import daily_log_quality, drift_status
@@ -14,6 +15,7 @@ from evalpipe.stats import plots
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="monitoring", kinds={"parquet"})
+@fail_without_retry
 def daily_quality(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> pd.DataFrame:
     """Per production model and day: error, negative-feedback and truncation rates, latency p50/p95."""
     q = daily_log_quality(scrubbed_logs.to_pandas())
@@ -49,6 +51,7 @@ class DriftConfig(dg.Config):
         )
     ],
 )
+@fail_without_retry
 def quality_drift(
     context: dg.AssetExecutionContext,
     config: DriftConfig,

@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import daily_partitions
 from evalpipe.logs.schema import QUARANTINE_SCHEMA
 from evalpipe.pii import SCRUBBER_VERSION
@@ -48,6 +49,7 @@ class ScrubConfig(dg.Config):
     group_name="pii",
     code_version=SCRUBBER_VERSION,
 )
+@fail_without_retry
 def scrubbed_logs(context: dg.AssetExecutionContext, config: ScrubConfig, raw_logs: pa.Table):
     """Presidio + evalpipe recognizers over every text field, both cores."""
     result = scrub_table(

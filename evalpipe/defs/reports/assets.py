@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.inference import baseline_system
@@ -48,6 +49,7 @@ def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.Dat
         "hidden_states": dg.AssetIn(metadata=ALLOW_MISSING),
     },
 )
+@fail_without_retry
 def layer_probes(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -108,6 +110,7 @@ def layer_probes(
     pool="duckdb_writer",
     ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
+@fail_without_retry
 def prompt_sensitivity(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -180,6 +183,7 @@ def _report_sensitivity(frame: pd.DataFrame | None, version: str, systems: set[s
     io_manager_key="pointer_io_manager",
     ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
+@fail_without_retry
 def comparison_report(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
