@@ -4,7 +4,7 @@ import math
 import pytest
 
 from evalpipe.metrics.calibration import calibrate, calibrate_judge, load_human_labels
-from evalpipe.metrics.human_labels_gen import build_labels
+from evalpipe.synth.human_labels import build_labels
 from evalpipe.metrics.judge import CallableJudgeClient, PointwiseJudge
 
 
