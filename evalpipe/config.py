@@ -276,9 +276,15 @@ def load_config(path: str | Path, model: type[M]) -> M:
 
 def _config_error(err: ValidationError, model: type[BaseModel], path: str) -> ConfigError:
     lines, first_key = [], None
-    for e in err.errors():
-        loc = [str(x) for x in e["loc"] if not _is_union_tag(x)]
-        key = ".".join(loc) or "(top level)"
+    errors = err.errors()
+    keys = [".".join(str(x) for x in e["loc"] if not _is_union_tag(x)) for e in errors]
+    for e, key in zip(errors, keys, strict=True):
+        loc = key.split(".") if key else []
+        key = key or "(top level)"
+        # A union (`template: name | mapping`): when the mapping branch says what is wrong inside,
+        # the other branch's "should be a string" only adds noise.
+        if e["type"].endswith("_type") and any(k.startswith(key + ".") for k in keys):
+            continue
         first_key = first_key or key
         if e["type"] == "extra_forbidden":
             allowed = _fields_at(model, loc[:-1])

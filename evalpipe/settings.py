@@ -2,9 +2,11 @@
 
 One documented field per setting (the way inspect_ai's `GenerateConfig` documents each option).
 Nothing here runs at import: `load_settings()` reads the environment when it is called, so a test
-can change a variable and call it again without a fresh interpreter.  Secrets (the PII key, API
-keys) are not settings: only the *names* of their variables are, and the code that needs the
-value reads it at the moment of use.
+can change a variable and call it again without a fresh interpreter.  Secrets are not settings:
+the code that needs one reads its variable at the moment of use (`EVALPIPE_PII_KEY`,
+`evalpipe.pii.pseudonyms.KEY_ENV_VAR`; the judge's and endpoints' `api_key_env`; the alert
+sensor's `EVALPIPE_ALERT_WEBHOOK_URL`), as do two machine-local caches (`EVALPIPE_MODELS_DIR`,
+`EVALPIPE_CACHE_DIR`).
 
 The YAML files named here are validated by the models in `evalpipe.config`.
 """
@@ -20,10 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 # The shipped sample logs start here.  The daily partitions definition is part of the asset graph
 # (code, built at import), so its first day is a constant, not an environment variable.
 FIRST_DAY = "2026-11-16"
-
-# Names of secret-carrying variables (read where used, never stored in Settings).
-PII_KEY_ENV = "EVALPIPE_PII_KEY"
-ALERT_WEBHOOK_ENV = "EVALPIPE_ALERT_WEBHOOK_URL"
 
 
 def _setting(default: object, env: str, doc: str) -> object:

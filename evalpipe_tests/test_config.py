@@ -112,6 +112,13 @@ def test_log_format_literal_matches_the_ingest_formats():
     assert typing.get_args(LogFormat) == FORMATS
 
 
+def test_backend_literal_matches_the_backends():
+    from evalpipe.config import SystemFile
+    from evalpipe.inference.systems import VALID_BACKENDS
+
+    assert typing.get_args(SystemFile.model_fields["backend"].annotation) == VALID_BACKENDS
+
+
 def test_kappa_floor_and_judged_partitions_have_one_default():
     """The defaults the metrics/judge code uses when metrics.yaml omits a key come from the model."""
     judge = MetricsFile.model_validate({}).judge
