@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -391,13 +390,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from evalpipe.settings import load_settings
+
+    cfg = load_settings()  # defaults of every path option: the environment, read now
     p = argparse.ArgumentParser(prog="evalpipe", description="Evaluation pipeline for LLM systems.")
     sub = p.add_subparsers(dest="command", required=True)
 
     i = sub.add_parser("ingest", help="convert a log file or folder to canonical Parquet; print counts")
     i.add_argument("path", nargs="+", help="file(s) or folder(s); e.g. a Batch API input and output file")
     i.add_argument("--format", default="auto", choices=INGEST_FORMATS)
-    i.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
+    i.add_argument("--config", default=cfg.log_sources)
     i.add_argument("--out", default=None, help="output folder (default data/restricted/cli_ingest/<name>)")
     i.add_argument("--batch-size", type=int, default=50_000)
     i.add_argument("--json", action="store_true", help="also print the counts as JSON")
@@ -408,8 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("input")
     sc.add_argument("output")
     sc.add_argument("--format", default="auto", choices=INGEST_FORMATS)
-    sc.add_argument("--config", default=os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
-    sc.add_argument("--settings", default="data/pii.yaml", help="scrubber settings (allowlist, operators)")
+    sc.add_argument("--config", default=cfg.log_sources)
+    sc.add_argument("--settings", default=cfg.pii, help="scrubber settings (allowlist, operators)")
     sc.add_argument("--processes", type=int, default=2)
     sc.add_argument("--batch-size", type=int, default=5_000)
     sc.set_defaults(fn=cmd_scrub)
@@ -418,17 +420,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
     s.add_argument(
-        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+        "--warehouse", default=cfg.warehouse
     )
-    s.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
-    s.add_argument("--reports", default=os.environ.get("EVALPIPE_REPORTS", "data/reports"))
+    s.add_argument("--lake", default=cfg.lake)
+    s.add_argument("--reports", default=cfg.reports)
     s.set_defaults(fn=cmd_sql)
 
     ds = sub.add_parser("datasets", help="list eval dataset versions, or `datasets diff A B`")
     ds.add_argument("action", nargs="?", default="list", choices=["list", "diff"])
     ds.add_argument("a", nargs="?")
     ds.add_argument("b", nargs="?")
-    ds.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    ds.add_argument("--lake", default=cfg.lake)
     ds.add_argument("--limit", type=int, default=50, help="ids listed per kind of change")
     ds.set_defaults(fn=cmd_datasets)
 
@@ -438,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--report", default=None, help="report id (default: the latest)")
     g.add_argument(
-        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+        "--warehouse", default=cfg.warehouse
     )
     g.set_defaults(fn=cmd_gate)
 
@@ -449,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--name", default=None, help="one experiment (default: every experiment)")
     ex.add_argument("--markdown", action="store_true", help="also print the full Markdown report")
     ex.add_argument(
-        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+        "--warehouse", default=cfg.warehouse
     )
     ex.set_defaults(fn=cmd_experiment)
 
@@ -470,9 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--seed", type=int, default=0)
     lb.add_argument("--labels-dir", default="data/human_labels")
     lb.add_argument(
-        "--warehouse", default=os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb")
+        "--warehouse", default=cfg.warehouse
     )
-    lb.add_argument("--lake", default=os.environ.get("EVALPIPE_LAKE", "data/lake"))
+    lb.add_argument("--lake", default=cfg.lake)
     lb.set_defaults(fn=cmd_labels)
 
     d = sub.add_parser("demo", help="run the pipeline end to end on the shipped sample data")

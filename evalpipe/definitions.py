@@ -4,6 +4,10 @@ from pathlib import Path
 
 import dagster as dg
 
+# Imported here, not first by the loader: `load_from_defs_folder` imports modules inside a
+# `warnings.catch_warnings()` block, which would discard the warning filters the package installs.
+import evalpipe.defs  # noqa: F401
+
 
 @dg.definitions
 def defs() -> dg.Definitions:

@@ -35,7 +35,7 @@ def shipped_days(source_root: str) -> list[str]:
 
 
 def register_systems(instance, path: str) -> list[str]:  # noqa: ANN001
-    """Add one `systems` partition per system in systems.yaml (what systems_sync_sensor does)."""
+    """Add one `systems` partition per system in systems.yaml (what integration_eval_chain_sensor does after a new dataset)."""
     from evalpipe.inference import load_systems
 
     names = sorted(load_systems(path))
@@ -57,10 +57,11 @@ def _step(label: str, result) -> bool:  # noqa: ANN001
 
 def run_demo(days: int | None = None, window_days: int = 1) -> int:
     from evalpipe.definitions import defs
-    from evalpipe.defs.inference.partitions import SYSTEMS_PATH
     from evalpipe.logs.ingest import SourceConfig
+    from evalpipe.settings import load_settings
     from evalpipe.warehouse.duck import Warehouse
 
+    settings = load_settings()
     instance = _instance()
     d = defs()
     cfg = SourceConfig.load()
@@ -94,7 +95,7 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
         ),
     ):
         return 1
-    for system in register_systems(instance, SYSTEMS_PATH):
+    for system in register_systems(instance, settings.systems):
         if not _step(
             f"system_eval_job {system} (outputs, hidden states, metrics)",
             d.resolve_job_def("system_eval_job").execute_in_process(
@@ -111,7 +112,7 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
         return 1
     console.print(f"pipeline finished in {time.time() - t0:.0f}s\n")
 
-    wh = Warehouse(os.environ.get("EVALPIPE_WAREHOUSE", "data/warehouse/evalpipe.duckdb"))
+    wh = Warehouse(settings.warehouse)
     summary = wh.query(
         "SELECT sum(read) read, sum(accepted) accepted, sum(quarantined) quarantined, "
         "sum(skipped) skipped FROM ingest_stats"

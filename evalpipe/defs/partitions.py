@@ -1,12 +1,11 @@
 """Partition definitions shared by every domain folder."""
 
-import os
-
 import dagster as dg
 
-# The shipped sample logs start here; production deployments set EVALPIPE_FIRST_DAY.
-FIRST_DAY = os.environ.get("EVALPIPE_FIRST_DAY", "2026-11-16")
+from evalpipe.settings import FIRST_DAY
 
+# Built at import from a constant: the partitions definition is part of the asset graph, and
+# nothing in the Dagster layer reads the environment at import (evalpipe.settings).
 daily_partitions = dg.DailyPartitionsDefinition(start_date=FIRST_DAY, timezone="UTC")
 
 # Metadata for an `AssetIn` that reads every materialized partition of a partitioned upstream and

@@ -1,4 +1,4 @@
-"""Resources with stable keys; implementations change by environment through env vars."""
+"""Resources with stable keys; their fields come from `evalpipe.settings` when the definitions load."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import duckdb
 
 from evalpipe.defs.io import LakeIOManager
 from evalpipe.defs.metrics.resources import JudgeResource
+from evalpipe.inference import SystemSpec, load_systems
 from evalpipe.logs.ingest import SourceConfig
+from evalpipe.settings import Settings, load_settings
 from evalpipe.warehouse.duck import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
     """DuckDB warehouse: one writer at a time (assets writing it use pool `duckdb_writer`)."""
 
-    path: str = "data/warehouse/evalpipe.duckdb"
-    lake_root: str = "data/lake"
+    path: str = Settings().warehouse
+    lake_root: str = Settings().lake
 
     def get(self) -> Warehouse:
         return Warehouse(self.path, lake_root=self.lake_root)
@@ -32,15 +34,15 @@ class WarehouseResource(dg.ConfigurableResource):
 class LakeResource(dg.ConfigurableResource):
     """Roots for files that domain code manages itself (versioned datasets, caches, rendered reports)."""
 
-    root: str = "data/lake"
-    cache_root: str = "data/cache"
-    reports_root: str = "data/reports"
+    root: str = Settings().lake
+    cache_root: str = Settings().cache
+    reports_root: str = Settings().reports
 
 
 class LogSourceResource(dg.ConfigurableResource):
-    """Where raw logs are read from (`data/log_sources.yaml`, overridable by env)."""
+    """Where raw logs are read from (`Settings.log_sources`, `Settings.source_root`)."""
 
-    config_path: str = "data/log_sources.yaml"
+    config_path: str = Settings().log_sources
     source_root: str | None = None
 
     def config(self) -> SourceConfig:
@@ -50,28 +52,41 @@ class LogSourceResource(dg.ConfigurableResource):
         return cfg
 
 
+class ConfigFilesResource(dg.ConfigurableResource):
+    """The YAML files of this deployment (validated by `evalpipe.config` when read)."""
+
+    systems: str = Settings().systems
+    metrics: str = Settings().metrics
+    report: str = Settings().report
+    sampling: str = Settings().sampling
+    pii: str = Settings().pii
+
+    def load_systems(self) -> dict[str, SystemSpec]:
+        return load_systems(self.systems)
+
+
+def resources_from(settings: Settings) -> dict[str, object]:
+    """Every resource of the code location, built from one Settings value."""
+    return {
+        "io_manager": LakeIOManager(base_path=settings.lake),
+        "restricted_io_manager": LakeIOManager(base_path=settings.restricted),
+        "warehouse": WarehouseResource(path=settings.warehouse, lake_root=settings.lake),
+        "log_source": LogSourceResource(config_path=settings.log_sources, source_root=settings.source_root),
+        "judge": JudgeResource(mode=settings.judge_mode, metrics_config=settings.metrics),
+        "lake": LakeResource(root=settings.lake, cache_root=settings.cache, reports_root=settings.reports),
+        "config_files": ConfigFilesResource(
+            systems=settings.systems,
+            metrics=settings.metrics,
+            report=settings.report,
+            sampling=settings.sampling,
+            pii=settings.pii,
+        ),
+        # Small pointers (dataset version ids, paths) between unpartitioned assets.
+        "pointer_io_manager": dg.FilesystemIOManager(base_dir=settings.cache + "/pointers"),
+    }
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(
-        resources={
-            "io_manager": LakeIOManager(base_path=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake")),
-            "restricted_io_manager": LakeIOManager(
-                base_path=dg.EnvVar("EVALPIPE_RESTRICTED").get_value("data/restricted")
-            ),
-            "warehouse": WarehouseResource(
-                path=dg.EnvVar("EVALPIPE_WAREHOUSE").get_value("data/warehouse/evalpipe.duckdb"),
-                lake_root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
-            ),
-            "log_source": LogSourceResource(),
-            "judge": JudgeResource(mode=dg.EnvVar("EVALPIPE_JUDGE_MODE").get_value("local")),
-            "lake": LakeResource(
-                root=dg.EnvVar("EVALPIPE_LAKE").get_value("data/lake"),
-                cache_root=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache"),
-                reports_root=dg.EnvVar("EVALPIPE_REPORTS").get_value("data/reports"),
-            ),
-            # Small pointers (dataset version ids, paths) between unpartitioned assets.
-            "pointer_io_manager": dg.FilesystemIOManager(
-                base_dir=dg.EnvVar("EVALPIPE_CACHE").get_value("data/cache") + "/pointers"
-            ),
-        }
-    )
+    """Settings are read here, when the definitions load, never at import."""
+    return dg.Definitions(resources=resources_from(load_settings()))

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from evalpipe.errors import ConfigError
 
 VALID_BACKENDS: tuple[str, ...] = ("transformers", "vllm", "openai")
 FINGERPRINT_VERSION = "system/1"
@@ -46,7 +46,7 @@ NON_OUTPUT_OPTIONS: frozenset[str] = frozenset(
 )
 
 
-class SystemConfigError(ValueError):
+class SystemConfigError(ConfigError):
     """A systems.yaml entry is invalid; the message says which field and what is allowed."""
 
 
@@ -188,10 +188,16 @@ def parse_system(
 
 def load_systems(path: str | Path) -> dict[str, SystemSpec]:
     """Load and validate `systems.yaml`; exactly one system must be marked `baseline: true`."""
+    from evalpipe.config import SystemsFile, read_yaml, validate_config
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"systems file not found: {path}")
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = read_yaml(path)
+    try:
+        validate_config(doc, SystemsFile, path)
+    except ConfigError as e:
+        raise SystemConfigError(str(e), file=e.file, key=e.key) from None
     raw_systems = doc.get("systems")
     if not isinstance(raw_systems, dict) or not raw_systems:
         raise SystemConfigError(f"{path}: expected a non-empty `systems:` mapping")

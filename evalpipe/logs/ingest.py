@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
+from evalpipe.config import LogSourcesFile, read_yaml, validate_config
+from evalpipe.errors import ConfigError
 from evalpipe.logs.adapters import generic, litellm, openai_batch, openai_jsonl, otel
 from evalpipe.logs.errors import REASONS, RecordError, SourceError
 from evalpipe.logs.ids import record_id_for
 from evalpipe.logs.schema import LLM_CALL_COLUMNS, LLM_CALL_SCHEMA, QUARANTINE_SCHEMA
+from evalpipe.settings import load_settings
 
 try:  # orjson is ~3x faster on these lines; json is the fallback with identical results
     import orjson
@@ -69,6 +71,10 @@ RAW_KEEP_BYTES = 64 * 1024
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+class SourceConfigError(SourceError, ConfigError):
+    """log_sources.yaml is invalid (a SourceError for callers of ingestion, a ConfigError for the rest)."""
+
+
 @dataclass
 class SourceConfig:
     """What `data/log_sources.yaml` declares: where logs live and how to read them."""
@@ -80,19 +86,18 @@ class SourceConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> SourceConfig:
-        path = Path(path or os.environ.get("EVALPIPE_LOG_SOURCES", "data/log_sources.yaml"))
+        settings = load_settings()
+        path = Path(path or settings.log_sources)
         if not path.exists():
             raise SourceError(f"log source config {path} not found")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        unknown = set(raw) - {"source_root", "max_line_bytes", "formats", "generic"}
-        if unknown:
-            raise SourceError(f"{path}: unknown keys {sorted(unknown)}")
-        for pattern, fmt in (raw.get("formats") or {}).items():
-            if fmt not in FORMATS:
-                raise SourceError(f"{path}: format {fmt!r} for {pattern!r} is not one of {FORMATS}")
+        try:
+            raw = read_yaml(path)
+            validate_config(raw, LogSourcesFile, path)
+        except ConfigError as e:
+            raise SourceConfigError(str(e), file=e.file, key=e.key) from None
         mapping = generic.GenericMapping.from_config(raw["generic"]) if raw.get("generic") else None
         return cls(
-            source_root=os.environ.get("EVALPIPE_SOURCE_ROOT", raw.get("source_root", cls.source_root)),
+            source_root=settings.source_root or raw.get("source_root", cls.source_root),
             max_line_bytes=int(raw.get("max_line_bytes", cls.max_line_bytes)),
             formats=dict(raw.get("formats") or {}),
             generic=mapping,

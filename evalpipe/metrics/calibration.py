@@ -7,7 +7,7 @@ bound, so a judge that matched 20 lucky items does not calibrate: it has to show
 data can vouch for.
 
 A judge that fails the floor is marked uncalibrated, with a reason naming the measured figure,
-and the gate must ignore it (STATISTICS.md). Items the judge failed on (parse failure, refusal,
+and the gate must ignore it (README, "Judge scoring modes"). Items the judge failed on (parse failure, refusal,
 error) are excluded from kappa but counted, and too high a failure share is itself a reason.
 """
 
@@ -22,8 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalpipe.config import JudgeFile
+
 LABELS = (1, 2, 3, 4, 5)
 _W = np.array([[(i - j) ** 2 for j in LABELS] for i in LABELS], dtype=float) / (len(LABELS) - 1) ** 2
+
+# The one default: metrics.yaml `judge.kappa_floor` (evalpipe.config.JudgeFile).
+KAPPA_FLOOR: float = JudgeFile.model_fields["kappa_floor"].default
 
 
 def _kappa_from_counts(counts: np.ndarray) -> np.ndarray:
@@ -165,7 +170,7 @@ def calibrate(
     *,
     judge_name: str = "judge",
     pass_score: float = 4.0,
-    kappa_floor: float = 0.6,
+    kappa_floor: float = KAPPA_FLOOR,
     min_items: int = 30,
     max_failure_rate: float = 0.1,
     partitions: Sequence[str] | None = None,
@@ -308,7 +313,7 @@ def calibrate_judge(
     judge,
     labels: pd.DataFrame | None = None,
     *,
-    kappa_floor: float = 0.6,
+    kappa_floor: float = KAPPA_FLOOR,
     min_items: int = 30,
     annotations: pd.DataFrame | None = None,
     n_boot: int = 2000,

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from evalpipe.metrics import reference as ref_metrics
 from evalpipe.metrics.constraints import PiiDetector, check_constraints_many, merge_constraints
@@ -54,8 +53,16 @@ def default_config_path() -> Path:
 
 
 def load_metrics_config(path: str | Path | None = None) -> dict:
-    """Parse metrics.yaml (default: the shipped data/metrics.yaml)."""
-    return yaml.safe_load(Path(path or default_config_path()).read_text())
+    """Parse and validate metrics.yaml (default: the shipped data/metrics.yaml); the raw mapping.
+
+    Typed access (with the one default of each key): `evalpipe.config.load_config(path, MetricsFile)`.
+    """
+    from evalpipe.config import MetricsFile, read_yaml, validate_config
+
+    path = path or default_config_path()
+    raw = read_yaml(path)
+    validate_config(raw, MetricsFile, path)
+    return raw
 
 
 def _json_or(value: Any, default: Any) -> Any:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import math
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -214,15 +213,15 @@ def cached_option_probs(
 # Clients
 # ---------------------------------------------------------------------------------------------
 
-RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
 class OpenAICompatJudgeClient:
-    """Judge over an OpenAI-compatible chat-completions endpoint (httpx, own retry loop).
+    """Judge over an OpenAI-compatible chat-completions endpoint.
 
     The API key is read from the environment variable named by `api_key_env` (never stored in
-    config). Retries 429/5xx, timeouts and connection errors with exponential backoff + jitter,
-    honouring a numeric Retry-After (capped); after `max_retries` the reply is a recorded error.
+    config). HTTP, retries and backoff are the project's one client policy (`evalpipe.openai_http`,
+    shared with the inference backend): `max_retries` retries after the first attempt, then the
+    reply is a recorded error.
     """
 
     def __init__(
@@ -245,60 +244,49 @@ class OpenAICompatJudgeClient:
     ):
         import httpx
 
+        from evalpipe.openai_http import RetryPolicy, auth_headers
+
         if temperature > 0.3:
-            raise ValueError("judge temperature must be <= 0.3 (STATISTICS.md)")
+            raise ValueError("judge temperature must be <= 0.3 (near-deterministic scoring)")
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.max_retries = max_retries
-        self.backoff_s = backoff_s
-        self.max_backoff_s = max_backoff_s
+        self.policy = RetryPolicy(
+            max_attempts=max_retries + 1, backoff_base_s=backoff_s, backoff_max_s=max_backoff_s
+        )
         self.seed = seed
         self.json_mode = json_mode
         self.concurrency = max(1, concurrency)
         self.top_logprobs = int(top_logprobs)
         key = os.environ.get(api_key_env, "") if api_key_env else ""
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._http = httpx.Client(timeout=timeout_s, headers=headers, transport=transport)
+        self._http = httpx.Client(timeout=timeout_s, headers=auth_headers(key), transport=transport)
         self.fingerprint = f"openai:{model}:t={temperature}:max={max_tokens}:seed={seed}:json={json_mode}"
         self.stats = {"requests": 0, "retries": 0, "failures": 0}
 
     def _post(self, body: dict) -> tuple[dict | None, str | None]:
-        """POST one chat completion with retries; (response JSON, None) or (None, error)."""
-        import httpx
+        """POST one chat completion under the shared retry policy; (response JSON, None) or (None, error)."""
+        from evalpipe.openai_http import MalformedResponse, post_with_retries
 
-        last = "no attempt"
-        for attempt in range(self.max_retries + 1):
-            retry_after: float | None = None
+        def parse(resp) -> dict:  # noqa: ANN001 - httpx.Response
             try:
-                self.stats["requests"] += 1
-                resp = self._http.post(f"{self.base_url}/chat/completions", json=body)
-                if resp.status_code == 200:
-                    try:
-                        payload = resp.json()
-                        payload["choices"][0]["message"]  # noqa: B018 - shape check
-                        return payload, None
-                    except (ValueError, KeyError, IndexError, TypeError) as exc:
-                        last = f"bad response body: {type(exc).__name__}"
-                elif resp.status_code in RETRY_STATUS:
-                    last = f"HTTP {resp.status_code}"
-                    ra = resp.headers.get("retry-after")
-                    if ra and ra.replace(".", "", 1).isdigit():
-                        retry_after = float(ra)
-                else:
-                    self.stats["failures"] += 1
-                    return None, f"HTTP {resp.status_code}: {resp.text[:200]}"
-            except httpx.TimeoutException:
-                last = "timeout"
-            except httpx.TransportError as exc:
-                last = f"transport error: {type(exc).__name__}"
-            if attempt < self.max_retries:
-                self.stats["retries"] += 1
-                delay = min(self.max_backoff_s, self.backoff_s * (2**attempt)) * (0.5 + random.random() / 2)
-                time.sleep(min(self.max_backoff_s, max(delay, retry_after or 0.0)))
-        self.stats["failures"] += 1
-        return None, f"failed after {self.max_retries + 1} attempts: {last}"
+                payload = resp.json()
+                payload["choices"][0]["message"]  # noqa: B018 - shape check
+                return payload
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise MalformedResponse(type(exc).__name__) from exc
+
+        def attempt_started(attempt: int) -> None:
+            self.stats["requests"] += 1
+            self.stats["retries"] += attempt > 1
+
+        out = post_with_retries(
+            self._http, f"{self.base_url}/chat/completions", body, parse, self.policy, on_attempt=attempt_started
+        )
+        if not out.ok:
+            self.stats["failures"] += 1
+        return out.value, out.error
 
     def _body(self, messages: Messages, sample_index: int) -> dict:
         body: dict = {

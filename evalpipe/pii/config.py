@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from evalpipe.config import PiiFile, read_yaml, validate_config
 from evalpipe.pii.scrubber import ScrubberConfig
+from evalpipe.settings import load_settings
 
 
-def load_scrubber_config(path: str | Path = "data/pii.yaml") -> ScrubberConfig:
-    raw: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    known = {f.name for f in fields(ScrubberConfig)}
-    unknown = set(raw) - known
-    if unknown:
-        raise ValueError(f"{path}: unknown scrubber settings {sorted(unknown)}; known: {sorted(known)}")
+def load_scrubber_config(path: str | Path | None = None) -> ScrubberConfig:
+    """The scrubber settings of `path` (default: the configured pii.yaml, `Settings.pii`)."""
+    path = path or load_settings().pii
+    raw: dict[str, Any] = read_yaml(path)
+    validate_config(raw, PiiFile, path)  # unknown keys / operators: ConfigError naming file and key
     kw: dict[str, Any] = dict(raw)
     if "operators" in kw:
         kw["operators"] = tuple(sorted((str(k), str(v)) for k, v in (kw["operators"] or {}).items()))

@@ -13,6 +13,7 @@ a 40-character cloud secret key introduced by "key" / "secret" without `=`.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -50,6 +51,10 @@ def detect_secrets_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def _keyword_denylist() -> str:
     """detect-secrets' keyword deny-list (secret, token, api_key, passwd...) + log languages."""
     from detect_secrets.plugins.keyword import DENYLIST
+
+    # detect-secrets turns on logging.captureWarnings at import, routing every Python warning of
+    # the process into a handler-less logger (so they vanish); undo that side effect.
+    logging.captureWarnings(False)
 
     own = (
         "contraseña", "contrasena", "clave", "passwort", "kennwort", "mot de passe", "mdp", "wachtwoord",

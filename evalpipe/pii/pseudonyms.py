@@ -38,8 +38,8 @@ def resolve_key(key: str | bytes | None = None) -> bytes:
                 f"{KEY_ENV_VAR} is not set: using the documented development key; pseudonyms are "
                 "then guessable by anyone with the code. Set it in production."
             )
+            # One channel only: a logger.warning beside it printed the same line twice.
             warnings.warn(msg, stacklevel=2)
-            logger.warning(msg)
             _warned = True
         key = DEV_DEFAULT_KEY
     return key.encode("utf-8") if isinstance(key, str) else bytes(key)

@@ -1,7 +1,7 @@
 """Presidio recognizers: the project's language-agnostic detectors plus a filtered spaCy PERSON.
 
 Presidio stays the framework (registry, NLP artifacts, score thresholds, duplicate removal,
-anonymizer); the detectors behind it are ours where the defaults are weak (see docs/PII.md).
+anonymizer); the detectors behind it are ours where the defaults are weak (README, "PII and secret scrubbing").
 """
 
 from __future__ import annotations

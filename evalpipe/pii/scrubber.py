@@ -69,7 +69,7 @@ class ModelNotInstalledError(RuntimeError):
 
 
 def nlp_configuration(model_name: str = DEFAULT_MODEL) -> dict[str, Any]:
-    """Presidio `NlpEngineProvider` configuration for the model (see docs/PII.md)."""
+    """Presidio `NlpEngineProvider` configuration for the model (README, "PII and secret scrubbing")."""
     return {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model_name}]}
 
 

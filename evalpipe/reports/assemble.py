@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
 
+from evalpipe.config import ReportFile, read_yaml, validate_config
 from evalpipe.sampling.intent import INTENTS
 from evalpipe.stats.compare import CompareConfig, MetricSpec
 
@@ -30,7 +30,8 @@ class ReportConfig:
 
 
 def load_report_config(path: str | Path, baseline: str, candidates: list[str] | None = None) -> ReportConfig:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = read_yaml(path)
+    validate_config(raw, ReportFile, path)  # unknown keys, types, metric types: a ConfigError naming them
     specs, sources, judges, informational = {}, {}, set(), set()
     for name, m in raw["metrics"].items():
         sources[name] = (m["source"], m.get("field", "value"))

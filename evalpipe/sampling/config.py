@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from evalpipe.errors import ConfigError
 
 
-class SamplingConfigError(ValueError):
+class SamplingConfigError(ConfigError):
     """The sampling configuration itself is invalid (bad value, unknown option)."""
 
 
@@ -91,8 +91,15 @@ class SamplingConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> SamplingConfig:
-        with open(path, encoding="utf-8") as fh:
-            return cls.from_dict(yaml.safe_load(fh) or {})
+        """Validate the file (errors name it and the key), then build as `from_dict` does."""
+        from evalpipe.config import SamplingFile, read_yaml, validate_config
+
+        raw = read_yaml(path)
+        try:
+            validate_config(raw, SamplingFile, path)
+        except ConfigError as e:
+            raise SamplingConfigError(str(e), file=e.file, key=e.key) from None
+        return cls.from_dict(raw)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,4 +1,4 @@
-"""Statistics core for comparison reports (spec: STATISTICS.md).
+"""Statistics core for comparison reports (README, "Statistics and reports").
 
 Plain numpy / scipy / statsmodels / scikit-learn; no Dagster.  Every function is vectorised over
 metrics where that matters, so one report over many metric x slice cells costs seconds.

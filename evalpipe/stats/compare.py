@@ -1,4 +1,4 @@
-"""Baseline-vs-candidate comparison report and the release gate (STATISTICS.md, "Verdict rules").
+"""Baseline-vs-candidate comparison report and the release gate (README, "Statistics and reports").
 
 `compare_systems` turns a long table of per-example scores into one tidy row per
 candidate x metric x slice; `gate_decision` reads those rows (and, for the golden gate, the scores)
@@ -263,7 +263,7 @@ def _agresti_min(b: float, c: float, n: float, z: float) -> tuple[float, float]:
 
 
 def _binary_mde_se(se0: float, psi: float, delta: float, tol: float, k: float) -> float:
-    """SE at the binary MDE.  sd(d)² = ψ − Δ² (STATISTICS.md) is taken at the alternative, not at
+    """SE at the binary MDE.  sd(d)² = ψ − Δ² is taken at the alternative, not at
     the observed Δ: a shift keeps b·c (the discordant cells' product) about constant, so
     ψ(δ) = √(ψ̂² − Δ̂² + δ²).  Solves δ = tol + k·SE(δ) by fixed point; returns SE(δ)."""
     v0 = max(psi - delta**2, 1e-12)

@@ -39,7 +39,7 @@ def clustered_se_from_arrays(x: np.ndarray, clusters: np.ndarray) -> tuple[float
     """Return (mean, SE_cl, n, C) with SE_cl² = (1/n²)·Σ_c(Σ_{i∈c}(x_i − x̄))²·C/(C−1).
 
     Items that share a context/template/session are not independent: the naive sd/√n is too
-    small.  This is the CR1-style sandwich estimator from STATISTICS.md.  C < 2 gives SE = NaN.
+    small.  This is the CR1-style sandwich estimator.  C < 2 gives SE = NaN.
     """
     x = np.asarray(x, dtype=float).ravel()
     clusters = np.asarray(clusters).ravel()

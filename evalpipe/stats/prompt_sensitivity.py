@@ -1,4 +1,4 @@
-"""Prompt sensitivity in a crossed items x paraphrases design (STATISTICS.md, "measurement artifacts").
+"""Prompt sensitivity in a crossed items x paraphrases design (README, "Probes, prompt sensitivity, power and stratified SE").
 
 Why crossed: every item is scored under every paraphrase, so the two-way decomposition
 y_ip = μ + a_i + b_p + (ab)_ip separates prompt variance (σ²_P) from item difficulty (σ²_I).

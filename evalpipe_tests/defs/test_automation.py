@@ -52,38 +52,85 @@ def test_jobs_respect_one_partitions_definition_each():
 
 
 def test_asset_graph_snapshot():
-    """Catch accidental changes to keys, groups and partitioning (update deliberately)."""
+    """Catch accidental changes to keys, groups, partitioning, dependencies, checks, jobs,
+    schedules and sensors (update deliberately, in the same commit as the change)."""
     d = defs()
     graph = d.resolve_asset_graph()
     snap = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         p = node.partitions_def
-        snap[key.to_user_string()] = (node.group_name, type(p).__name__ if p else None)
+        deps = tuple(sorted(k.to_user_string() for k in node.parent_keys))
+        snap[key.to_user_string()] = (node.group_name, type(p).__name__ if p else None, deps)
+    daily, dyn = "DailyPartitionsDefinition", "DynamicPartitionsDefinition"
     assert snap == {
-        "raw_logs": ("ingest", "DailyPartitionsDefinition"),
-        "ingest_quarantine": ("ingest", "DailyPartitionsDefinition"),
-        "scrubbed_logs": ("pii", "DailyPartitionsDefinition"),
-        "scrub_quarantine": ("pii", "DailyPartitionsDefinition"),
-        "pii_inventory": ("pii", "DailyPartitionsDefinition"),
-        "log_features": ("datasets", "DailyPartitionsDefinition"),
-        "stratified_sample": ("datasets", "DailyPartitionsDefinition"),
-        "eval_dataset": ("datasets", None),
-        "model_outputs": ("inference", "DynamicPartitionsDefinition"),
-        "hidden_states": ("inference", "DynamicPartitionsDefinition"),
-        "example_metrics": ("metrics", "DynamicPartitionsDefinition"),
-        "judge_calibration": ("metrics", None),
-        "layer_probes": ("reports", None),
-        "prompt_sensitivity": ("reports", None),
-        "comparison_report": ("reports", None),
-        "daily_quality": ("monitoring", "DailyPartitionsDefinition"),
-        "quality_drift": ("monitoring", None),
-        "production_scores": ("production", "DailyPartitionsDefinition"),
-        "metric_validity": ("experiments", None),
-        "production_experiment_report": ("experiments", None),
-        "failure_cases": ("mining", "DailyPartitionsDefinition"),
-        "regression_promotions": ("mining", None),
+        "raw_logs": ("ingest", daily, ()),
+        "ingest_quarantine": ("ingest", daily, ()),
+        "scrubbed_logs": ("pii", daily, ("raw_logs",)),
+        "scrub_quarantine": ("pii", daily, ("raw_logs",)),
+        "pii_inventory": ("pii", daily, ("raw_logs",)),
+        "log_features": ("datasets", daily, ("scrubbed_logs",)),
+        "stratified_sample": ("datasets", daily, ("log_features",)),
+        "eval_dataset": ("datasets", None, ("scrubbed_logs", "stratified_sample")),
+        "model_outputs": ("inference", dyn, ("eval_dataset",)),
+        "hidden_states": ("inference", dyn, ("model_outputs",)),
+        "example_metrics": ("metrics", dyn, ("eval_dataset", "model_outputs")),
+        "judge_calibration": ("metrics", None, ()),
+        "layer_probes": ("reports", None, ("eval_dataset", "example_metrics", "hidden_states")),
+        "prompt_sensitivity": ("reports", None, ("eval_dataset", "example_metrics")),
+        "comparison_report": (
+            "reports",
+            None,
+            ("eval_dataset", "example_metrics", "judge_calibration", "layer_probes", "prompt_sensitivity"),
+        ),
+        "daily_quality": ("monitoring", daily, ("production_scores", "scrubbed_logs")),
+        "quality_drift": ("monitoring", None, ("daily_quality",)),
+        "production_scores": ("production", daily, ("scrubbed_logs",)),
+        "metric_validity": ("experiments", None, ("production_scores", "scrubbed_logs")),
+        "production_experiment_report": ("experiments", None, ("production_scores", "scrubbed_logs")),
+        "failure_cases": ("mining", daily, ("scrubbed_logs",)),
+        "regression_promotions": ("mining", None, ("eval_dataset", "example_metrics", "failure_cases")),
     }
-    check_names = {k.name for k in graph.asset_check_keys}
-    assert {"no_pii_left", "quarantine_rate_below_5_percent", "no_quality_drift"} <= check_names
-    assert {"every_sampled_call_scored", "metric_errors_below_1_percent"} <= check_names
+    assert sorted((k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys) == [
+        ("ingest_quarantine", "quarantine_rate_below_5_percent"),
+        ("production_scores", "every_sampled_call_scored"),
+        ("production_scores", "metric_errors_below_1_percent"),
+        ("quality_drift", "no_quality_drift"),
+        ("scrubbed_logs", "no_pii_left"),
+    ]
+    jobs = {
+        j.name: sorted(k.to_user_string() for k in j.asset_layer.selected_asset_keys)
+        for j in d.resolve_all_job_defs()
+        if not j.name.startswith("__")
+    }
+    assert jobs == {
+        "ingest_job": ["ingest_quarantine", "raw_logs"],
+        "integration_eval_job": [
+            "daily_quality",
+            "ingest_quarantine",
+            "log_features",
+            "pii_inventory",
+            "production_scores",
+            "raw_logs",
+            "scrub_quarantine",
+            "scrubbed_logs",
+            "stratified_sample",
+        ],
+        "eval_dataset_job": ["eval_dataset"],
+        "system_eval_job": ["example_metrics", "hidden_states", "model_outputs"],
+        "report_job": ["comparison_report", "judge_calibration", "layer_probes", "prompt_sensitivity"],
+        "failure_mining_job": ["failure_cases"],
+        "production_monitoring_job": ["metric_validity", "production_experiment_report", "quality_drift"],
+        "promotion_job": ["quality_drift", "regression_promotions"],
+    }
+    assert {s.name: (s.cron_schedule, s.job_name) for s in d.schedules} == {
+        "nightly_eval_schedule": ("0 2 * * *", "integration_eval_job")
+    }
+    assert sorted((s.name, type(s).__name__) for s in d.sensors) == [
+        ("experiment_boundary_sensor", "SensorDefinition"),
+        ("failure_mining_sensor", "RunStatusSensorDefinition"),
+        ("integration_eval_chain_sensor", "RunStatusSensorDefinition"),
+        ("new_raw_logs_sensor", "SensorDefinition"),
+        ("production_monitoring_sensor", "RunStatusSensorDefinition"),
+        ("run_failure_alert_sensor", "RunStatusSensorDefinition"),
+    ]

@@ -11,7 +11,7 @@ import pytest
 from evalpipe.defs.ingest.assets import raw_logs
 from evalpipe.defs.ingest.checks import quarantine_rate_below_5_percent
 from evalpipe.defs.io import LakeIOManager
-from evalpipe.defs.resources import LogSourceResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LogSourceResource, WarehouseResource
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -23,6 +23,13 @@ def _resources(tmp_path: Path, source_root: str | None = None) -> dict:
         "warehouse": WarehouseResource(path=str(tmp_path / "wh.duckdb"), lake_root=str(tmp_path / "lake")),
         "log_source": LogSourceResource(
             config_path=str(DATA / "log_sources.yaml"), source_root=source_root or str(DATA / "raw_logs")
+        ),
+        "config_files": ConfigFilesResource(
+            systems=str(DATA / "systems.yaml"),
+            metrics=str(DATA / "metrics.yaml"),
+            report=str(DATA / "report.yaml"),
+            sampling=str(DATA / "sampling.yaml"),
+            pii=str(DATA / "pii.yaml"),
         ),
     }
 

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 
 from evalpipe.defs.metrics.assets import judge_calibration  # noqa: E402
 from evalpipe.defs.metrics.resources import JudgeResource  # noqa: E402
-from evalpipe.defs.resources import LakeResource, WarehouseResource  # noqa: E402
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource  # noqa: E402
 from evalpipe.warehouse.duck import Warehouse  # noqa: E402
 
 
@@ -47,6 +47,7 @@ def test_judge_calibration_asset_logprob_mode_scores_every_item(tmp_path, tiny_c
             "lake": LakeResource(root=str(tmp_path / "lake"), cache_root=str(tmp_path / "cache")),
             "warehouse": WarehouseResource(path=str(wh_path), lake_root=str(tmp_path / "lake")),
             "pointer_io_manager": dg.FilesystemIOManager(base_dir=str(tmp_path / "ptr")),
+            "config_files": ConfigFilesResource(),
         },
     )
     assert result.success

@@ -4,8 +4,8 @@ import math
 import pytest
 
 from evalpipe.metrics.calibration import calibrate, calibrate_judge, load_human_labels
-from evalpipe.metrics.human_labels_gen import build_labels
 from evalpipe.metrics.judge import CallableJudgeClient, PointwiseJudge
+from evalpipe.synth.human_labels import build_labels
 
 
 def test_perfect_agreement():

@@ -191,7 +191,7 @@ def test_non_retryable_4xx_fails_fast():
 def test_connection_refused_is_recorded():
     c = client("http://127.0.0.1:9/v1", max_retries=1)  # discard port: nothing listens
     [v] = PointwiseJudge(c).score([ITEM])
-    assert v.status == "error" and "transport error" in v.detail
+    assert v.status == "error" and "connection error" in v.detail
 
 
 def test_cache_hit_on_repeat(tmp_path):

@@ -17,8 +17,9 @@ from evalpipe.defs.automation.jobs import (
     system_eval_job,
 )
 from evalpipe.defs.automation.schedules import CHAIN_TAG
-from evalpipe.defs.inference.partitions import SYSTEMS_PATH, systems_partitions
+from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.inference import load_systems
+from evalpipe.settings import load_settings
 
 MINING_WINDOW_DAYS = 14
 
@@ -55,7 +56,7 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
         return dg.RunRequest(job_name=eval_dataset_job.name, run_key=f"dataset-after-{run.run_id}", tags=tags)
     if run.job_name == eval_dataset_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
-        names = sorted(load_systems(SYSTEMS_PATH))
+        names = sorted(load_systems(load_settings().systems))
         existing = set(context.instance.get_dynamic_partitions(systems_partitions.name))
         return dg.SensorResult(
             run_requests=[
@@ -70,7 +71,7 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
         )
     if run.job_name == system_eval_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
-        names = sorted(load_systems(SYSTEMS_PATH))
+        names = sorted(load_systems(load_settings().systems))
         done = [
             n
             for n in names

@@ -6,8 +6,9 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
-from evalpipe.defs.resources import LakeResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource
 from evalpipe.sampling import SamplingConfig, strata_table
 from evalpipe.sampling import log_features as compute_features
 from evalpipe.sampling import stratified_sample as draw_sample
@@ -19,10 +20,9 @@ from evalpipe.suites import (
     materialize_eval_dataset,
 )
 
-SAMPLING_CONFIG = "data/sampling.yaml"
-
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
+@fail_without_retry
 def log_features(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> pd.DataFrame:
     """Language, intent, length bucket, feedback, error class and content hash per scrubbed call."""
     feats = compute_features(scrubbed_logs.to_pandas())
@@ -40,9 +40,12 @@ def log_features(context: dg.AssetExecutionContext, scrubbed_logs: pa.Table) -> 
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="datasets", kinds={"parquet"})
-def stratified_sample(context: dg.AssetExecutionContext, log_features: pd.DataFrame) -> pd.DataFrame:
+@fail_without_retry
+def stratified_sample(
+    context: dg.AssetExecutionContext, config_files: ConfigFilesResource, log_features: pd.DataFrame
+) -> pd.DataFrame:
     """Dedup, strata, allocation, salted bottom-k draw; design weights N_h/n_h per row."""
-    sample = draw_sample(log_features, SamplingConfig.from_yaml(SAMPLING_CONFIG))
+    sample = draw_sample(log_features, SamplingConfig.from_yaml(config_files.sampling))
     strata = strata_table(sample) if len(sample) else pd.DataFrame()
     context.add_output_metadata(
         {
@@ -71,10 +74,12 @@ class EvalDatasetConfig(dg.Config):
         "stratified_sample": dg.AssetIn(metadata=ALLOW_MISSING),
     },
 )
+@fail_without_retry
 def eval_dataset(
     context: dg.AssetExecutionContext,
     config: EvalDatasetConfig,
     lake: LakeResource,
+    config_files: ConfigFilesResource,
     scrubbed_logs: dict[str, pa.Table],
     stratified_sample: dict[str, pd.DataFrame],
 ) -> dg.Output[dict]:
@@ -104,7 +109,7 @@ def eval_dataset(
     result, _ = materialize_eval_dataset(
         root,
         scrubbed_df=scrubbed,
-        sampling_config=SamplingConfig.from_yaml(SAMPLING_CONFIG),
+        sampling_config=SamplingConfig.from_yaml(config_files.sampling),
         sample_df=sample,
         source_partitions=window,
         build_config=build,

@@ -12,6 +12,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import LakeResource, WarehouseResource
 from evalpipe.production.experiment import load_experiments, read_experiment
@@ -43,6 +44,7 @@ class MetricValidityAssetConfig(dg.Config):
 
 
 @dg.asset(group_name="experiments", kinds={"duckdb"}, pool="duckdb_writer", ins=WINDOW_INS)
+@fail_without_retry
 def metric_validity(
     context: dg.AssetExecutionContext,
     config: MetricValidityAssetConfig,
@@ -98,6 +100,7 @@ class ExperimentReportConfig(dg.Config):
     ins=WINDOW_INS,
     io_manager_key="pointer_io_manager",
 )
+@fail_without_retry
 def production_experiment_report(
     context: dg.AssetExecutionContext,
     config: ExperimentReportConfig,

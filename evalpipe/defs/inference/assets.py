@@ -6,19 +6,21 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from evalpipe.defs.inference.partitions import SYSTEMS_PATH, systems_partitions
-from evalpipe.defs.resources import LakeResource
-from evalpipe.inference import load_systems, run_hidden_states, run_inference
+from evalpipe.defs.failures import fail_without_retry
+from evalpipe.defs.inference.partitions import systems_partitions
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource
+from evalpipe.inference import run_hidden_states, run_inference
 from evalpipe.inference.examples import dataset_examples
 from evalpipe.suites import load_dataset
 
 
-def _system(context: dg.AssetExecutionContext):
-    systems = load_systems(SYSTEMS_PATH)
+def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource):
+    systems = config_files.load_systems()
     name = context.partition_key
     if name not in systems:
         raise dg.Failure(
-            f"system {name!r} is not in {SYSTEMS_PATH} (known: {sorted(systems)})", allow_retries=False
+            f"system {name!r} is not in {config_files.systems} (known: {sorted(systems)})",
+            allow_retries=False,
         )
     return systems[name]
 
@@ -30,9 +32,12 @@ def _system(context: dg.AssetExecutionContext):
     pool="model",
     op_tags={"evalpipe/accelerator": "cpu-or-gpu"},
 )
-def model_outputs(context: dg.AssetExecutionContext, lake: LakeResource, eval_dataset: dict) -> pd.DataFrame:
+@fail_without_retry
+def model_outputs(
+    context: dg.AssetExecutionContext, lake: LakeResource, config_files: ConfigFilesResource, eval_dataset: dict
+) -> pd.DataFrame:
     """Batched generation for every dataset example; cached by (system fingerprint, example hash)."""
-    system = _system(context)
+    system = _system(context, config_files)
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     outputs, stats = run_inference(
         system, dataset_examples(dataset), Path(lake.cache_root) / "inference", progress=False
@@ -62,11 +67,15 @@ def model_outputs(context: dg.AssetExecutionContext, lake: LakeResource, eval_da
 @dg.asset(
     partitions_def=systems_partitions, group_name="inference", kinds={"parquet", "pytorch"}, pool="model"
 )
+@fail_without_retry
 def hidden_states(
-    context: dg.AssetExecutionContext, lake: LakeResource, model_outputs: pd.DataFrame
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    config_files: ConfigFilesResource,
+    model_outputs: pd.DataFrame,
 ) -> pa.Table:
     """One teacher-forced pass over prompt+completion ids; every layer reduced three ways, float16."""
-    system = _system(context)
+    system = _system(context, config_files)
     table, stats = run_hidden_states(system, model_outputs, Path(lake.cache_root) / "hidden")
     context.add_output_metadata(
         {

@@ -1,9 +1,5 @@
-"""One partition per system under test, registered from data/systems.yaml."""
-
-import os
+"""One partition per system under test, registered from the systems file (`Settings.systems`)."""
 
 import dagster as dg
-
-SYSTEMS_PATH = os.environ.get("EVALPIPE_SYSTEMS", "data/systems.yaml")
 
 systems_partitions = dg.DynamicPartitionsDefinition(name="systems")

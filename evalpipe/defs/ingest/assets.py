@@ -6,6 +6,7 @@ import dagster as dg
 import pyarrow as pa
 from upath import UPath
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import daily_partitions
 from evalpipe.defs.resources import LogSourceResource, WarehouseResource
 from evalpipe.logs.errors import SourceError
@@ -31,6 +32,7 @@ from evalpipe.logs.schema import SCHEMA_VERSION
     pool="duckdb_writer",
     code_version=SCHEMA_VERSION,
 )
+@fail_without_retry
 def raw_logs(context: dg.AssetExecutionContext, log_source: LogSourceResource, warehouse: WarehouseResource):
     """Read the day's folder of the source location in every supported format."""
     day = context.partition_key

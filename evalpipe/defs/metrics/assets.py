@@ -3,21 +3,22 @@
 import dagster as dg
 import pandas as pd
 
+from evalpipe.config import MetricsFile, validate_config
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.metrics.resources import JudgeResource
-from evalpipe.defs.resources import LakeResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.metrics import calibrate_judge, evaluate, load_metrics_config
 from evalpipe.metrics.labels import load_label_set
 from evalpipe.suites import load_dataset
 
-METRICS_CONFIG = "data/metrics.yaml"
 
-
-def _pii_detector():
+def _pii_detector(pii_config: str):
+    """The no_pii metric detects with the deployment's scrubber settings (the same pii.yaml)."""
     from evalpipe.pii.config import load_scrubber_config
     from evalpipe.pii.scrubber import Scrubber
 
-    scrubber = Scrubber(load_scrubber_config())
+    scrubber = Scrubber(load_scrubber_config(pii_config))
     return lambda text: scrubber.analyze_texts([text])[0]
 
 
@@ -39,8 +40,13 @@ def _add_missing_columns(con, table: str, row: dict) -> None:  # noqa: ANN001
 
 
 @dg.asset(group_name="metrics", pool="model", kinds={"duckdb"}, io_manager_key="pointer_io_manager")
+@fail_without_retry
 def judge_calibration(
-    context: dg.AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource, judge: JudgeResource
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+    judge: JudgeResource,
+    config_files: ConfigFilesResource,
 ) -> dict:
     """Judge verdicts vs the human labels (shipped + imported review versions): quadratic kappa with
     a bootstrap CI, Spearman, per partition and per annotator, alpha between annotators; the
@@ -48,16 +54,16 @@ def judge_calibration(
     j = judge.build(lake.cache_root)
     if j is None:
         return {"fingerprint": None, "calibrated": False, "reason": "judge is off"}
-    jcfg = load_metrics_config(METRICS_CONFIG).get("judge", {})
-    label_set = load_label_set(jcfg.get("labels_dir"))
+    jcfg = validate_config(load_metrics_config(config_files.metrics), MetricsFile, config_files.metrics).judge
+    label_set = load_label_set(jcfg.labels_dir)
     labels = label_set.calibration_items()
     res, per_item = calibrate_judge(
         j,
         labels,
-        kappa_floor=float(jcfg.get("kappa_floor", 0.6)),
+        kappa_floor=jcfg.kappa_floor,
         annotations=label_set.annotations[label_set.annotations["item_id"].isin(labels["id"])],
-        n_boot=int(jcfg.get("bootstrap", 2000)),
-        ci_level=float(jcfg.get("kappa_ci_level", 0.95)),
+        n_boot=jcfg.bootstrap,
+        ci_level=jcfg.kappa_ci_level,
     )
     row = res.row()
     row["label_versions"] = ",".join(["shipped", *label_set.versions])
@@ -98,21 +104,23 @@ def judge_calibration(
 @dg.asset(
     partitions_def=systems_partitions, group_name="metrics", pool="duckdb_writer", kinds={"parquet", "duckdb"}
 )
+@fail_without_retry
 def example_metrics(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     warehouse: WarehouseResource,
     judge: JudgeResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     model_outputs: pd.DataFrame,
 ) -> pd.DataFrame:
     """Long table (dataset version, system, example, metric, value, passed, error); idempotent per version x system."""
-    cfg = load_metrics_config(METRICS_CONFIG)
+    cfg = load_metrics_config(config_files.metrics)
     version, system = eval_dataset["version"], context.partition_key
     dataset = load_dataset(eval_dataset["root"], version)
-    metrics = evaluate(dataset, model_outputs, cfg, pii_detector=_pii_detector(), dataset_version=version)
+    metrics = evaluate(dataset, model_outputs, cfg, pii_detector=_pii_detector(config_files.pii), dataset_version=version)
     j = judge.build(lake.cache_root)
-    judged_parts = cfg.get("judge", {}).get("partitions", ["golden"])
+    judged_parts = validate_config(cfg, MetricsFile, config_files.metrics).judge.partitions
     if j is not None:
         subset = dataset[dataset["partition"].isin(judged_parts)]
         verdicts: list[dict] = []

@@ -7,6 +7,7 @@ import dagster as dg
 from evalpipe.metrics import judge_from_config, load_metrics_config
 from evalpipe.metrics.judge import PointwiseJudge
 from evalpipe.metrics.local_judge import LocalModelJudgeClient, local_generate_fn
+from evalpipe.settings import Settings
 
 
 class JudgeResource(dg.ConfigurableResource):
@@ -18,7 +19,7 @@ class JudgeResource(dg.ConfigurableResource):
     """
 
     mode: str = "local"
-    metrics_config: str = "data/metrics.yaml"
+    metrics_config: str = Settings().metrics
 
     def build(self, cache_root: str) -> PointwiseJudge | None:
         if self.mode == "off":

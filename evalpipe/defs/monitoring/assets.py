@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING, daily_partitions
 from evalpipe.defs.resources import WarehouseResource
 from evalpipe.monitoring.quality import HIGHER_IS_WORSE, daily_log_quality, drift_status, production_quality
@@ -20,6 +21,7 @@ from evalpipe.stats import plots
     kinds={"parquet", "duckdb"},
     pool="duckdb_writer",
 )
+@fail_without_retry
 def daily_quality(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -72,6 +74,7 @@ class DriftConfig(dg.Config):
         )
     ],
 )
+@fail_without_retry
 def quality_drift(
     context: dg.AssetExecutionContext,
     config: DriftConfig,

@@ -3,7 +3,9 @@
 import dagster as dg
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import daily_partitions
+from evalpipe.defs.resources import ConfigFilesResource
 from evalpipe.logs.schema import QUARANTINE_SCHEMA
 from evalpipe.pii import SCRUBBER_VERSION
 from evalpipe.pii.config import load_scrubber_config
@@ -25,7 +27,7 @@ PII_INVENTORY_SCHEMA = pa.schema(
 
 class ScrubConfig(dg.Config):
     processes: int = 2
-    settings_path: str = "data/pii.yaml"
+    settings_path: str | None = None  # default: the configured pii.yaml (config_files.pii), as the no_pii metric
 
 
 @dg.multi_asset(
@@ -48,11 +50,16 @@ class ScrubConfig(dg.Config):
     group_name="pii",
     code_version=SCRUBBER_VERSION,
 )
-def scrubbed_logs(context: dg.AssetExecutionContext, config: ScrubConfig, raw_logs: pa.Table):
+@fail_without_retry
+def scrubbed_logs(
+    context: dg.AssetExecutionContext,
+    config: ScrubConfig,
+    config_files: ConfigFilesResource,
+    raw_logs: pa.Table,
+):
     """Presidio + evalpipe recognizers over every text field, both cores."""
-    result = scrub_table(
-        raw_logs, processes=config.processes, config=load_scrubber_config(config.settings_path)
-    )
+    settings = load_scrubber_config(config.settings_path or config_files.pii)
+    result = scrub_table(raw_logs, processes=config.processes, config=settings)
     failures = pa.Table.from_pandas(result.failures, schema=QUARANTINE_SCHEMA, preserve_index=False)
     day = context.partition_key
     inv = result.inventory

@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.partitions import daily_partitions
 from evalpipe.defs.resources import LakeResource, WarehouseResource
@@ -49,6 +50,7 @@ def _judge_if_calibrated(judge: JudgeResource, lake: LakeResource, warehouse: Wa
         ),
     ],
 )
+@fail_without_retry
 def production_scores(
     context: dg.AssetExecutionContext,
     config: ProductionScoresConfig,

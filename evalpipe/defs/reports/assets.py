@@ -7,10 +7,10 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from evalpipe.defs.inference.partitions import SYSTEMS_PATH
+from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING
-from evalpipe.defs.resources import LakeResource, WarehouseResource
-from evalpipe.inference import load_systems
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
+from evalpipe.inference import baseline_system
 from evalpipe.production.validity import GateValidityPolicy, gating_validity
 from evalpipe.reports.assemble import load_report_config, probe_inputs, scores_from_metrics, sensitivity_frame
 from evalpipe.reports.report import build_report
@@ -19,7 +19,6 @@ from evalpipe.stats import plots
 from evalpipe.stats import prompt_sensitivity as decompose
 from evalpipe.suites import load_dataset
 
-REPORT_CONFIG = "data/report.yaml"
 # prompt_sensitivity keys shown in the asset's summary table (each must be a key the function returns)
 SENSITIVITY_SUMMARY = (
     "prompt_icc",
@@ -52,15 +51,17 @@ def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.Dat
         "hidden_states": dg.AssetIn(metadata=ALLOW_MISSING),
     },
 )
+@fail_without_retry
 def layer_probes(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
     hidden_states: dict[str, pa.Table],
 ) -> dict:
     """Per-layer linear probes of correctness: grouped repeated CV with corrected CIs, item-level null, baselines."""
-    cfg = load_report_config(REPORT_CONFIG, baseline="")
+    cfg = load_report_config(config_files.report, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     frames, summaries, images = [], {}, {}
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
@@ -111,17 +112,19 @@ def layer_probes(
     pool="duckdb_writer",
     ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
+@fail_without_retry
 def prompt_sensitivity(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
     """Items x paraphrases decomposition per system: prompt ICC, flip rate vs its null, Cochran's Q / Friedman, spread."""
-    cfg = load_report_config(REPORT_CONFIG, baseline="")
+    cfg = load_report_config(config_files.report, baseline="")
     dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
     rows = []
-    specs = load_systems(SYSTEMS_PATH) if Path(SYSTEMS_PATH).is_file() else {}
+    specs = config_files.load_systems() if Path(config_files.systems).is_file() else {}
     for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
         # Greedy decoding + the (deterministic) configured metrics: no run-to-run noise, so the
         # flip rate's no-prompt-effect null is 0.  A sampled system's null is left unidentified.
@@ -166,9 +169,11 @@ def prompt_sensitivity(
     return out
 
 
-def _gating_validity(warehouse: WarehouseResource, cfg) -> tuple[pd.DataFrame, list[str], dict[str, str]]:  # noqa: ANN001
+def _gating_validity(
+    warehouse: WarehouseResource, cfg, report_path: str  # noqa: ANN001
+) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """Latest production validity verdict per gating metric (none yet: an empty summary)."""
-    raw = yaml.safe_load(Path(REPORT_CONFIG).read_text(encoding="utf-8")) or {}
+    raw = yaml.safe_load(Path(report_path).read_text(encoding="utf-8")) or {}
     try:
         summary = warehouse.get().query(
             "SELECT * FROM metric_validity_summary WHERE window_end = "
@@ -180,6 +185,15 @@ def _gating_validity(warehouse: WarehouseResource, cfg) -> tuple[pd.DataFrame, l
     return gating_validity(gating, summary, GateValidityPolicy.from_report_yaml(raw))
 
 
+def _report_sensitivity(frame: pd.DataFrame | None, version: str, systems: set[str]) -> pd.DataFrame | None:
+    """This dataset version's decomposition rows for the reported systems, in the documented
+    `report_prompt_sensitivity` shape (system, metric, key, value; `build_report` adds report_id)."""
+    if frame is None or not len(frame):
+        return None
+    rows = frame[(frame["dataset_version"] == version) & frame["system"].isin(systems)]
+    return rows[["system", "metric", "key", "value"]].reset_index(drop=True)
+
+
 @dg.asset(
     group_name="reports",
     kinds={"duckdb", "html"},
@@ -187,10 +201,12 @@ def _gating_validity(warehouse: WarehouseResource, cfg) -> tuple[pd.DataFrame, l
     io_manager_key="pointer_io_manager",
     ins={"example_metrics": dg.AssetIn(metadata=ALLOW_MISSING)},
 )
+@fail_without_retry
 def comparison_report(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     eval_dataset: dict,
     example_metrics: dict[str, pd.DataFrame],
     judge_calibration: dict,
@@ -199,11 +215,11 @@ def comparison_report(
 ) -> dict:
     """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
     version = eval_dataset["version"]
-    systems = load_systems(SYSTEMS_PATH)
-    baseline = next(s.name for s in systems.values() if s.baseline)
+    systems = config_files.load_systems()
+    baseline = baseline_system(systems).name
     current = _current(example_metrics, version)
     cfg = load_report_config(
-        REPORT_CONFIG, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
+        config_files.report, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
     )
     dataset = load_dataset(eval_dataset["root"], version)
     metrics = (
@@ -218,7 +234,7 @@ def comparison_report(
         excluded = {
             m: f"judge uncalibrated ({jmode}{judge_calibration.get('reason')})" for m in cfg.judge_metrics
         }
-    validity, validity_warnings, not_predictive = _gating_validity(warehouse, cfg)
+    validity, validity_warnings, not_predictive = _gating_validity(warehouse, cfg, config_files.report)
     excluded.update({m: why for m, why in not_predictive.items() if m not in excluded})
     if baseline not in current or not cfg.compare.candidates:
         raise dg.Failure(
@@ -234,6 +250,7 @@ def comparison_report(
         excluded_metrics=excluded,
         probes=layer_probes.get("per_layer"),
         probe_summaries=layer_probes.get("summaries"),
+        sensitivity=_report_sensitivity(prompt_sensitivity, version, set(current)),
         informational=cfg.informational,
         golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
         validity=validity,

@@ -1,9 +1,9 @@
 """OpenAI-compatible HTTP backend (OpenAI, gateways, `vllm serve`): async, bounded concurrency,
-retries with exponential backoff + full jitter, usage/cost accounting.
+usage/cost accounting.
 
-Uses httpx directly (not the `openai` SDK) so retry policy, timeouts and malformed bodies are
-handled in one visible place. A request that still fails after `max_attempts` comes back with
-finish_reason="error" and the last error text: never dropped, never raised mid-batch.
+Retries, backoff and the retried statuses are the project's one OpenAI-compatible client policy
+(`evalpipe.openai_http`, shared with the judge). A request that still fails after `max_attempts`
+comes back with finish_reason="error" and the last error text: never dropped, never raised mid-batch.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import threading
 import time
 from typing import Any
@@ -21,16 +20,15 @@ import httpx
 from evalpipe.inference.backends.base import Backend
 from evalpipe.inference.systems import SystemConfigError, SystemSpec
 from evalpipe.inference.types import GenerationRequest, GenerationResult
+from evalpipe.openai_http import (
+    RETRY_STATUS,
+    MalformedResponse,
+    RetryPolicy,
+    apost_with_retries,
+    auth_headers,
+)
 
-RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
-class _Retryable(Exception):
-    pass
-
-
-class _Fatal(Exception):
-    pass
+__all__ = ["RETRY_STATUS", "OpenAIBackend"]
 
 
 class OpenAIBackend(Backend):
@@ -46,9 +44,12 @@ class OpenAIBackend(Backend):
         if self.api not in ("chat", "completions"):
             raise SystemConfigError(f"system {system.name!r}: options.api must be 'chat' or 'completions'")
         self.concurrency = int(o.get("concurrency", 8))
-        self.max_attempts = int(o.get("max_attempts", 5))
-        self.backoff_base_s = float(o.get("backoff_base_s", 0.5))
-        self.backoff_max_s = float(o.get("backoff_max_s", 30.0))
+        self.policy = RetryPolicy(
+            max_attempts=int(o.get("max_attempts", RetryPolicy.max_attempts)),
+            backoff_base_s=float(o.get("backoff_base_s", RetryPolicy.backoff_base_s)),
+            backoff_max_s=float(o.get("backoff_max_s", RetryPolicy.backoff_max_s)),
+        )
+        self.max_attempts = self.policy.max_attempts
         self.timeout_s = float(o.get("timeout_s", 60.0))
         self.price_in = float(o.get("price_per_1k_input", 0.0))
         self.price_out = float(o.get("price_per_1k_output", 0.0))
@@ -96,7 +97,7 @@ class OpenAIBackend(Backend):
 
     async def agenerate(self, requests: list[GenerationRequest]) -> list[GenerationResult]:
         sem = asyncio.Semaphore(self.concurrency)
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        headers = auth_headers(self.api_key)
         async with httpx.AsyncClient(
             base_url=self.base_url, headers=headers, timeout=self.timeout_s, transport=self._transport
         ) as client:
@@ -123,45 +124,22 @@ class OpenAIBackend(Backend):
         body["prompt"] = req.prompt_token_ids  # vllm serve accepts token ids: no re-templating drift
         return "/completions", body
 
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(self.backoff_max_s, max(0.0, float(retry_after)))
-            except ValueError:
-                pass
-        return random.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
-
     async def _with_retries(self, client: httpx.AsyncClient, req: GenerationRequest) -> GenerationResult:
         path, body = self._payload(req)
         t0 = time.perf_counter()
-        last = "no attempt made"
-        for attempt in range(1, self.max_attempts + 1):
-            retry_after = None
-            try:
-                self.n_http_calls += 1
-                resp = await client.post(path, json=body)
-                if resp.status_code in RETRY_STATUS:
-                    retry_after = resp.headers.get("retry-after")
-                    raise _Retryable(f"HTTP {resp.status_code}: {resp.text[:200]}")
-                if resp.status_code >= 400:
-                    raise _Fatal(f"HTTP {resp.status_code}: {resp.text[:200]}")
-                return self._parse(req, resp, (time.perf_counter() - t0) * 1000, attempt)
-            except _Fatal as e:
-                return GenerationResult.failed(req, str(e), (time.perf_counter() - t0) * 1000, attempt)
-            except _Retryable as e:
-                last = str(e)
-            except httpx.TimeoutException as e:
-                last = f"timeout after {self.timeout_s}s ({type(e).__name__})"
-            except httpx.TransportError as e:
-                last = f"connection error: {type(e).__name__}: {e}"
-            if attempt < self.max_attempts:
-                await asyncio.sleep(self._delay(attempt, retry_after))
-        return GenerationResult.failed(
-            req,
-            f"failed after {self.max_attempts} attempts: {last}",
-            (time.perf_counter() - t0) * 1000,
-            self.max_attempts,
-        )
+        current = [0]
+
+        def attempt_started(attempt: int) -> None:
+            current[0] = attempt
+            self.n_http_calls += 1
+
+        def parse(resp: httpx.Response) -> GenerationResult:
+            return self._parse(req, resp, (time.perf_counter() - t0) * 1000, current[0])
+
+        out = await apost_with_retries(client, path, body, parse, self.policy, on_attempt=attempt_started)
+        if out.value is not None:
+            return out.value
+        return GenerationResult.failed(req, str(out.error), (time.perf_counter() - t0) * 1000, out.attempts)
 
     def _parse(
         self, req: GenerationRequest, resp: httpx.Response, latency_ms: float, attempt: int
@@ -176,7 +154,7 @@ class OpenAIBackend(Backend):
                 raise TypeError(f"content is {type(text).__name__}")
         except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as e:
             # A 200 with a body we cannot read is treated as transient (proxies, truncated streams).
-            raise _Retryable(f"malformed response body ({type(e).__name__}: {e}): {resp.text[:200]!r}") from e
+            raise MalformedResponse(f"{type(e).__name__}: {e}") from e
         usage = data.get("usage") or {}
         n_in = int(usage.get("prompt_tokens") or len(req.prompt_token_ids))
         n_out = int(usage.get("completion_tokens") or 0)

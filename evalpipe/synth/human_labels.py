@@ -9,7 +9,7 @@ The answers are written by hand to span the failure modes the judge must see: co
 wrong, hallucinated prices and policies, unnecessary refusals, correct refusals of adversarial
 requests, leaks, competitor mentions, and answers in the wrong language.
 
-Run: `python -m evalpipe.metrics.human_labels_gen [out_path]`.
+Run: `python -m evalpipe.synth.human_labels [out_path]`.
 """
 
 from __future__ import annotations
