@@ -107,7 +107,7 @@ def test_validity_and_experiment_assets_write_stable_tables(env):
     from evalpipe.reports.assemble import load_report_config
 
     cfg = load_report_config("data/report.yaml", baseline="b")
-    table, warn, excluded = _gating_validity(res["warehouse"], cfg)
+    table, warn, excluded = _gating_validity(res["warehouse"], cfg, "data/report.yaml")
     v = table.set_index("metric")["verdict"].to_dict()
     assert v["faithfulness"] == "predictive" and v["similarity"] == "no production data"
     assert "latency_ms" not in v  # informational metrics do not gate
