@@ -125,13 +125,13 @@ _PHONE_CONTEXT = re.compile(
     r"(?i)phone|tel\b|tel\.|telf|mobile|mobil|cell|call|ring|text me|sms|whatsapp|signal|number|nummer|"
     r"número|numero|numéro|nr\b|no\.|teléfono|telefono|telefone|telefoon|téléphone|móvil|movil|"
     r"handy|telefon|anrufen|rufen|erreichbar|portable|appel|joindre|contact|fax|reach|dial|hotline|"
-    r"llam|bel |bellen|ligar|chiamar|cellulare|電話|телефон|هاتف|फ़ोन|फोन"
+    r"llam|bel |bellen|ligar|chiamar|cellulare|komórk|komork|zadzwo|\bsms\b|\botp\b|texto|電話|携帯|телефон|هاتف|फ़ोन|फोन"
 )
 _NOT_PHONE_CONTEXT = re.compile(
     r"(?i)(?:ticket|order|invoice|ref(?:erence)?|id|case|account|acct|tracking|serial|po|sku|item|"
     r"bestellung|rechnung|kundennummer|pedido|factura|commande|facture|bestelling|factuur)\s*(?:no\.?|nr\.?|number|#)?\s*[:#]?\s*$"
 )
-DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU")
+DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU", "PL", "JP")
 LANG_REGIONS: dict[str, tuple[str, ...]] = {
     "en": ("US", "GB", "IN", "AU", "IE"),  # CA shares the US plan
     "de": ("DE", "AT", "CH"),
@@ -150,7 +150,14 @@ LANG_REGIONS: dict[str, tuple[str, ...]] = {
     "tr": ("TR",),
     "sv": ("SE",),
 }
-_EXT = re.compile(r"\s{0,2}(?:x|ext\.?|extension|poste|durchwahl|dw\.?|#)\s{0,2}\d{1,6}\b", re.IGNORECASE)
+# Extension markers in the logs' languages: "x204", "ext. 12", glued "ext1234", "int." / "interno"
+# (es/it/pt), "wew." (pl), "toestel" / "tst." (nl), "poste" (fr), "Durchwahl" / "DW" (de),
+# "anexo" / "ramal" (pt/es), "доб." (ru), "内線" (ja), "#".
+_EXT = re.compile(
+    r"[ \t\u00a0,;]{0,2}(?:x|ext\.?|extn\.?|extension|int\.?|interno|wew\.?|wewn\.?|toestel|tst\.?|"
+    r"poste|durchwahl|dw\.?|anexo|ramal|доб\.?|内線|#)[ \t\u00a0:]{0,2}\d{1,6}(?!\d)",
+    re.IGNORECASE,
+)
 
 
 def regions_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -188,7 +195,8 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
         if not 7 <= digits <= 17:
             continue
         e = s + len(raw)
-        if _looks_like_version_or_date(text, s, e) or _glued(text, s, e):
+        ext = _EXT.match(text, e)
+        if _looks_like_version_or_date(text, s, e) or _glued(text, s, e) and not ext:
             continue
         intl = raw.startswith(("+", "00"))
         bare = raw.isdigit()
@@ -196,13 +204,16 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
             if _near(_NOT_PHONE_CONTEXT, text, s, 16):
                 continue  # "ticket 2024 1234", "order #48213977"
             short = digits < 9 and not raw.startswith("0")
-            if (bare or short) and not _near(_PHONE_CONTEXT, text, s, 50):
+            # A national number written with its trunk prefix ("0412364745", "015123345772") is a
+            # phone shape of its own; order and account numbers rarely start with 0.  Other bare
+            # digit strings need a phone word nearby.
+            trunk = bare and raw.startswith("0") and 10 <= digits <= 12
+            if (bare and not trunk or short) and not _near(_PHONE_CONTEXT, text, s, 50):
                 continue
         probe = "+" + raw[2:].lstrip(" .-") if raw.startswith("00") else raw
         number = _parse_valid(pn, probe, (regions[0],) if intl else regions, possible=intl)
         if number is None:
             continue
-        ext = _EXT.match(text, e)
         if ext:
             e = ext.end()
         hits.append(Hit(s, e, "PHONE_NUMBER", 0.8 if bare else 0.9, "phonenumbers"))
@@ -354,15 +365,23 @@ _MONTHS = (
     r"januari|februari|maart|mei|juni|juli|augustus|oktober"
 )
 _DATE = (
-    r"(?:\d{1,2}[./\- ]\d{1,2}[./\- ]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|"
+    r"(?:\d{1,2}[./\- ]\d{1,2}[./\- ]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2}|"
+    # CJK: 1986年1月15日 (ja/zh, also with spaces or full-width digits), Japanese era years
+    # (昭和55年), Korean 1986년 1월 15일
+    r"(?:[0-9０-９]{4}|(?:明治|大正|昭和|平成|令和)(?:[0-9０-９]{1,2}|元))\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日?|"
+    r"\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일?|"
+    r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+of\s+(?:" + _MONTHS + r")\s+\d{4}|"
     r"\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + _MONTHS + r")\s+(?:de\s+)?\d{4}|"
     r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
 _DOB = re.compile(
     r"(?i)(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geboren(?: am)?|"
     r"geb\.|né(?:e)? le|date de naissance|fecha de nacimiento|nacid[oa] el|f\. nac\.|geboortedatum|"
-    r"geboren op|data di nascita|nato il|nata il|data de nascimento|生年月日|出生日期|дата рождения)"
-    r"[\s:=\"']{0,4}(" + _DATE + r")"
+    r"geboren op|data di nascita|nato il|nata il|data de nascimento|nascid[oa] em|data urodzenia|urodzon[ya]|"
+    r"doğum tarihi|födelsedatum|fødselsdato|syntymäaika|datum narození|születési dátum|"
+    r"生年月日|誕生日|出生日期|出生年月日|出生于|出生於|生日|생년월일|생일|дата рождения|родил(?:ся|ась)|"
+    r"تاريخ الميلاد|जन्म तिथि|जन्मतिथि|जन्म दिनांक)"
+    r"[\s:=\"'：、,はが是为]{0,4}(?:(?:is|was|ist|es|est|on|am|le|el|il|op|em|:)\s+){0,2}(" + _DATE + r")"
 )
 
 
@@ -393,9 +412,37 @@ _EMAIL_URLENC = re.compile(r"(?<![\w.%+-])[\w.+-]+(?:%2[bB][\w.-]+)?%40(?:[\w-]+
 _AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s+AT\s+)\s*"
 _DOT = r"\s*(?:[\[({<]\s*(?i:dot)\s*[\])}>]|\s+DOT\s+|\.)\s*"
 _EMAIL_OBF = re.compile(
-    r"(?<![\w.+-])[\w.+-]+" + _AT + r"[\w-]+(?:" + _DOT + r"[\w-]+)*" + _DOT + r"[A-Za-z]{2,24}\b"
+    r"(?<![\w.+-])[\w.+-]+(?:\s*[\[({<]\s*(?i:dot)\s*[\])}>]\s*[\w+-]+)*"
+    + _AT
+    + r"[\w-]+(?:"
+    + _DOT
+    + r"[\w-]+)*"
+    + _DOT
+    + r"([A-Za-z]{2,24})\b"
 )
-_EMAIL_WORDS = re.compile(r"(?<![\w.+-])[\w.+-]+ at [\w-]+(?: dot [\w-]+)*(?: dot [a-z]{2,6})\b")
+# Spelled out: "ana dot ruiz at mail dot com", "ana.ruiz at mail dot com", "x arroba y punto com";
+# the domain needs at least one spelled dot, so "look at example.com" stays.
+_AT_WORD = r"(?:at|AT|arroba|chez|bei|małpa|malpa|chiocciola)"
+_DOT_WORD = r"(?:dot|DOT|punto|punkt|point|kropka|ponto|punt)"
+_EMAIL_WORDS = re.compile(
+    r"(?<![\w.+-])[\w+-]+(?:(?:\.|\s+" + _DOT_WORD + r"\s+|\s*[\[({<]\s*(?i:dot)\s*[\])}>]\s*)[\w+-]+)*"
+    r"\s+"
+    + _AT_WORD
+    + r"\s+[\w-]+(?:(?:\.|\s+"
+    + _DOT_WORD
+    + r"\s+)[\w-]+)*\s+"
+    + _DOT_WORD
+    + r"\s+([a-z]{2,6})\b"
+)
+# Top-level domains a spelled address may end in: any two-letter country code, or a common gTLD
+# ("Look at the dot matrix" is not an address).
+_GTLDS = frozenset(
+    "com net org info biz edu gov mil int name pro io dev app ai co me xyz online site shop store email "
+    "mail cloud tech live blog web page club asia mobi tel travel jobs museum aero coop eu".split()
+)
+
+
+_OBF_HINT = re.compile(r"(?i)[\[({<]\s*at\s*[\])}>]|\b(?:at|arroba|chez|bei|ma[łl]pa|chiocciola)\b")
 
 
 def find_emails(text: str) -> list[Hit]:
@@ -405,9 +452,10 @@ def find_emails(text: str) -> list[Hit]:
             Hit(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email_urlencoded")
             for m in _EMAIL_URLENC.finditer(text)
         ]
-    low = text.lower()
-    if "at" in low and "dot" in low or "AT" in text or "at]" in low or "at)" in low:
+    if _OBF_HINT.search(text):
         for rx in (_EMAIL_OBF, _EMAIL_WORDS):
             for m in rx.finditer(text):
-                hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
+                tld = m.group(1).lower()
+                if len(tld) == 2 or tld in _GTLDS:
+                    hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
     return hits

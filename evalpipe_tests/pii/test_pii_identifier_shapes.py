@@ -1,0 +1,244 @@
+"""Phones, dates of birth, e-mails and secrets in the shapes issue 12 lists as still leaking.
+
+Every value is made up here (random hex / base64 from a seeded generator, numbers typed for this
+file); none is taken from a corpus.  Detector-level only: no spaCy model is loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+
+import pytest
+
+from evalpipe.pii.credentials import find_secrets
+from evalpipe.pii.identifiers import find_dates_of_birth, find_emails, find_phones, regions_for
+from evalpipe.pii.residue import scan_residue
+
+_RNG = random.Random(20261203)
+
+
+def _hex(n: int) -> str:
+    return "".join(_RNG.choice("0123456789abcdef") for _ in range(n))
+
+
+def _b64(nbytes: int, prefix: bytes = b"") -> str:
+    return base64.b64encode(prefix + bytes(_RNG.randrange(256) for _ in range(nbytes))).decode()
+
+
+def covered(text: str, value: str, hits) -> bool:
+    s = text.index(value)
+    return all(any(h.start <= i < h.end for h in hits) or text[i].isspace() for i in range(s, s + len(value)))
+
+
+# ------------------------------------------------------------------ phone extensions
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("call me on 030 2291 7745 int. 4418 after lunch", "030 2291 7745 int. 4418"),
+        ("zadzwoń 0412 338 190 wew. 2231 proszę", "0412 338 190 wew. 2231"),
+        ("Tel. 03-4471-2280ext. 1190 | mail", "03-4471-2280ext. 1190"),
+        ("desk 0171 4829301 ext1234 until five", "0171 4829301 ext1234"),
+        ("centralino 02 8872 4410 interno 31", "02 8872 4410 interno 31"),
+        ("bel 020 794 1187 toestel 12", "020 794 1187 toestel 12"),
+        ("+81 3-5521-7730 内線 204 まで", "+81 3-5521-7730 内線 204"),
+        ("office (617) 555-0142 x 88 today", "(617) 555-0142 x 88"),
+    ],
+)
+def test_extension_forms_are_consumed(text, value):
+    hits = find_phones(text, regions_for("en"))
+    assert covered(text, value, hits), (text, [text[h.start : h.end] for h in hits])
+
+
+# ------------------------------------------------------------------ bare national numbers
+@pytest.mark.parametrize(
+    "text,value,lang",
+    [
+        ("the code never arrives on 015773920418, can you resend", "015773920418", "en"),
+        ("it keeps failing for 0421938776 since Monday", "0421938776", "en"),
+        ("mi móvil: 622418735", "622418735", "es"),
+        ("Handy (0171) 4829301 bitte", "(0171) 4829301", "de"),
+        ("numer komórki 512 338 907", "512 338 907", "en"),
+    ],
+)
+def test_bare_and_parenthesised_national_numbers(text, value, lang):
+    assert covered(text, value, find_phones(text, regions_for(lang)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 0412938776 was split in two",  # order number with a leading zero
+        "invoice #0153342211 is paid",
+        "batch 622418735 finished",  # nine digits, no trunk prefix, no phone word
+        "build 10.0.19045.3803 rolled out",
+        "on 2026-03-14 at 09:12",
+    ],
+)
+def test_numbers_that_are_not_phones_stay(text):
+    assert find_phones(text, regions_for("en")) == []
+
+
+# ------------------------------------------------------------------ dates of birth
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("born 1984年11月3日, starting Monday", "1984年11月3日"),
+        ("生年月日：1979年4月22日です", "1979年4月22日"),
+        ("誕生日は平成2年7月9日", "平成2年7月9日"),
+        ("我的生日是1991年2月14日", "1991年2月14日"),
+        ("생년월일: 1988년 6월 30일", "1988년 6월 30일"),
+        ("my DOB is 1983/09/17", "1983/09/17"),
+        ("born on the 4th of June 1977", "4th of June 1977"),
+        ("data urodzenia 05.12.1986", "05.12.1986"),
+        ("Doğum tarihi: 21.03.1990", "21.03.1990"),
+        ("geboren am 3. März 1981", "3. März 1981"),
+    ],
+)
+def test_dates_of_birth_in_other_scripts_and_cues(text, value):
+    assert covered(text, value, find_dates_of_birth(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delivered on 2026年3月1日",
+        "invoice date 12.03.2024",
+        "release 2025/01/30 is out",
+        "meeting on the 4th of June 2026",
+    ],
+)
+def test_dates_that_are_not_birth_dates_stay(text):
+    assert find_dates_of_birth(text) == []
+
+
+# ------------------------------------------------------------------ spelled e-mails
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("my login is tomasz dot wrona at poczta dot pl, thanks", "tomasz dot wrona at poczta dot pl"),
+        ("write to jo.keller at mailbox dot co dot uk", "jo.keller at mailbox dot co dot uk"),
+        ("contact: ana (dot) ruiz (at) correo (dot) es", "ana (dot) ruiz (at) correo (dot) es"),
+        ("escribe a ana punto ruiz arroba correo punto es", "ana punto ruiz arroba correo punto es"),
+        ("reach me: odile.marchal(at)laposte.fr", "odile.marchal(at)laposte.fr"),
+        ("mail: kit77 [at] fjordmail [dot] no", "kit77 [at] fjordmail [dot] no"),
+    ],
+)
+def test_spelled_emails(text, value):
+    assert covered(text, value, find_emails(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["look at example.com for the docs", "Look at the dot matrix printer", "we meet at noon"]
+)
+def test_prose_with_at_and_dot_is_not_an_email(text):
+    assert find_emails(text) == []
+
+
+# ------------------------------------------------------------------ secrets: provider formats
+def _provider_values() -> dict[str, tuple[str, str]]:
+    sid = "AC" + _hex(32)
+    token = _hex(32)
+    return {
+        "digitalocean": (f"doctl auth init -t dop_v1_{_hex(64)} failed", "dop_v1_"),
+        "digitalocean_oauth": (f"refresh with dor_v1_{_hex(64)}", "dor_v1_"),
+        "shopify_admin": (f"X-Shopify-Access-Token shpat_{_hex(32)} rejected", "shpat_"),
+        "shopify_custom": (f"custom app token shpca_{_hex(32)}", "shpca_"),
+        "shopify_private": (f"private app shppa_{_hex(32)} ok", "shppa_"),
+        "shopify_secret": (f"shared secret shpss_{_hex(32)}", "shpss_"),
+        "twilio_auth_after_sid": (f"account {sid} auth token {token} for SMS", token),
+        "twilio_sid_colon": (f"basic creds {sid}:{token}", token),
+        "twilio_cue_after": (f"{token} is the twilio auth token", token),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_provider_values()))
+def test_provider_tokens(kind):
+    text, marker = _provider_values()[kind]
+    value = next(w for w in text.replace(":", " ").split() if w.startswith(marker) or w == marker)
+    assert covered(text, value, find_secrets(text)), kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"pushed commit {_hex(40)} to main",
+        f"request id {_hex(32)} returned 500",
+        f"md5 checksum {_hex(32)} matches",
+        f"the file's sha256 is {_hex(64)}",
+    ],
+)
+def test_hex_ids_without_secret_context_stay(text):
+    assert find_secrets(text) == []
+
+
+# ------------------------------------------------------------------ secrets: PEM bodies without header
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        b"\x30\x82\x04\xa4\x02\x01\x00",
+        b"\x30\x81\x87\x02\x01\x00",
+        b"\x30\x77\x02\x01\x01",
+        b"\x30\x2e\x02\x01\x00",
+    ],
+)
+def test_headerless_pem_bodies(prefix):
+    der = _b64(40 + len(prefix) * 60, prefix)
+    body = "\n".join(der[i : i + 64] for i in range(0, len(der), 64))
+    text = f"the key file only had this in it:\n{body}\nis that enough?"
+    hits = find_secrets(text)
+    for line in body.split("\n"):
+        assert covered(text, line, hits), line
+
+
+def test_pem_body_lines_any_prefix_escaped_or_one_line():
+    der = _b64(300)
+    lines = [der[i : i + 64] for i in range(0, len(der), 64)]
+    escaped = "body: " + "\\n".join(lines) + " end"
+    one_line = "body " + der + " end"
+    indented = "key: |\n    " + "\n    ".join(lines) + "\nnext: 1"
+    for text in (escaped, one_line, indented):
+        hits = find_secrets(text)
+        for line in lines:
+            assert covered(text, line, hits), text[:20]
+
+
+def test_long_paths_and_urls_are_not_secrets():
+    for text in (
+        "see https://docs.example.com/api/v2/users/export/Report/all/files/latest/index.html",
+        "path src/evalpipe/pii/data/first_names/derived/from_names_dataset/v3/list.txt",
+    ):
+        assert find_secrets(text) == [], text
+
+
+# ------------------------------------------------------------------ secrets: connection URLs
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("REDIS_URL=redis://:Vq8@Lm2/zz@cache.internal:6379/0 ok", "Vq8@Lm2/zz"),
+        ("try rediss://:Xk29vq@red-1.example.com:6380", "Xk29vq"),
+        ("REDIS://:Pw7k2@CACHE-3:6379", "Pw7k2"),
+        ("amqp://guest:Gu3st!pw@mq.local:5672/vh", "Gu3st!pw"),
+        ("postgres://app:p@ss:w0rd@db-2:5432/app", "p@ss:w0rd"),
+        ("mongodb+srv://svc:Qz9%40lk@cluster0.example.net/db", "Qz9%40lk"),
+        ("redis-cli -h cache -a Zmq8x2Lp ping", "Zmq8x2Lp"),
+        ("mysql -u root -pTr33house! shop", "Tr33house!"),
+    ],
+)
+def test_connection_url_and_cli_passwords(text, value):
+    assert covered(text, value, find_secrets(text))
+
+
+def test_port_and_path_is_not_a_password():
+    assert find_secrets("open http://localhost:8080/static@2x.png") == []
+
+
+# ------------------------------------------------------------------ residue check
+def test_residue_flags_new_provider_formats_and_url_passwords():
+    texts = [f"left dop_v1_{_hex(64)}", f"left shpat_{_hex(32)}", "left redis://:Kp2x9Q@cache:6379"]
+    kinds = {f.kind for f in scan_residue(texts)}
+    assert {"digitalocean_token", "shopify_token", "url_password"} <= kinds
+
+
+def test_residue_ignores_replaced_url_password():
+    assert scan_residue(["redis://:<SECRET_3f9a21c0>@cache:6379/0"]) == []
