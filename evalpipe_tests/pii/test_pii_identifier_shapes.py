@@ -12,7 +12,13 @@ import random
 import pytest
 
 from evalpipe.pii.credentials import find_secrets
-from evalpipe.pii.identifiers import find_dates_of_birth, find_emails, find_phones, regions_for
+from evalpipe.pii.identifiers import (
+    find_dates_of_birth,
+    find_emails,
+    find_national_ids,
+    find_phones,
+    regions_for,
+)
 from evalpipe.pii.residue import scan_residue
 
 _RNG = random.Random(20261203)
@@ -242,3 +248,97 @@ def test_residue_flags_new_provider_formats_and_url_passwords():
 
 def test_residue_ignores_replaced_url_password():
     assert scan_residue(["redis://:<SECRET_3f9a21c0>@cache:6379/0"]) == []
+
+
+# ------------------------------------------------------------------ national identifiers of more countries
+def _cpf(body: str) -> str:
+    d = [int(c) for c in body]
+    for n in (9, 10):
+        d.append(sum(x * w for x, w in zip(d, range(n + 1, 1, -1), strict=False)) * 10 % 11 % 10)
+    s = "".join(map(str, d))
+    return f"{s[:3]}.{s[3:6]}.{s[6:9]}-{s[9:]}"
+
+
+def _cn_id(body17: str) -> str:
+    total = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(body17))
+    return body17 + "10X98765432"[total % 11]
+
+
+def _luhn_digit(body: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
+
+
+def _pesel(body10: str) -> str:
+    return body10 + str(
+        (10 - sum(int(c) * w for c, w in zip(body10, (1, 3, 7, 9) * 3, strict=False)) % 10) % 10
+    )
+
+
+def _tc(body9: str) -> str:
+    d = [int(c) for c in body9]
+    d.append((sum(d[0:9:2]) * 7 - sum(d[1:8:2])) % 10)
+    d.append(sum(d) % 10)
+    return "".join(map(str, d))
+
+
+def _nir(body13: str) -> str:
+    return f"{body13} {97 - int(body13) % 97:02d}"
+
+
+def _be(body9: str) -> str:
+    return f"{body9[:2]}.{body9[2:4]}.{body9[4:6]}-{body9[6:9]}.{97 - int(body9) % 97:02d}"
+
+
+@pytest.mark.parametrize(
+    "text_of",
+    [
+        lambda: f"meu CPF é {_cpf('418230957')} obrigado",
+        lambda: f"cadastro {_cpf('731004586')}",  # formatted CPF stands alone
+        lambda: "CURP PEGL860412MDFRRS07 para el trámite",
+        lambda: f"身份证号 {_cn_id('44030619870215331')}",
+        lambda: f"id {_cn_id('51010719931102442')} on file",
+        lambda: "주민등록번호 880412-2345671",
+        lambda: f"personnummer 870613-{'412'}{_luhn_digit('870613412')}",
+        lambda: f"rijksregisternummer {_be('870613412')}",
+        lambda: f"NIR {_nir('2870675118234')}",
+        lambda: f"PESEL {_pesel('8706134123')}",
+        lambda: f"TC kimlik no {_tc('318452907')}",
+        lambda: "ITIN 934-71-2290 for the W-7",
+    ],
+)
+def test_national_ids_by_checksum_or_format(text_of):
+    text = text_of()
+    value = text.split(" ", 1)[1]
+    value = (
+        next(w for w in value.split(" ") if sum(c.isdigit() for c in w) >= 6)
+        if "NIR" not in text
+        else text[4:]
+    )
+    assert covered(text, value, find_national_ids(text)), text
+
+
+def test_checksums_reject_near_misses():
+    good = _cpf("418230957")
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    assert find_national_ids(f"ref {bad} ok") == []  # no CPF word, wrong check digit
+    assert find_national_ids(f"order {_pesel('8706134123')} shipped") == []  # PESEL digits without the word
+    assert find_national_ids("call 0171 4829301 ext 12") == []
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("nato il 3 marzo 1980 a Torino", "3 marzo 1980"),
+        ("data de nascimento: 5 de julho de 1990", "5 de julho de 1990"),
+        ("urodzona 3 maja 1985", "3 maja 1985"),
+        ("Doğum tarihi 12 Ekim 1988", "12 Ekim 1988"),
+        ("Date of birth (DD/MM/YYYY): 01/02/1980", "01/02/1980"),
+        ("my bday is 4/7/92", "4/7/92"),
+    ],
+)
+def test_dates_of_birth_more_languages_and_gaps(text, value):
+    assert covered(text, value, find_dates_of_birth(text))
