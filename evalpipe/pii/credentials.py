@@ -77,9 +77,9 @@ def _compile() -> list[tuple[str, re.Pattern[str], int]]:
             r"(?<![A-Za-z0-9+/])(?:MII|MIG|MHc|MC4C|b3BlbnNzaC1rZXktdjE|LS0tLS1CRUdJTi)" + b64 + r"{40,}"
             r"(?:(?:\s|\\[nr])*" + b64 + r"{20,})*={0,2}"), 0),
         # DigitalOcean personal / OAuth / refresh tokens (documented format: prefix + 64 hex).
-        ("digitalocean_token", re.compile(r"\bdo[por]_v1_[a-fA-F0-9]{64}\b"), 0),
+        ("digitalocean_token", re.compile(r"\bdo[por]_v1_[A-Za-z0-9]{64}\b"), 0),
         # Shopify admin / custom-app / private-app tokens and shared secrets: prefix + 32 hex.
-        ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"), 0),
+        ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,}\b"), 0),
         ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), 0),
         ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"), 0),
         ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), 0),
@@ -256,7 +256,7 @@ def _high_entropy(text: str) -> list[Hit]:
 # A PEM / base64 key body pasted without its BEGIN/END lines: two or more consecutive lines of
 # 48-76 base64 characters (PEM wraps at 64, MIME at 76), then an optional shorter last line.
 _B64_LINE = r"[A-Za-z0-9+/]{48,76}"
-_LINE_SEP = r"(?:[ \t]*(?:\r?\n|(?:\\r)?\\n)[ \t]*)"
+_LINE_SEP = r"(?:[ \t]*(?:\r?\n|(?:\\r)?\\n)[ \t]*|[ \t]+)"
 _PEM_LINES = re.compile(
     r"(?<![A-Za-z0-9+/=])" + _B64_LINE + r"(?:" + _LINE_SEP + _B64_LINE + r")+"
     r"(?:" + _LINE_SEP + r"[A-Za-z0-9+/]{1,76}={0,2})?={0,2}(?![A-Za-z0-9+/=])"

@@ -203,7 +203,8 @@ def test_pem_body_lines_any_prefix_escaped_or_one_line():
     escaped = "body: " + "\\n".join(lines) + " end"
     one_line = "body " + der + " end"
     indented = "key: |\n    " + "\n    ".join(lines) + "\nnext: 1"
-    for text in (escaped, one_line, indented):
+    spaced = "pasted: " + " ".join(lines) + " done"
+    for text in (escaped, one_line, indented, spaced):
         hits = find_secrets(text)
         for line in lines:
             assert covered(text, line, hits), text[:20]
