@@ -247,6 +247,29 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
     return hits
 
 
+def phone_variants(value: str) -> tuple[str, ...]:
+    """Other ways the same number is written bare: all digits, national number, with trunk 0.
+
+    A number found once as "+48 512 450 597" is the same phone when the next message says
+    "It's 512450597"; the partition sweep replaces these forms too.  Extensions are dropped;
+    forms under 8 digits are not returned (too likely to be something else).
+    """
+    main = _EXT.sub("", value).strip()
+    digits = "".join(c for c in main if c.isdigit())
+    if not main.startswith(("+", "00")):  # national form: bare digits, with and without trunk 0
+        out = {digits, digits[1:] if digits.startswith("0") else "0" + digits}
+    else:
+        pn = _phonenumbers()
+        try:
+            nsn = pn.national_significant_number(
+                pn.parse("+" + digits[2:] if main.startswith("00") else main)
+            )
+        except pn.NumberParseException:
+            return ()
+        out = {digits, nsn, "0" + nsn}
+    return tuple(sorted(v for v in out if len(v) >= 8 and v != value))
+
+
 def _glued(text: str, s: int, e: int) -> bool:
     """Part of a longer token: 'INV-20240311', 'v2.1.0-12345678', hex ids."""
     before = text[s - 1] if s > 0 else " "

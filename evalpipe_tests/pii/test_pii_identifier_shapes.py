@@ -7,6 +7,7 @@ file); none is taken from a corpus.  Detector-level only: no spaCy model is load
 from __future__ import annotations
 
 import base64
+import json
 import random
 
 import pytest
@@ -17,6 +18,7 @@ from evalpipe.pii.identifiers import (
     find_emails,
     find_national_ids,
     find_phones,
+    phone_variants,
     regions_for,
 )
 from evalpipe.pii.residue import scan_residue
@@ -343,3 +345,36 @@ def test_checksums_reject_near_misses():
 )
 def test_dates_of_birth_more_languages_and_gaps(text, value):
     assert covered(text, value, find_dates_of_birth(text))
+
+
+# ------------------------------------------------------------------ the same phone written bare elsewhere
+@pytest.mark.parametrize(
+    "found,bare",
+    [
+        ("+48 512 450 597", "512450597"),
+        ("0412 443 101 wew. 12", "0412443101"),
+        ("0044 20 7946 0958", "02079460958"),
+    ],
+)
+def test_phone_variants_cover_bare_forms(found, bare):
+    assert bare in phone_variants(found)
+
+
+def test_bare_repeat_of_a_found_phone_is_swept():
+    import pandas as pd
+
+    from evalpipe.pii import Scrubber, scrub_table
+
+    def row(i: int, text: str) -> dict:
+        return {
+            "record_id": f"p{i}",
+            "day": "2026-02-02",
+            "status": "ok",
+            "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": text}]}]),
+        }
+
+    rows = [row(0, "you can reach me at +48 512 450 597 after six"), row(1, "It's 512450597. Still no code.")]
+    out = scrub_table(pd.DataFrame(rows), processes=1, scrubber=Scrubber(key="variants-key")).scrubbed
+    second = out["input_messages"].iloc[1]
+    assert "512450597" not in second and "<PHONE_NUMBER" in second
+    assert "Still no code" in second
