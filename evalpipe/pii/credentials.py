@@ -212,7 +212,7 @@ def find_secrets(text: str) -> list[Hit]:
     # entropy only where no named rule fired, so the inventory names the provider when there is one
     hits += [
         h
-        for h in _high_entropy(text) + _hex_in_context(text)
+        for h in _high_entropy(text) + _hex_in_context(text) + _token_in_context(text)
         if not any(o.start < h.end and h.start < o.end for o in hits)
     ]
     return hits
@@ -302,6 +302,29 @@ def _hex_in_context(text: str) -> list[Hit]:
         cue_after = not benign and _HEX_SECRET_CUE.search(after) and not _HEX_BENIGN_CUE.search(after)
         if cue and (not benign or cue[-1] > benign[-1]) or cue_after:
             out.append(Hit(m.start(), m.end(), "SECRET", 0.85, "hex_secret_context"))
+    return out
+
+
+_CTX_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=.-])[A-Za-z0-9+/_=-]{16,}(?![A-Za-z0-9+/_=-])")
+
+
+def _token_in_context(text: str) -> list[Hit]:
+    """detect-secrets' keyword idea without the `=`: a random-looking token right after a secret word.
+
+    "the signing key 9fKq2Lm8Zr4TxW1v" has no assignment and is too short for the 4.5-bit
+    entropy limit; next to a secret word (and no id / hash word after it) mixed-class tokens of
+    16+ characters at 3.5 bits are enough.
+    """
+    out = []
+    for m in _CTX_TOKEN.finditer(text):
+        v = m.group()
+        if not _mixed(v) or _pathlike(v) or shannon_entropy(v) < 3.5 or PSEUDONYM_RE.search(v):
+            continue
+        window = text[max(0, m.start() - 40) : m.start()]
+        cue = [c.end() for c in _HEX_SECRET_CUE.finditer(window)]
+        benign = [c.end() for c in _HEX_BENIGN_CUE.finditer(window)]
+        if cue and (not benign or cue[-1] > benign[-1]):
+            out.append(Hit(m.start(), m.end(), "SECRET", 0.85, "token_secret_context"))
     return out
 
 

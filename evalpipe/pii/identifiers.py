@@ -235,8 +235,10 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
             # phone shape of its own; order and account numbers rarely start with 0.  Other bare
             # digit strings need a phone word nearby.
             trunk = bare and raw.startswith("0") and 10 <= digits <= 12
-            if (bare and not trunk or short) and not _near(_PHONE_CONTEXT, text, s, 50):
-                continue
+            if (bare and not trunk or short) and not (
+                _near(_PHONE_CONTEXT, text, s, 50) or _PHONE_CONTEXT.search(text, e, e + 25)
+            ):
+                continue  # "4155550123" alone may be an order number; "4155550123 (mobile)" is not
         probe = "+" + raw[2:].lstrip(" .-") if raw.startswith("00") else raw
         number = _parse_valid(pn, probe, (regions[0],) if intl else regions, possible=intl)
         if number is None:

@@ -378,3 +378,16 @@ def test_bare_repeat_of_a_found_phone_is_swept():
     second = out["input_messages"].iloc[1]
     assert "512450597" not in second and "<PHONE_NUMBER" in second
     assert "Still no code" in second
+
+
+@pytest.mark.parametrize("text", ["4155550123 (mobile)", "6175550142 is my cell, text first"])
+def test_ten_bare_digits_with_the_phone_word_after(text):
+    value = text.split(" ")[0]
+    assert covered(text, value, find_phones(text, regions_for("en")))
+
+
+def test_short_token_right_after_a_secret_word():
+    text = "the signing key 9fKq2Lm8Zr4TxW1v was rotated"
+    assert covered(text, "9fKq2Lm8Zr4TxW1v", find_secrets(text))
+    assert find_secrets("the commit Ab3dEf9hIj2kLm5nQ was reverted") == []
+    assert find_secrets("Safari 17.4 on the Business Premium plan, order INV2024ab") == []
