@@ -125,7 +125,7 @@ _PHONE_CONTEXT = re.compile(
     r"(?i)phone|tel\b|tel\.|telf|mobile|mobil|cell|call|ring|text me|sms|whatsapp|signal|number|nummer|"
     r"número|numero|numéro|nr\b|no\.|teléfono|telefono|telefone|telefoon|téléphone|móvil|movil|"
     r"handy|telefon|anrufen|rufen|erreichbar|portable|appel|joindre|contact|fax|reach|dial|hotline|"
-    r"llam|bel |bellen|ligar|chiamar|cellulare|komórk|komork|zadzwo|\bsms\b|\botp\b|texto|電話|携帯|телефон|هاتف|फ़ोन|फोन"
+    r"llam|bel |bellen|ligar|chiamar|cellulare|komórk|komork|zadzwo|\bsms\b|\botp\b|\bcodes?\b|texto|電話|携帯|телефон|هاتف|फ़ोन|फोन"
 )
 _NOT_PHONE_CONTEXT = re.compile(
     r"(?i)(?:ticket|order|invoice|ref(?:erence)?|id|case|account|acct|tracking|serial|po|sku|item|"
@@ -227,6 +227,7 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
             continue
         intl = raw.startswith(("+", "00"))
         bare = raw.isdigit()
+        cued = False
         if not intl and not raw.startswith("("):
             if _near(_NOT_PHONE_CONTEXT, text, s, 16):
                 continue  # "ticket 2024 1234", "order #48213977"
@@ -235,9 +236,8 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
             # phone shape of its own; order and account numbers rarely start with 0.  Other bare
             # digit strings need a phone word nearby.
             trunk = bare and raw.startswith("0") and 10 <= digits <= 12
-            if (bare and not trunk or short) and not (
-                _near(_PHONE_CONTEXT, text, s, 50) or _PHONE_CONTEXT.search(text, e, e + 25)
-            ):
+            cued = _near(_PHONE_CONTEXT, text, s, 50) or _PHONE_CONTEXT.search(text, e, e + 25) is not None
+            if (bare and not trunk or short) and not cued:
                 continue  # "4155550123" alone may be an order number; "4155550123 (mobile)" is not
         probe = "+" + raw[2:].lstrip(" .-") if raw.startswith("00") else raw
         number = _parse_valid(pn, probe, (regions[0],) if intl else regions, possible=intl)
@@ -245,7 +245,9 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
             continue
         if ext:
             e = ext.end()
-        hits.append(Hit(s, e, "PHONE_NUMBER", 0.8 if bare else 0.9, "phonenumbers"))
+        # a bare number next to a phone word is as sure as a formatted one (and may be swept)
+        score = 0.85 if bare and cued else 0.8 if bare else 0.9
+        hits.append(Hit(s, e, "PHONE_NUMBER", score, "phonenumbers"))
     return hits
 
 

@@ -360,7 +360,10 @@ def test_phone_variants_cover_bare_forms(found, bare):
     assert bare in phone_variants(found)
 
 
-def test_bare_repeat_of_a_found_phone_is_swept():
+@pytest.mark.parametrize(
+    "first", ["you can reach me at +48 512 450 597 after six", "you can reach me at 512450597."]
+)
+def test_bare_repeat_of_a_found_phone_is_swept(first):
     import pandas as pd
 
     from evalpipe.pii import Scrubber, scrub_table
@@ -373,11 +376,11 @@ def test_bare_repeat_of_a_found_phone_is_swept():
             "input_messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": text}]}]),
         }
 
-    rows = [row(0, "you can reach me at +48 512 450 597 after six"), row(1, "It's 512450597. Still no code.")]
+    rows = [row(0, first), row(1, "It's 512450597. Still nothing arrives.")]
     out = scrub_table(pd.DataFrame(rows), processes=1, scrubber=Scrubber(key="variants-key")).scrubbed
     second = out["input_messages"].iloc[1]
     assert "512450597" not in second and "<PHONE_NUMBER" in second
-    assert "Still no code" in second
+    assert "Still nothing arrives" in second
 
 
 @pytest.mark.parametrize("text", ["4155550123 (mobile)", "6175550142 is my cell, text first"])
