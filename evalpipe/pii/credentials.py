@@ -74,8 +74,17 @@ def _compile() -> list[tuple[str, re.Pattern[str], int]]:
         ("ssh2_private_key", re.compile(
             r"---- BEGIN SSH2 (?:ENCRYPTED )?PRIVATE KEY ----[\s\S]*?(?:---- END SSH2 (?:ENCRYPTED )?PRIVATE KEY ----|\Z)"), 0),
         ("putty_private_key", re.compile(r"PuTTY-User-Key-File-\d+:[\s\S]*?(?:Private-MAC:\s*[0-9a-fA-F]+|\Z)"), 0),
-        # PEM body without its header: DER starts with a SEQUENCE ("MII...") or openssh-key-v1.
-        ("pem_body", re.compile(r"(?<![A-Za-z0-9+/])(?:MII|b3BlbnNzaC1rZXktdjE)" + b64 + r"{40,}(?:\s*" + b64 + r"{20,})*={0,2}"), 0),
+        # PEM body without its header: DER starts with a SEQUENCE (RSA / PKCS#8 "MII", PKCS#8 EC
+        # "MIG", SEC1 EC "MHc", Ed25519 PKCS#8 "MC4C"), openssh-key-v1, or a base64-encoded PEM
+        # ("LS0tLS1CRUdJTi" = "-----BEGIN", as in Kubernetes secrets); lines joined by newlines,
+        # spaces or an escaped "\n".
+        ("pem_body", re.compile(
+            r"(?<![A-Za-z0-9+/])(?:MII|MIG|MHc|MC4C|b3BlbnNzaC1rZXktdjE|LS0tLS1CRUdJTi)" + b64 + r"{40,}"
+            r"(?:(?:\s|\\[nr])*" + b64 + r"{20,})*={0,2}"), 0),
+        # DigitalOcean personal / OAuth / refresh tokens (documented format: prefix + 64 hex).
+        ("digitalocean_token", re.compile(r"\bdo[por]_v1_[A-Za-z0-9]{64}\b"), 0),
+        # Shopify admin / custom-app / private-app tokens and shared secrets: prefix + 32 hex.
+        ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,}\b"), 0),
         ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), 0),
         ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}"), 0),
         ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), 0),
@@ -103,7 +112,13 @@ def _compile() -> list[tuple[str, re.Pattern[str], int]]:
         ("auth_header", re.compile(
             r"(?i:authorization|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic|token|digest|apikey|sharedkey)\s+([A-Za-z0-9._~+/=:-]{8,})"), 1),
         ("bearer_token", re.compile(r"\b(?i:bearer)\s+([A-Za-z0-9._~+/-]{16,}=*)"), 1),
-        ("url_credentials", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:([^\s/@]{3,})@"), 1),
+        # scheme://user:pw@host, also with an empty user (redis://:pw@host) and a password holding
+        # '@', '/' or ':' (the last '@' before the host ends it).
+        ("url_credentials", re.compile(
+            r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@\"'<>]*:([^\s\"'<>]+)@[A-Za-z0-9\[][^\s@/\"'<>]*"), 1),
+        ("cli_password", re.compile(
+            r"(?:\bredis-cli\b[^\n]{0,80}?\s-a\s*|--pass(?:word)?(?:=|\s+)|\bmysql(?:dump)?\b[^\n]{0,80}?\s-p)"
+            r"[\"']?([^\s\"']{3,})"), 1),
         ("curl_user", re.compile(r"(?:\s-u|--user)\s*[\"']?[^\s:\"']+:([^\s\"']+)"), 1),
         ("cloud_secret_key_40", re.compile(
             r"(?i:secret|key|sk)\b[^\n]{0,24}?(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"), 1),
@@ -158,6 +173,10 @@ def find_secrets(text: str) -> list[Hit]:
                 continue
             if rule == "pem_body" and len(re.sub(r"\s", "", value)) < 60:
                 continue
+            if rule == "url_credentials" and re.match(r"\d{1,5}(?:/|$)", value):
+                continue  # "host:8080/path@x" is a port and a path, not a password
+            if rule == "cli_password" and not _candidate_ok(value):
+                continue
             hits.append(Hit(m.start(group), m.end(group), "SECRET", 1.0, rule))
     for name, rx in detect_secrets_rules():
         for m in rx.finditer(text):
@@ -194,8 +213,13 @@ def find_secrets(text: str) -> list[Hit]:
             ok = len(value) >= 12 and ent >= 3.0 and any(c.isdigit() for c in value)
         if ok:
             hits.append(Hit(m.start(2), m.start(2) + len(value), "SECRET", 0.9, "keyword_secret"))
+    hits += _pem_line_blocks(text)
     # entropy only where no named rule fired, so the inventory names the provider when there is one
-    hits += [h for h in _high_entropy(text) if not any(o.start < h.end and h.start < o.end for o in hits)]
+    hits += [
+        h
+        for h in _high_entropy(text) + _hex_in_context(text) + _token_in_context(text)
+        if not any(o.start < h.end and h.start < o.end for o in hits)
+    ]
     return hits
 
 
@@ -206,19 +230,106 @@ def _mixed(v: str) -> bool:
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{28,}={0,2}(?![A-Za-z0-9+/_=-])")
 
 
+def _pathlike(v: str) -> bool:
+    """'/api/v2/users/export' or 'src/evalpipe/pii': segments that read as words, not base64.
+
+    Base64 (a PEM body pasted on one line, a signing key) has '/' too, but between random
+    mixed-case runs; a path's segments are mostly lower-case words, numbers or file names.
+    """
+    if v.count("/") < 2:
+        return False
+    segs = [x for x in v.split("/") if x]
+    wordy = sum(len(x) for x in segs if re.fullmatch(r"[a-z0-9._-]+|[A-Z]?[a-z]+(?:[A-Z][a-z]+)*", x))
+    return wordy >= 0.6 * sum(len(x) for x in segs)
+
+
 def _high_entropy(text: str) -> list[Hit]:
     """Unquoted random tokens: detect-secrets' base64 entropy limit (4.5 bits/char), mixed classes.
 
-    Hex strings (commit SHAs, request ids) are left alone: they are rarely credentials in chat logs,
-    and a SHA is not one.
+    Hex strings (commit SHAs, request ids) are left to `_hex_in_context`: a SHA is not a secret.
     """
     out = []
     for m in _TOKEN.finditer(text):
         v = m.group()
-        if not _mixed(v) or "/" in v.strip("/") and v.count("/") > 2:
+        if not _mixed(v) or _pathlike(v):
             continue
         if shannon_entropy(v) >= 4.5:
             out.append(Hit(m.start(), m.end(), "SECRET", 0.8, "high_entropy"))
+    return out
+
+
+# A PEM / base64 key body pasted without its BEGIN/END lines: two or more consecutive lines of
+# 48-76 base64 characters (PEM wraps at 64, MIME at 76), then an optional shorter last line.
+_B64_LINE = r"[A-Za-z0-9+/]{48,76}"
+_LINE_SEP = r"(?:[ \t]*(?:\r?\n|(?:\\r)?\\n)[ \t]*|[ \t]+)"
+_PEM_LINES = re.compile(
+    r"(?<![A-Za-z0-9+/=])" + _B64_LINE + r"(?:" + _LINE_SEP + _B64_LINE + r")+"
+    r"(?:" + _LINE_SEP + r"[A-Za-z0-9+/]{1,76}={0,2})?={0,2}(?![A-Za-z0-9+/=])"
+)
+
+
+def _pem_line_blocks(text: str) -> list[Hit]:
+    if len(text) < 100:
+        return []
+    out = []
+    for m in _PEM_LINES.finditer(text):
+        lines = [x for x in re.split(r"\s+|\\[rn]", m.group()) if x]
+        if sum(_mixed(x) for x in lines) >= max(2, len(lines) - 1):
+            out.append(Hit(m.start(), m.end(), "SECRET", 0.95, "pem_body_lines"))
+    return out
+
+
+# Hex secrets (Twilio auth tokens, webhook signing keys, HMAC keys): detect-secrets' hex entropy
+# limit (3.0) is only safe with context, since commit SHAs, request ids and checksums are hex too.
+_HEX = re.compile(r"(?<![0-9A-Za-z_])[0-9a-fA-F]{32,128}(?![0-9A-Za-z_])")
+_HEX_SECRET_CUE = re.compile(
+    r"(?i)token|secret|passw|api[ _-]?key|\bkey\b|_key\b|auth|credential|signing|signature|hmac|"
+    r"private|twilio|\bsid\b|\bAC[0-9a-f]{32}\b|bearer|salt|cookie|session"
+)
+_HEX_BENIGN_CUE = re.compile(
+    r"(?i)\bsha\d*\b|commit|revision|\brev\b|hash|checksum|md5|etag|request[ _-]?id|trace|span[ _-]?id|"
+    r"correlation|uuid|digest|fingerprint|\bbuild\b|object[ _-]?id|\bblob\b|\bgit\b"
+)
+
+
+def _hex_in_context(text: str) -> list[Hit]:
+    out = []
+    for m in _HEX.finditer(text):
+        v = m.group()
+        if v.isdigit() or v.isalpha() or shannon_entropy(v) < 3.0:
+            continue
+        if text[max(0, m.start() - 2) : m.start()] in ("AC", "SK"):
+            continue  # the SID itself is a provider rule
+        window = text[max(0, m.start() - 60) : m.start()]
+        cue = [c.end() for c in _HEX_SECRET_CUE.finditer(window)]
+        benign = [c.end() for c in _HEX_BENIGN_CUE.finditer(window)]
+        after = text[m.end() : m.end() + 30]
+        cue_after = not benign and _HEX_SECRET_CUE.search(after) and not _HEX_BENIGN_CUE.search(after)
+        if cue and (not benign or cue[-1] > benign[-1]) or cue_after:
+            out.append(Hit(m.start(), m.end(), "SECRET", 0.85, "hex_secret_context"))
+    return out
+
+
+_CTX_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=.-])[A-Za-z0-9+/_=-]{16,}(?![A-Za-z0-9+/_=-])")
+
+
+def _token_in_context(text: str) -> list[Hit]:
+    """detect-secrets' keyword idea without the `=`: a random-looking token right after a secret word.
+
+    "the signing key 9fKq2Lm8Zr4TxW1v" has no assignment and is too short for the 4.5-bit
+    entropy limit; next to a secret word (and no id / hash word after it) mixed-class tokens of
+    16+ characters at 3.5 bits are enough.
+    """
+    out = []
+    for m in _CTX_TOKEN.finditer(text):
+        v = m.group()
+        if not _mixed(v) or _pathlike(v) or shannon_entropy(v) < 3.5 or PSEUDONYM_RE.search(v):
+            continue
+        window = text[max(0, m.start() - 40) : m.start()]
+        cue = [c.end() for c in _HEX_SECRET_CUE.finditer(window)]
+        benign = [c.end() for c in _HEX_BENIGN_CUE.finditer(window)]
+        if cue and (not benign or cue[-1] > benign[-1]):
+            out.append(Hit(m.start(), m.end(), "SECRET", 0.85, "token_secret_context"))
     return out
 
 

@@ -125,13 +125,19 @@ _PHONE_CONTEXT = re.compile(
     r"(?i)phone|tel\b|tel\.|telf|mobile|mobil|cell|call|ring|text me|sms|whatsapp|signal|number|nummer|"
     r"número|numero|numéro|nr\b|no\.|teléfono|telefono|telefone|telefoon|téléphone|móvil|movil|"
     r"handy|telefon|anrufen|rufen|erreichbar|portable|appel|joindre|contact|fax|reach|dial|hotline|"
-    r"llam|bel |bellen|ligar|chiamar|cellulare|電話|телефон|هاتف|फ़ोन|फोन"
+    r"llam|bel |bellen|ligar|chiamar|cellulare|komórk|komork|zadzwo|\bsms\b|\botp\b|\bcodes?\b|texto|電話|携帯|телефон|هاتف|फ़ोन|फोन"
 )
 _NOT_PHONE_CONTEXT = re.compile(
     r"(?i)(?:ticket|order|invoice|ref(?:erence)?|id|case|account|acct|tracking|serial|po|sku|item|"
     r"bestellung|rechnung|kundennummer|pedido|factura|commande|facture|bestelling|factuur)\s*(?:no\.?|nr\.?|number|#)?\s*[:#]?\s*$"
 )
-DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU")
+# Tried after the language's regions: the countries whose users write to an English-language desk
+# most often.  A national number has no country code, so each region's plan is a candidate; a
+# region only adds matches where its numbering plan says the digits are a valid number.
+DEFAULT_REGIONS: tuple[str, ...] = (
+    "US", "GB", "DE", "FR", "ES", "NL", "IT", "IN", "AU", "PL", "JP",
+    "BR", "MX", "PT", "BE", "AT", "CH", "IE", "SE", "TR", "KR", "NZ", "ZA", "SG",
+)  # fmt: skip
 LANG_REGIONS: dict[str, tuple[str, ...]] = {
     "en": ("US", "GB", "IN", "AU", "IE"),  # CA shares the US plan
     "de": ("DE", "AT", "CH"),
@@ -150,7 +156,32 @@ LANG_REGIONS: dict[str, tuple[str, ...]] = {
     "tr": ("TR",),
     "sv": ("SE",),
 }
-_EXT = re.compile(r"\s{0,2}(?:x|ext\.?|extension|poste|durchwahl|dw\.?|#)\s{0,2}\d{1,6}\b", re.IGNORECASE)
+# Words in the text that name the caller's country (the language alone says little for English).
+_COUNTRY_CUES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rx, re.IGNORECASE), region)
+    for rx, region in (
+        (r"\b(?:poland|polska|polski|wew\.)", "PL"), (r"\b(?:brazil|brasil)\b", "BR"), (r"\b(?:mexico|méxico)\b", "MX"),
+        (r"\b(?:japan|tokyo|osaka)\b|[ぁ-んァ-ン]", "JP"), (r"\b(?:canada|toronto|montreal|vancouver)\b", "CA"),
+        (r"\b(?:australia|sydney|melbourne)\b", "AU"), (r"\b(?:india|mumbai|delhi|bangalore)\b", "IN"),
+        (r"\b(?:türkiye|turkey|istanbul)\b", "TR"), (r"\b(?:sweden|sverige|stockholm)\b", "SE"),
+        (r"\b(?:korea|seoul)\b|[가-힣]", "KR"), (r"\b(?:ireland|dublin)\b", "IE"),
+    )
+)  # fmt: skip
+
+
+def regions_in_text(text: str) -> tuple[str, ...]:
+    """Regions named by the text itself (country, big city, script), tried before the defaults."""
+    return tuple(region for rx, region in _COUNTRY_CUES if rx.search(text))
+
+
+# Extension markers in the logs' languages: "x204", "ext. 12", glued "ext1234", "int." / "interno"
+# (es/it/pt), "wew." (pl), "toestel" / "tst." (nl), "poste" (fr), "Durchwahl" / "DW" (de),
+# "anexo" / "ramal" (pt/es), "доб." (ru), "内線" (ja), "#".
+_EXT = re.compile(
+    r"[ \t\u00a0,;]{0,2}(?:x|ext\.?|extn\.?|extension|int\.?|interno|wew\.?|wewn\.?|toestel|tst\.?|"
+    r"poste|durchwahl|dw\.?|anexo|ramal|доб\.?|内線|#)[ \t\u00a0:]{0,2}\d{1,6}(?!\d)",
+    re.IGNORECASE,
+)
 
 
 def regions_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -178,6 +209,9 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
         return []
     pn = _phonenumbers()
     regions = regions or regions_for(None)
+    named = regions_in_text(text)
+    if named:
+        regions = tuple(dict.fromkeys(named + regions))
     hits: list[Hit] = []
     for cand in _PHONE_CAND.finditer(text):
         raw = cand.group().rstrip(" .-/(")
@@ -188,25 +222,56 @@ def find_phones(text: str, regions: tuple[str, ...] | None = None) -> list[Hit]:
         if not 7 <= digits <= 17:
             continue
         e = s + len(raw)
-        if _looks_like_version_or_date(text, s, e) or _glued(text, s, e):
+        ext = _EXT.match(text, e)
+        if _looks_like_version_or_date(text, s, e) or _glued(text, s, e) and not ext:
             continue
         intl = raw.startswith(("+", "00"))
         bare = raw.isdigit()
+        cued = False
         if not intl and not raw.startswith("("):
             if _near(_NOT_PHONE_CONTEXT, text, s, 16):
                 continue  # "ticket 2024 1234", "order #48213977"
             short = digits < 9 and not raw.startswith("0")
-            if (bare or short) and not _near(_PHONE_CONTEXT, text, s, 50):
-                continue
+            # A national number written with its trunk prefix ("0412364745", "015123345772") is a
+            # phone shape of its own; order and account numbers rarely start with 0.  Other bare
+            # digit strings need a phone word nearby.
+            trunk = bare and raw.startswith("0") and 10 <= digits <= 12
+            cued = _near(_PHONE_CONTEXT, text, s, 50) or _PHONE_CONTEXT.search(text, e, e + 25) is not None
+            if (bare and not trunk or short) and not cued:
+                continue  # "4155550123" alone may be an order number; "4155550123 (mobile)" is not
         probe = "+" + raw[2:].lstrip(" .-") if raw.startswith("00") else raw
         number = _parse_valid(pn, probe, (regions[0],) if intl else regions, possible=intl)
         if number is None:
             continue
-        ext = _EXT.match(text, e)
         if ext:
             e = ext.end()
-        hits.append(Hit(s, e, "PHONE_NUMBER", 0.8 if bare else 0.9, "phonenumbers"))
+        # a bare number next to a phone word is as sure as a formatted one (and may be swept)
+        score = 0.85 if bare and cued else 0.8 if bare else 0.9
+        hits.append(Hit(s, e, "PHONE_NUMBER", score, "phonenumbers"))
     return hits
+
+
+def phone_variants(value: str) -> tuple[str, ...]:
+    """Other ways the same number is written bare: all digits, national number, with trunk 0.
+
+    A number found once as "+48 512 450 597" is the same phone when the next message says
+    "It's 512450597"; the partition sweep replaces these forms too.  Extensions are dropped;
+    forms under 8 digits are not returned (too likely to be something else).
+    """
+    main = _EXT.sub("", value).strip()
+    digits = "".join(c for c in main if c.isdigit())
+    if not main.startswith(("+", "00")):  # national form: bare digits, with and without trunk 0
+        out = {digits, digits[1:] if digits.startswith("0") else "0" + digits}
+    else:
+        pn = _phonenumbers()
+        try:
+            nsn = pn.national_significant_number(
+                pn.parse("+" + digits[2:] if main.startswith("00") else main)
+            )
+        except pn.NumberParseException:
+            return ()
+        out = {digits, nsn, "0" + nsn}
+    return tuple(sorted(v for v in out if len(v) >= 8 and v != value))
 
 
 def _glued(text: str, s: int, e: int) -> bool:
@@ -280,12 +345,18 @@ _DOC_CONTEXT = re.compile(
     r"rijbewijs|patente|carteira de motorista|personalausweis|ausweis(?:nummer)?|carte d'identité|"
     r"\bDNI\b|\bNIE\b|\bBSN\b|burgerservicenummer|aadhaar|aadhar|\bPAN\b|national id|id card|"
     r"identity card|id number|id no|tax code|codice fiscale|\bNIF\b|\bNINO?\b|national insurance|"
-    r"sozialversicherungsnummer|numéro de sécurité sociale|\bNIR\b|身份证|パスポート|паспорт)"
+    r"sozialversicherungsnummer|numéro de sécurité sociale|\bNIR\b|身份证|パスポート|паспорт|"
+    r"\bPESEL\b|dow[oó]d osobisty|paszport|prawo jazdy|\bNIP\b|pasaport|kimlik(?: no| numarası)?|ehliyet|"
+    r"\bCPF\b|\bRG\b|\bCURP\b|\bRFC\b|\bNSS\b|personnummer|körkort|henkilötunnus|\bCNP\b|\bEGN\b|"
+    r"\bOIB\b|\bAMKA\b|NHS (?:no|number)|\bTFN\b|tax file number|medicare|\bSIN\b|social insurance|"
+    r"\bITIN\b|my ?number|マイナンバー|個人番号|旅券|運転免許|护照|驾驶证|身分證|여권|운전면허|주민등록번호|"
+    r"удостоверени[ея]|водительск\w*|\bИНН\b|\bСНИЛС\b)"
     r"[\s\w'’.#°º-]{0,25}?[:#]?\s*"
 )
 # Document numbers: one token of letters/digits (optionally grouped by spaces of digit blocks).
 _DOC_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9-]|(?<=\d) (?=\d))*[A-Za-z0-9](?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])[A-Za-z0-9](?:[A-Za-z0-9-]|(?<=\d) (?=\d)|(?<=[A-Za-z0-9])[./](?=[A-Za-z0-9]))*"
+    r"[A-Za-z0-9](?![A-Za-z0-9])"
 )
 
 
@@ -316,9 +387,120 @@ def _bsn_ok(d: str) -> bool:
     return total % 11 == 0 and d != "000000000"
 
 
+def _digits(v: str) -> list[int]:
+    return [int(c) for c in v if c.isdigit()]
+
+
+def _date_ok(yy: int, mm: int, dd: int) -> bool:
+    return 1 <= mm <= 12 and 1 <= dd <= 31
+
+
+def _cpf_ok(v: str) -> bool:
+    """Brazilian CPF: two mod-11 check digits."""
+    d = _digits(v)
+    if len(d) != 11 or len(set(d)) == 1:
+        return False
+    for n in (9, 10):
+        r = sum(x * w for x, w in zip(d[:n], range(n + 1, 1, -1), strict=True)) * 10 % 11 % 10
+        if r != d[n]:
+            return False
+    return True
+
+
+def _cn_id_ok(v: str) -> bool:
+    """Chinese resident identity number: ISO 7064 MOD 11-2 check character, birth date inside."""
+    body, check = v[:17], v[17].upper()
+    if not body.isdigit() or not _date_ok(int(body[6:10]), int(body[10:12]), int(body[12:14])):
+        return False
+    total = sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(body))
+    return "10X98765432"[total % 11] == check and 1900 <= int(body[6:10]) <= 2030
+
+
+def _se_pnr_ok(v: str) -> bool:
+    """Swedish personnummer: YYMMDD-NNNC, Luhn over the ten digits."""
+    d = _digits(v)[-10:]
+    return (
+        len(d) == 10
+        and _date_ok(0, d[2] * 10 + d[3], (d[4] * 10 + d[5]) % 60)
+        and luhn_ok("".join(map(str, d)))
+    )
+
+
+def _be_nrn_ok(v: str) -> bool:
+    """Belgian national register number: 97 - (first nine digits mod 97), also with 2 prefixed (born 2000+)."""
+    d = "".join(map(str, _digits(v)))
+    return len(d) == 11 and any(97 - int(p + d[:9]) % 97 == int(d[9:]) for p in ("", "2"))
+
+
+def _fr_nir_ok(v: str) -> bool:
+    """French NIR: 13 characters (Corsica 2A/2B read as 19/18) + key 97 - (n mod 97)."""
+    c = re.sub(r"\s", "", v).upper()
+    if len(c) != 15:
+        return False
+    body = c[:13].replace("2A", "19").replace("2B", "18")
+    return body.isdigit() and c[13:].isdigit() and 97 - int(body) % 97 == int(c[13:])
+
+
+def _pesel_ok(v: str) -> bool:
+    d = _digits(v)
+    if len(d) != 11 or not _date_ok(0, (d[2] * 10 + d[3]) % 20, d[4] * 10 + d[5]):
+        return False
+    return (10 - sum(x * w for x, w in zip(d[:10], (1, 3, 7, 9) * 3, strict=False)) % 10) % 10 == d[10]
+
+
+def _tc_kimlik_ok(v: str) -> bool:
+    d = _digits(v)
+    if len(d) != 11 or d[0] == 0:
+        return False
+    return (sum(d[0:9:2]) * 7 - sum(d[1:8:2])) % 10 == d[9] and sum(d[:10]) % 10 == d[10]
+
+
+# Formats distinctive enough to stand alone once their checksum holds (CPF with its dots, CURP,
+# Chinese ID, Korean RRN, Swedish personnummer, Belgian national number, French NIR, US ITIN).
+_STANDALONE_IDS: tuple[tuple[str, re.Pattern[str], object], ...] = (
+    ("br_cpf", re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d-])"), _cpf_ok),
+    (
+        "mx_curp",
+        re.compile(r"(?<![A-Z0-9])[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d(?![A-Z0-9])"),
+        None,
+    ),
+    ("cn_resident_id", re.compile(r"(?<!\d)[1-9]\d{5}(?:19|20)\d{9}[\dXx](?![\dA-Za-z])"), _cn_id_ok),
+    (
+        "kr_rrn",
+        re.compile(r"(?<![\d-])\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-[1-8]\d{6}(?![\d-])"),
+        None,
+    ),
+    ("se_personnummer", re.compile(r"(?<![\d-])(?:19|20)?\d{6}[-+]\d{4}(?![\d-])"), _se_pnr_ok),
+    ("be_national_number", re.compile(r"(?<![\d.])\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}(?![\d.])"), _be_nrn_ok),
+    (
+        "fr_nir",
+        re.compile(
+            r"(?<![\dA-Za-z])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?![\dA-Za-z])"
+        ),
+        _fr_nir_ok,
+    ),
+    ("us_itin", re.compile(r"(?<![\d-])9\d{2}-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])-\d{4}(?![\d-])"), None),
+)
+# Checksummed numbers that are only IDs with an ID word nearby (eleven digits collide with phones).
+_PESEL_CONTEXT = re.compile(r"(?i)\bpesel\b")
+_TC_CONTEXT = re.compile(r"(?i)\bT\.?C\.?\b|kimlik")
+_BARE11 = re.compile(r"(?<![\d-])\d{11}(?![\d-])")
+
+
 def find_national_ids(text: str) -> list[Hit]:
-    """UK NI, DNI/NIE, PAN, codice fiscale by their rules; passports/licences/BSN/Aadhaar in context."""
+    """UK NI, DNI/NIE, PAN, codice fiscale, CPF, CURP, CN/KR/SE/BE/FR IDs by their rules; the rest in context."""
     hits: list[Hit] = []
+    if sum(c.isdigit() for c in text) >= 6:
+        for rule, rx, ok in _STANDALONE_IDS:
+            for m in rx.finditer(text):
+                if ok is None or ok(m.group()):
+                    hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, rule))
+        for m in _BARE11.finditer(text):
+            v = m.group()
+            if _near(_PESEL_CONTEXT, text, m.start(), 40) and _pesel_ok(v):
+                hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "pl_pesel"))
+            elif _near(_TC_CONTEXT, text, m.start(), 40) and _tc_kimlik_ok(v):
+                hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "tr_tc_kimlik"))
     for m in _NINO.finditer(text):
         hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "uk_nino"))
     for m in _DNI.finditer(text):
@@ -332,7 +514,7 @@ def find_national_ids(text: str) -> list[Hit]:
     for m in _DOC_CONTEXT.finditer(text):
         for v in _DOC_TOKEN.finditer(text, m.end(), min(len(text), m.end() + 40)):
             value = v.group()
-            compact = re.sub(r"[ -]", "", value)
+            compact = re.sub(r"[ ./-]", "", value)
             if not (5 <= len(compact) <= 20 and any(c.isdigit() for c in compact)):
                 continue
             kind = m.group(1).lower()
@@ -351,18 +533,34 @@ _MONTHS = (
     r"may|mai|jun(?:e|i|\.)?|juin|jul(?:y|i|\.)?|juil(?:let)?|aug(?:ust|\.)?|août|sep(?:t(?:ember|embre)?|\.)?|"
     r"oct(?:ober|obre|\.)?|okt(?:ober)?|nov(?:ember|embre|\.)?|dec(?:ember|\.)?|dez(?:ember)?|déc(?:embre)?|"
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
-    r"januari|februari|maart|mei|juni|juli|augustus|oktober"
+    r"januari|februari|maart|mei|juni|juli|augustus|oktober|"
+    r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|wrzesnia|października|"
+    r"pazdziernika|listopada|grudnia|augusti|maj|"
+    r"ocak|şubat|subat|mart|nisan|mayıs|mayis|haziran|temmuz|ağustos|agustos|eylül|eylul|ekim|kasım|kasim|aralık|aralik"
 )
 _DATE = (
-    r"(?:\d{1,2}[./\- ]\d{1,2}[./\- ]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|"
+    r"(?:\d{1,2}[./\- ]\d{1,2}[./\- ]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2}|"
+    # CJK: 1986年1月15日 (ja/zh, also with spaces or full-width digits), Japanese era years
+    # (昭和55年), Korean 1986년 1월 15일
+    r"(?:[0-9０-９]{4}|(?:明治|大正|昭和|平成|令和)(?:[0-9０-９]{1,2}|元))\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日?|"
+    r"\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일?|"
+    r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+of\s+(?:" + _MONTHS + r")\s+\d{4}|"
     r"\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + _MONTHS + r")\s+(?:de\s+)?\d{4}|"
     r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
 _DOB = re.compile(
-    r"(?i)(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geboren(?: am)?|"
+    r"(?i)(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|\bb-?day\b|born(?: on)?|geburtsdatum|"
+    r"geburtstag|geboren(?: am)?|cumpleaños|fecha de nac\.?|date de naiss\.?|anniversaire|verjaardag|"
+    r"compleanno|aniversário|data de nasc\.?|"
     r"geb\.|né(?:e)? le|date de naissance|fecha de nacimiento|nacid[oa] el|f\. nac\.|geboortedatum|"
-    r"geboren op|data di nascita|nato il|nata il|data de nascimento|生年月日|出生日期|дата рождения)"
-    r"[\s:=\"']{0,4}(" + _DATE + r")"
+    r"geboren op|data di nascita|nato il|nata il|data de nascimento|nascid[oa] em|data urodzenia|urodzon[ya]|"
+    r"doğum tarihi|födelsedatum|fødselsdato|syntymäaika|datum narození|születési dátum|"
+    r"生年月日|誕生日|出生日期|出生年月日|出生于|出生於|生日|생년월일|생일|дата рождения|родил(?:ся|ась)|"
+    r"تاريخ الميلاد|जन्म तिथि|जन्मतिथि|जन्म दिनांक)"
+    r"[\s:=\"'：、,はが是为]{0,4}(?:\([^()\n]{0,20}\)[\s:=]{0,3})?"
+    r"(?:(?:is|was|ist|es|est|on|am|le|el|il|op|em|the|:)\s+){0,2}(" + _DATE + r")"
 )
 
 
@@ -393,9 +591,37 @@ _EMAIL_URLENC = re.compile(r"(?<![\w.%+-])[\w.+-]+(?:%2[bB][\w.-]+)?%40(?:[\w-]+
 _AT = r"\s*(?:[\[({<]\s*(?i:at)\s*[\])}>]|\s+AT\s+)\s*"
 _DOT = r"\s*(?:[\[({<]\s*(?i:dot)\s*[\])}>]|\s+DOT\s+|\.)\s*"
 _EMAIL_OBF = re.compile(
-    r"(?<![\w.+-])[\w.+-]+" + _AT + r"[\w-]+(?:" + _DOT + r"[\w-]+)*" + _DOT + r"[A-Za-z]{2,24}\b"
+    r"(?<![\w.+-])[\w.+-]+(?:\s*[\[({<]\s*(?i:dot)\s*[\])}>]\s*[\w+-]+)*"
+    + _AT
+    + r"[\w-]+(?:"
+    + _DOT
+    + r"[\w-]+)*"
+    + _DOT
+    + r"([A-Za-z]{2,24})\b"
 )
-_EMAIL_WORDS = re.compile(r"(?<![\w.+-])[\w.+-]+ at [\w-]+(?: dot [\w-]+)*(?: dot [a-z]{2,6})\b")
+# Spelled out: "ana dot ruiz at mail dot com", "ana.ruiz at mail dot com", "x arroba y punto com";
+# the domain needs at least one spelled dot, so "look at example.com" stays.
+_AT_WORD = r"(?:at|AT|arroba|chez|bei|małpa|malpa|chiocciola)"
+_DOT_WORD = r"(?:dot|DOT|punto|punkt|point|kropka|ponto|punt)"
+_EMAIL_WORDS = re.compile(
+    r"(?<![\w.+-])[\w+-]+(?:(?:\.|\s+" + _DOT_WORD + r"\s+|\s*[\[({<]\s*(?i:dot)\s*[\])}>]\s*)[\w+-]+)*"
+    r"\s+"
+    + _AT_WORD
+    + r"\s+[\w-]+(?:(?:\.|\s+"
+    + _DOT_WORD
+    + r"\s+)[\w-]+)*\s+"
+    + _DOT_WORD
+    + r"\s+([a-z]{2,6})\b"
+)
+# Top-level domains a spelled address may end in: any two-letter country code, or a common gTLD
+# ("Look at the dot matrix" is not an address).
+_GTLDS = frozenset(
+    "com net org info biz edu gov mil int name pro io dev app ai co me xyz online site shop store email "
+    "mail cloud tech live blog web page club asia mobi tel travel jobs museum aero coop eu".split()
+)
+
+
+_OBF_HINT = re.compile(r"(?i)[\[({<]\s*at\s*[\])}>]|\b(?:at|arroba|chez|bei|ma[łl]pa|chiocciola)\b")
 
 
 def find_emails(text: str) -> list[Hit]:
@@ -405,9 +631,10 @@ def find_emails(text: str) -> list[Hit]:
             Hit(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email_urlencoded")
             for m in _EMAIL_URLENC.finditer(text)
         ]
-    low = text.lower()
-    if "at" in low and "dot" in low or "AT" in text or "at]" in low or "at)" in low:
+    if _OBF_HINT.search(text):
         for rx in (_EMAIL_OBF, _EMAIL_WORDS):
             for m in rx.finditer(text):
-                hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
+                tld = m.group(1).lower()
+                if len(tld) == 2 or tld in _GTLDS:
+                    hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
     return hits

@@ -36,6 +36,17 @@ _SECRETS = {
     "slack_token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "jwt": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     "pem_private_key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "digitalocean_token": re.compile(r"\bdo[por]_v1_[A-Za-z0-9]{64}\b"),
+    "shopify_token": re.compile(r"\bshp(?:at|ca|pa|ss)_[A-Za-z0-9]{32,}\b"),
+    "huggingface_token": re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),
+    "gitlab_token": re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    "npm_token": re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+    "sendgrid_key": re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
+    # a password left in a connection URL (a replaced one is blanked to NULs first)
+    "url_password": re.compile(
+        r"(?i)\b(?:redis|rediss|amqps?|postgres(?:ql)?|mysql|mongodb(?:\+srv)?)://"
+        r"[^\s:/@\0]*:[^\s\0\"'<>]{3,}@"
+    ),
     "live_key": re.compile(r"(?<![\w-])[a-z][a-z0-9]{1,15}_(?:live|test|prod|secret)_[0-9A-Za-z]{16,}(?!\w)"),
 }
 

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
+from evalpipe.pii.identifiers import phone_variants
 from evalpipe.pii.keys import keyed_entity, keyed_number_entity
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
@@ -375,6 +376,9 @@ class Scrubber:
                 for s in scrubbed[leaf].spans:
                     counts[s.entity] += 1
                     _note(values, leaf[s.start : s.end], s)
+                    if s.entity == "PHONE_NUMBER":  # the same number written bare elsewhere
+                        for v in phone_variants(leaf[s.start : s.end]):
+                            values.setdefault(v, (s.entity, "phone_variant", s.score))
             for value, ent, _key in plan.keyed:
                 s = keyed[(value, ent)].spans[0]
                 counts[ent] += 1
