@@ -31,6 +31,7 @@ from evalpipe.pii.keys import keyed_entity, keyed_number_entity
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
+from evalpipe.pii.persons import name_part_values
 from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
 
 logger = logging.getLogger(__name__)
@@ -750,6 +751,10 @@ def scrub_table(
             for v, info in values.items()
             if sweep_eligible(v, info, config.sweep_min_len, config.sweep_min_score, engine._allow)
         }
+        for part, info in name_part_values(values).items():  # "Lizz" of "Lizz Rijntjes"
+            if sweep_eligible(part, info, config.sweep_min_len, config.sweep_min_score, engine._allow):
+                eligible[part] = info[0]
+                values[part] = info
         propagated = set(eligible)
         swept = sweep_known_values(good, eligible, engine, config.sweep_min_len)
         for ent, n in swept.items():
@@ -847,19 +852,29 @@ def sweep_known_values(
     pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(re.escape(v) for v in vals) + r")(?![\w@])")
     tokens: dict[str, str] = {}
 
-    def sub(m: re.Match[str]) -> str:
-        v = m.group(0)
-        ent = values[v]
-        if v not in tokens:
-            tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
-        added[ent] += 1
-        return tokens[v]
+    allow = getattr(engine, "_allow", frozenset()) if hasattr(engine, "config") else frozenset()
+
+    def swept(text: str) -> str:
+        # a name part ("Charles") is never replaced inside a product / company phrase ("Charles Schwab")
+        products = product_spans(text, allow) if values and any(c.isupper() for c in text) else []
+
+        def sub(m: re.Match[str]) -> str:
+            v = m.group(0)
+            ent = values[v]
+            if ent == "PERSON" and any(a <= m.start() and m.end() <= b for a, b in products):
+                return v
+            if v not in tokens:
+                tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
+            added[ent] += 1
+            return tokens[v]
+
+        return pattern.sub(sub, text)
 
     for row in rows:
         for name in TEXT_FIELDS:
             val = row.get(name)
             if isinstance(val, str) and val:
-                row[name] = pattern.sub(sub, val)
+                row[name] = swept(val)
             elif isinstance(val, list):
-                row[name] = [pattern.sub(sub, x) if isinstance(x, str) else x for x in val]
+                row[name] = [swept(x) if isinstance(x, str) else x for x in val]
     return added
