@@ -222,7 +222,10 @@ def _name_tokens(
         if tok.isupper() and len(tok) > 1 or any(c.isdigit() for c in tok) or len(tok) < 2:
             break
         after_first = bool(out) and tok[:1].isupper() and tok[1:].islower()
-        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=5.5 if after_first else max_zipf):
+        thr = 5.5 if after_first else max_zipf
+        if is_product_term(tok, extra) or (
+            is_common_word(tok, min_zipf=thr) if langs is None else is_word_in(tok, langs, thr, max(thr, 5.0))
+        ):
             break  # after a first name a surname may be a frequent word ("João Santos")
         out.append((start + m.start(), start + m.start() + len(tok)))
     return out
@@ -336,8 +339,23 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             prev in _PERSON_BEFORE or prev in _WEAK_BEFORE and is_first_name(run[0], langs)
         ):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
+        elif len(run) == 1 and k0 == i and _SENDER.match(text, words[i].end()) and _sentence_start(text, words[i].start()):
+            tok = run[0]
+            if not is_product_term(tok, extra) and fold(tok) not in NOT_NAMES and (
+                is_first_name(tok, langs) or len(tok) >= 3 and zipf(tok) < 3.0
+            ):
+                hits.append(Hit(words[i].start(), words[i].end(), "PERSON", 0.7, "philter_sender"))
         i = j + 1
     return hits
+
+
+# "Marina from Leroy Merlin sent …": a sentence opened by a lone name, then "from <Company>".
+_SENDER = re.compile(r"[ \t]+(?:from|of|at)[ \t]+[" + _UP + r"<]")
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    before = text[:i].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:\n|>"
 
 
 def _capitalised(tok: str) -> bool:
@@ -488,7 +506,7 @@ def _whole_value_name(text: str, extra: frozenset[str]) -> list[Hit]:
 # ("my name is", "Agent on duty:", signatures, JSON name keys) are stronger evidence and stay.
 SHAPE_RULES = frozenset(
     {"philter_unknown_capitalised", "philter_person_slot", "gazetteer_full_name", "gazetteer_first_name",
-     "name_vocative", "name_whole_value", "spacy_ner"}
+     "name_vocative", "name_whole_value", "philter_sender", "spacy_ner"}
 )  # fmt: skip
 _TITLE_BEFORE = re.compile(
     r"(?i:\b(?:manager|director|engineer|specialist|lead|officer|consultant|analyst|buyer|representative|"

@@ -822,7 +822,10 @@ def sweep_eligible(
         return False
     if entity == "PERSON":
         if len(words) == 1:
-            return not safe_token(v, extra=allow) and (is_first_name(v) or len(v) >= 5)
+            # a part of a confidently found full name ("Ekta" of "Ekta Doshi") needs no length rule
+            return not safe_token(v, extra=allow) and (
+                is_first_name(v) or len(v) >= 5 or _detector.startswith("name_part:")
+            )
         return not all(safe_token(w, extra=allow) and not is_first_name(w) for w in words)
     # addresses, dates: long, multi-token values only
     return len(words) >= 2 and len(v) >= 8
