@@ -145,8 +145,15 @@ def _lexicon_names() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def is_first_name(word: str) -> bool:
-    """In the hand gazetteer, or a names-dataset first name that is not also a frequent word."""
+def is_first_name(word: str, langs: tuple[str, ...] | None = None) -> bool:
+    """In the hand gazetteer, or a names-dataset first name that is not also a frequent word.
+
+    `langs` are the languages of the text the word stands in.  wordfreq's lists count names too
+    ("paolo" has Zipf 5.0 in Italian), so with `langs` given a name is noise only when it is a
+    frequent word *there* (Zipf >= 4.5) or a very frequent word anywhere (>= 5.5): "Paolo" and
+    "Vittoria" are names in an English sentence, "Tage" is not one in a German one.  Without
+    `langs`, any log language counts (the stricter, older rule).
+    """
     w = fold(word)
     if w in FIRST_NAMES or w in AMBIGUOUS:
         return True
@@ -154,14 +161,27 @@ def is_first_name(word: str) -> bool:
     if c not in _lexicon_names() and w not in _lexicon_names():
         return False
     # the list is noisy ("Apple", "Data"); names with diacritics ("João", "Zoë") rarely are noise
-    return zipf(word) < (6.0 if not word.isascii() else 4.5)
+    if not word.isascii():
+        return zipf(word) < 6.0
+    if langs is None:
+        return zipf(word) < 4.5
+    return zipf(word, langs) < 4.5 and zipf(word) < 5.5
 
 
 def is_common_word(word: str, langs: tuple[str, ...] = LANGS, min_zipf: float = 3.5) -> bool:
     """A frequent word of the log languages that is not (also) a first name."""
-    if is_first_name(word):
+    if is_first_name(word, None if langs == LANGS else langs):
         return False
     return zipf(word, langs) >= min_zipf
+
+
+def is_word_in(word: str, langs: tuple[str, ...], min_zipf: float, elsewhere: float = 5.5) -> bool:
+    """A frequent word of the text's languages, or a very frequent one of any log language.
+
+    For name decisions: "Serra" (Portuguese 'mountain range', Zipf 4.8) is no ordinary word of an
+    English sentence, but "Does" or "Bitte" is one of every text it stands in.
+    """
+    return zipf(word, langs) >= min_zipf or zipf(word) >= max(min_zipf, elsewhere)
 
 
 @lru_cache(maxsize=1)

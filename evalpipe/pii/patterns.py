@@ -221,7 +221,14 @@ def find_first_names(text: str) -> list[Hit]:
 def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     """Greeting / gazetteer rules + cue positions + Philter rule, minus spans made of safe tokens."""
     from evalpipe.pii.lexicon import product_spans
-    from evalpipe.pii.persons import find_persons, keep_ner_person
+    from evalpipe.pii.persons import (
+        SHAPE_RULES,
+        after_job_title,
+        find_persons,
+        in_org_position,
+        keep_ner_person,
+        text_langs,
+    )
 
     products = product_spans(text, extra)
     hits = [
@@ -231,7 +238,13 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     ]
     # A name in a cue position ("Gracias, Modesta") may be a word of some language; only very
     # common words are dropped there.  Elsewhere the ordinary common-word threshold applies.
-    return [h for h in hits if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h))]
+    langs = text_langs(text)
+    return [
+        h
+        for h in hits
+        if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h), langs)
+        and not (in_org_position(text, h.start, h.end) if h.rule in SHAPE_RULES else after_job_title(text, h.start))
+    ]
 
 
 _CLOSED = re.compile(r"[ \t]*(?:[,!]|[.!?]?[ \t]*(?:\r?\n|$))")

@@ -17,8 +17,16 @@ from __future__ import annotations
 import re
 
 from evalpipe.pii.identifiers import Hit
-from evalpipe.pii.lexicon import fold, is_common_word, is_first_name, is_product_term, safe_token, zipf
-from evalpipe.pii.names import AMBIGUOUS
+from evalpipe.pii.lexicon import (
+    LANGS,
+    fold,
+    is_common_word,
+    is_first_name,
+    is_product_term,
+    is_word_in,
+    zipf,
+)
+from evalpipe.pii.names import AMBIGUOUS, NOT_NAMES
 
 _L = r"A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ"
 _UP = r"A-ZÀ-ÖØ-ÞĀ-ſ"  # Latin capitals (Latin Extended-A mixes cases; checked by isupper below)
@@ -73,6 +81,10 @@ _CUES = (
     r"operator|representative|rep|advisor|adviser|specialist|technician|supervisor|manager|account manager|"
     r"owner|contact|contact person|customer|client|user|caller|requester|reporter|author|signed|signed by|"
     r"spoke with|spoke to|talked to|talked with|speaking with|on behalf of|cc|attn|attention|"
+    r"holder|card holder|cardholder|account holder|name on card|name on the card|in the name of|"
+    r"inbox of|mailbox of|calendar of|belongs to|owned by|registered to|"
+    r"hand over to|hand it over to|hand off to|handed over to|forward to|forwarded to|transfer to|"
+    r"transferred to|escalate to|pass it to|reach out to|"
     r"ansprechpartner|ansprechpartnerin|sachbearbeiter|sachbearbeiterin|kunde|kundin|im auftrag von|"
     r"de la part de|au nom de|conseiller|conseillère|client|cliente|de parte de|en nombre de|agente|atendido por|"
     r"klant|namens|contactpersoon|medewerker|per conto di|operatore|"
@@ -133,11 +145,14 @@ _NATIVE = [
 # Words after which a capitalised unknown token is a person (Philter's "stands where names stand").
 _PERSON_BEFORE = frozenset(
     fold(w)
-    for w in """with to from by for and asked told ask tell contact contacted call called email emailed ping met
+    for w in """asked told ask tell contact contacted call called email emailed ping met
     thank thanks hi hey hello dear mr mrs ms dr prof herr frau señor señora sr sra m mme monsieur madame
     mevrouw meneer signor signora colleague coworker manager boss wife husband son daughter friend neighbour
     neighbor customer user agent named called herr frau kollege kollegin señor señora monsieur madame""".split()
 )
+# Prepositions and "and" precede companies and carriers as often as people ("ship with Colissimo",
+# "a quote from Acme"): after these only a first name of the lexicon makes a single token a name.
+_WEAK_BEFORE = frozenset(fold(w) for w in "with to from by for and".split())
 _STOP_AFTER_NAME = frozenset(fold(w) for w in "here again speaking from at in on".split())
 _NAME_TOKEN_RE = re.compile(
     r"[" + _UP + r"][" + _L + r"]+(?:[-'’][" + _UP + r"]?[" + _L + r"]+)*|" + _NONLATIN_WORD
@@ -154,7 +169,12 @@ def _nonlatin(tok: str) -> bool:
 
 
 def _name_tokens(
-    seq: str, start: int, extra: frozenset[str], cued: bool, max_zipf: float = 3.5
+    seq: str,
+    start: int,
+    extra: frozenset[str],
+    cued: bool,
+    max_zipf: float = 3.5,
+    langs: tuple[str, ...] | None = None,
 ) -> list[tuple[int, int]]:
     """The prefix of `seq` made of name tokens: capitalised/non-Latin and not safe, or lexicon names.
 
@@ -174,6 +194,10 @@ def _name_tokens(
         max_zipf = 4.6
     out: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", seq):
+        if out and m.start() and re.search(r"[\w'’][.!?;:,]$", seq[: m.start()].rstrip()) and (
+            out[-1][1] - out[-1][0] > 2
+        ):
+            break  # "name on card Will Smith. Will the refund …": a sentence end, not an initial
         tok = m.group().rstrip(".,;:!?")
         low = fold(tok)
         if low in _STOP_AFTER_NAME:
@@ -194,17 +218,20 @@ def _name_tokens(
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
         if tok[:1].islower():
-            if not (cued and is_first_name(tok) and fold(tok) not in AMBIGUOUS):
+            if not (cued and is_first_name(tok, langs) and fold(tok) not in AMBIGUOUS):
                 break
         elif not tok[:1].isupper():
             break
-        if is_first_name(tok):
+        if is_first_name(tok, langs):
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
         if tok.isupper() and len(tok) > 1 or any(c.isdigit() for c in tok) or len(tok) < 2:
             break
         after_first = bool(out) and tok[:1].isupper() and tok[1:].islower()
-        if is_product_term(tok, extra) or is_common_word(tok, min_zipf=5.5 if after_first else max_zipf):
+        thr = 5.5 if after_first else max_zipf
+        if is_product_term(tok, extra) or (
+            is_common_word(tok, min_zipf=thr) if langs is None else is_word_in(tok, langs, thr, max(thr, 5.0))
+        ):
             break  # after a first name a surname may be a frequent word ("João Santos")
         out.append((start + m.start(), start + m.start() + len(tok)))
     return out
@@ -213,6 +240,7 @@ def _name_tokens(
 def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     """Names in cue positions, native-script cues and the Philter rule (see module docstring)."""
     hits: list[Hit] = []
+    langs = text_langs(text)
     cue_ends = _cue_ends(text)
     for rx, rule, score in (
         (_CUE_RE, "name_cue", 0.85),
@@ -228,7 +256,7 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
             if m is None:
                 continue
             toks = _name_tokens(
-                m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5
+                m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5, langs=langs
             )
             if toks:
                 s, e = toks[0][0], toks[-1][1]
@@ -248,6 +276,11 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
                 continue
             hits.append(Hit(m.start(g), m.end(g), "PERSON", 0.8, "name_native_cue"))
     hits += _philter(text, extra)
+    hits += _device_owner(text, langs)
+    hits += _vocative(text, extra, langs)
+    hits += _lowercase_names(text, langs)
+    hits += _foreign_script_names(text, extra)
+    hits += _whole_value_name(text, extra)
     return hits
 
 
@@ -255,15 +288,31 @@ def _all_lower_nonname(value: str) -> bool:
     return value.islower() and not all(is_first_name(w) for w in value.split())
 
 
+def text_langs(text: str) -> tuple[str, ...]:
+    """English plus the language of `text` (py3langid), for "is this an ordinary word *here*".
+
+    Short strings (a JSON value, a device name) say little about their language: English only.
+    """
+    if len(text) < 30:
+        return ("en",)
+    from evalpipe.pii.recognizers import detect_language
+
+    lang = detect_language(text)
+    return ("en",) if lang == "en" else ("en", lang)
+
+
 def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
     """Capitalised / non-Latin tokens not known to be safe, standing where names stand.
 
     A run of capitalised tokens with at least one unknown token (not a common word, or a lexicon
     first name) and the others not very common ("Paige Medina") is a name anywhere; a single one
-    is a name after a person cue word ("a trip with Angelica", "ask Okafor").
+    is a name after a person cue word ("ask Okafor"), or a lexicon first name after a preposition
+    ("created and Leone will send").  "Ordinary word" means one of the text's own language (plus
+    English): "Vittoria Pacelli", "Demi Boer" are names in an English sentence.
     """
     hits: list[Hit] = []
     words = list(_WORD_RE.finditer(text))
+    langs = text_langs(text)
     i = 0
     while i < len(words):
         w = words[i]
@@ -278,24 +327,41 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
         ):
             j += 1
         k0 = i
-        while k0 <= j and _very_common(words[k0].group(), extra):
+        while k0 <= j and _very_common(words[k0].group(), extra, langs):
             k0 += 1  # "Thanks Paige Medina" -> "Paige Medina"
         run = [words[k].group() for k in range(k0, j + 1)]
         inner = [t for t in run[1:-1] if re.fullmatch(_PARTICLE, t.lower())]
         prev = fold(words[k0 - 1].group()) if k0 > 0 else ""
         gap = text[words[k0 - 1].end() : words[k0].start()] if 0 < k0 <= j else ""
-        person_slot = prev in _PERSON_BEFORE and not re.search(r"[.!?:\n]", gap)
+        slot = not re.search(r"[.!?:\n]", gap)
         if (
             len(run) > 1
-            and not any(_very_common(t, extra) for t in run if t not in inner)
+            and not any(_very_common(t, extra, langs) for t in run if t not in inner)
             and fold(run[-1]) not in _PRODUCT_HEADS
-            and any(_candidate(t, extra) for t in run)
+            and any(_candidate(t, extra, langs) for t in run)
         ):
             hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
-        elif len(run) == 1 and k0 == i and person_slot and _candidate(run[0], extra):
+        elif len(run) == 1 and k0 == i and slot and _candidate(run[0], extra, langs) and (
+            prev in _PERSON_BEFORE or prev in _WEAK_BEFORE and is_first_name(run[0], langs)
+        ):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
+        elif len(run) == 1 and k0 == i and _SENDER.match(text, words[i].end()) and _sentence_start(text, words[i].start()):
+            tok = run[0]
+            if not is_product_term(tok, extra) and fold(tok) not in NOT_NAMES and (
+                is_first_name(tok, langs) or len(tok) >= 3 and zipf(tok) < 3.0
+            ):
+                hits.append(Hit(words[i].start(), words[i].end(), "PERSON", 0.7, "philter_sender"))
         i = j + 1
     return hits
+
+
+# "Marina from Leroy Merlin sent …": a sentence opened by a lone name, then "from <Company>".
+_SENDER = re.compile(r"[ \t]+(?:from|of|at)[ \t]+[" + _UP + r"<]")
+
+
+def _sentence_start(text: str, i: int) -> bool:
+    before = text[:i].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:\n|>"
 
 
 def _capitalised(tok: str) -> bool:
@@ -306,44 +372,245 @@ def _capitalised(tok: str) -> bool:
     return tok[0].isupper() and not tok.isupper() and sum(c.isupper() for c in tok) <= 2
 
 
-def _very_common(tok: str, extra: frozenset[str]) -> bool:
-    if is_first_name(tok):
+def _very_common(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS) -> bool:
+    if is_first_name(tok, langs):
         return False  # "Claude Lecoq", "Alexa Schweitzer": a first name that is also a product
-    return is_product_term(tok, extra) or zipf(tok) >= 4.6
+    core = tok[:-2] if tok.endswith(("'s", "’s")) else tok
+    return is_product_term(core, extra) or is_word_in(core, langs, 4.6)
 
 
-def _candidate(tok: str, extra: frozenset[str]) -> bool:
+def _candidate(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS) -> bool:
     if len(tok) < 3:
         return False
     if _nonlatin(tok):
         return tok[0].isupper() and zipf(tok, ("ru",)) < 3.5 and not is_product_term(tok, extra)
-    return is_first_name(tok) or not safe_token(tok, extra=extra)
+    core = tok[:-2] if tok.endswith(("'s", "’s")) else tok
+    if is_first_name(core, langs):
+        return True
+    if len(core) <= 2 or is_product_term(core, extra):
+        return False
+    return not is_word_in(core, langs, 3.5, elsewhere=4.5)
 
 
-def keep_ner_person(value: str, extra: frozenset[str] = frozenset(), min_zipf: float = 3.5) -> bool:
-    """False for NER PERSON spans made only of safe tokens ("Does", "Bearer", "Jira Cloud")."""
+# ---------------------------------------------------------------- shapes the cue rules cannot see
+_VOCATIVE = re.compile(r"(?<=[,;])[ \t]+([" + _UP + r"][" + _L + r"]{2,})(?=[ \t]*[.!?](?:\s|$))")
+_LOWER_PAIR = re.compile(r"(?<![\w@.<])([a-zà-öø-ÿ]{2,})(?=[ \t]+([a-zà-öø-ÿ]{2,})(?:['’]s)?(?![\w@]))")
+_EAST_ASIAN = r"[" + _CJK + _KANA + _HANGUL + r"]"
+_OTHER_SCRIPT = r"[" + _CYR + _ARAB + _DEVA + _GREEK + _HEB + r"]"
+_FOREIGN_RUN = re.compile(
+    r"(?<![\w\d])(?:" + _EAST_ASIAN + r"{1,4}(?:[ \t\u3000]" + _EAST_ASIAN + r"{1,4}){0,2}|"
+    + _OTHER_SCRIPT + r"{2,}(?:[ \t]" + _OTHER_SCRIPT + r"{2,}){0,2})(?![\w\d])"
+)
+_SPACED_CJK = re.compile(
+    r"(?<![\w\d])" + _EAST_ASIAN + r"{1,3}[ \u3000]" + _EAST_ASIAN + r"{1,3}(?![\w\d])"
+)
+_DEVICE = re.compile(
+    r"(?i:((?:[^\W\d_][\w-]*[ \t]+){0,3}[^\W\d_][\w-]*)['’]s[ \t]+"
+    r"(?:phone|iphone|ipad|android|laptop|macbook|pc|desktop|tablet|galaxy|pixel|watch|tv|kindle|echo|"
+    r"switch|printer|computer|notebook|chromebook|surface))\b"
+)
+_LATIN_LETTER = re.compile(r"[A-Za-zÀ-ɏ]")
+_NON_LATIN_LETTER = re.compile(_EAST_ASIAN + "|" + _OTHER_SCRIPT)
+_WHOLE_NAME = re.compile(
+    r"[ \t]*(" + _LATIN_NAME + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _LATIN_NAME + r"){1,3})[ \t]*"
+)
+
+
+def _vocative(text: str, extra: frozenset[str], langs: tuple[str, ...]) -> list[Hit]:
+    """A name addressed at the end of a clause: "Sorry to hear that, Lizz." / "Done, Mugdha!"."""
+    out = []
+    for m in _VOCATIVE.finditer(text):
+        tok = m.group(1)
+        if fold(tok) not in _PRODUCT_HEADS and _candidate(tok, extra, langs) and not tok.isupper():
+            out.append(Hit(m.start(1), m.end(1), "PERSON", 0.7, "name_vocative"))
+    return out
+
+
+def _lowercase_names(text: str, langs: tuple[str, ...]) -> list[Hit]:
+    """Lower-case "first last" pairs ("holder angela owen", "tonino piazzi's phone").
+
+    The first word must be a lexicon first name that is not also a word (not ambiguous like
+    "will", "grace"; Zipf < 4.5 in every log language), the second no frequent word of the text.
+    """
+    out = []
+    for m in _LOWER_PAIR.finditer(text):
+        first, last = m.group(1), m.group(2)
+        f = fold(first)
+        if f in AMBIGUOUS or f in NOT_NAMES or not is_first_name(first) or zipf(first) >= 4.5:
+            continue
+        if zipf(last, langs) >= 5.0 or zipf(last) >= 5.5 or fold(last) in NOT_NAMES or len(last) < 3:
+            continue
+        out.append(Hit(m.start(1), m.end(2), "PERSON", 0.75, "name_lowercase_pair"))
+    return [h for i, h in enumerate(out) if not (i and out[i - 1].end > h.start)]  # "angela owen", not "owen ref"
+
+
+def _device_owner(text: str, langs: tuple[str, ...]) -> list[Hit]:
+    """Owners in device names, as routers and MDM tools list them: "tonino piazzi's phone".
+
+    The words before "'s phone / laptop / iPad" are the owner's name when none of them is a
+    frequent word of the text (lower case is the norm in host names).
+    """
+    out = []
+    for m in _DEVICE.finditer(text):
+        words = list(re.finditer(r"\S+", m.group(1)))
+        first, named = len(words), False
+        for w in reversed(words):
+            if first < len(words) and re.fullmatch(_PARTICLE, w.group().lower()):
+                first -= 1  # "maría del carmen"
+                continue
+            parts = w.group().split("-")
+            if any(is_product_term(c) or zipf(c, langs) >= 5.0 and not is_first_name(c, langs) for c in parts):
+                break
+            named = named or any(is_first_name(c, langs) or zipf(c, langs) < 3.0 for c in parts)
+            first -= 1
+        while first < len(words) and re.fullmatch(_PARTICLE, words[first].group().lower()):
+            first += 1
+        if first < len(words) and named:
+            out.append(Hit(m.start(1) + words[first].start(), m.end(1), "PERSON", 0.75, "name_device_owner"))
+    return out
+
+
+def _foreign_script_names(text: str, extra: frozenset[str]) -> list[Hit]:
+    """Short non-Latin runs inside Latin-script text ("HR contact: 零 村上", "Sorry, 修平.").
+
+    In a sentence written in Latin script a word of CJK, Cyrillic, Arabic or Devanagari that is
+    not glued to digits (dates like 1986年1月15日 are not names) is almost always a name.
+    """
+    nonlatin = len(_NON_LATIN_LETTER.findall(text))
+    if not nonlatin:
+        return []
+    # CJK writing puts no spaces between words: two short runs split by one space are a name in
+    # Western order ("学 井上", "香織 松田's phone"), whatever script the rest of the text is in.
+    hits = [Hit(m.start(), m.end(), "PERSON", 0.8, "name_spaced_cjk") for m in _SPACED_CJK.finditer(text)]
+    if len(_LATIN_LETTER.findall(text)) >= 2 * nonlatin:
+        hits += [
+            Hit(m.start(), m.end(), "PERSON", 0.8, "name_foreign_script")
+            for m in _FOREIGN_RUN.finditer(text)
+            if not is_product_term(m.group(), extra)
+        ]
+    return hits
+
+
+def _whole_value_name(text: str, extra: frozenset[str]) -> list[Hit]:
+    """A string that is nothing but a name ("Fleur Serra", "Marijn van den Corput").
+
+    JSON values and form fields hold names alone; the value must start with a lexicon first name
+    and its other words must be no frequent English word or product vocabulary.
+    """
+    m = _WHOLE_NAME.fullmatch(text)
+    if m is None:
+        return []
+    toks = [t for t in m.group(1).split() if not re.fullmatch(_PARTICLE, t.lower())]
+    if not is_first_name(toks[0], ("en",)) or fold(toks[-1]) in _PRODUCT_HEADS:
+        return []
+    if any(is_product_term(t, extra) or (not is_first_name(t, ("en",)) and zipf(t, ("en",)) >= 4.6) for t in toks):
+        return []
+    return [Hit(m.start(1), m.end(1), "PERSON", 0.8, "name_whole_value")]
+
+
+# Rules that guess from shape alone; a company position or a spaCy ORG overrides them.  Cue rules
+# ("my name is", "Agent on duty:", signatures, JSON name keys) are stronger evidence and stay.
+SHAPE_RULES = frozenset(
+    {"philter_unknown_capitalised", "philter_person_slot", "gazetteer_full_name", "gazetteer_first_name",
+     "name_vocative", "name_whole_value", "philter_sender", "spacy_ner"}
+)  # fmt: skip
+_TITLE_BEFORE = re.compile(
+    r"(?i:\b(?:manager|director|engineer|specialist|lead|officer|consultant|analyst|buyer|representative|"
+    r"coordinator|assistant|associate|partner|advisor|adviser|executive|president|founder|head of \w+|"
+    r"ceo|cto|cfo|coo|vp|intern|developer|designer|recruiter|accountant|agent))[ \t]*(?:,|@|\bat|\||–|—|-)[ \t]*$"
+)
+_PREP_BEFORE = re.compile(r"(?:^|(?<=\s))(\S+)[ \t]+(?i:(from|at|of))[ \t]+$")
+
+
+def weak_slot_non_name(text: str, start: int, word: str) -> bool:
+    """A single word after "with / to / from / by / for / and" that is no lexicon first name.
+
+    The small NER model reads "ship with Colissimo" as a person; a preposition alone is no
+    evidence of one (the cue rules catch "spoke with Okafor").
+    """
+    m = re.search(r"(\w+)[ \t]+$", text[max(0, start - 20) : start])
+    return bool(m) and fold(m.group(1)) in _WEAK_BEFORE and not is_first_name(word, text_langs(text))
+
+
+def after_job_title(text: str, start: int) -> bool:
+    """ "Account Manager, Tim Hortons" / "Senior Buyer @ Leroy Merlin": a signature's company slot."""
+    return bool(_TITLE_BEFORE.search(text[max(0, start - 60) : start].rsplit("\n", 1)[-1]))
+
+
+def in_org_position(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] stand where a company stands?
+
+    Presidio-style context words read the other way round: "Account Manager, Tim Hortons" (a job
+    title before, on the same line), "works at Leroy Merlin" ("at"), "Mugdha from Goldman Sachs"
+    (a name, then from / at / of).  "an e-mail from Paige Medina" stays a person.
+    """
+    if after_job_title(text, start):
+        return True
+    line_before = text[max(0, start - 60) : start].rsplit("\n", 1)[-1]
+    m = _PREP_BEFORE.search(line_before)
+    if m is None:
+        return False
+    prev, prep = m.group(1), m.group(2).lower()
+    if prep == "at":
+        return True
+    prev = prev.strip(",;:()\"'")
+    return prev.endswith(">") or (
+        prev[:1].isupper() and not prev.isupper() and (is_first_name(prev, ("en",)) or zipf(prev, ("en",)) < 3.5)
+    )
+
+
+def name_parts(value: str) -> list[str]:
+    """The words of a detected full name that identify on their own ("Mugdha" of "Mugdha Deep").
+
+    Used by the partition sweep: once "Lizz Rijntjes" is known, "Sorry to hear that, Lizz" in the
+    assistant's reply is the same person.  Particles and short words are left out.
+    """
+    toks = [t.strip(".,;:!?()\"'") for t in value.split()]
+    toks = [t for t in toks if t]
+    if len(toks) < 2:
+        return []
+    return [
+        t
+        for t in toks
+        if len(t) >= 3
+        and not re.fullmatch(_PARTICLE, t.lower())
+        and fold(t) not in AMBIGUOUS  # "Will", "Grace", "Mark" are words first
+        and not is_word_in(t, ("en",), 4.5, elsewhere=9.9)
+    ]
+
+
+def keep_ner_person(
+    value: str, extra: frozenset[str] = frozenset(), min_zipf: float = 3.5, langs: tuple[str, ...] | None = None
+) -> bool:
+    """False for NER PERSON spans made only of safe tokens ("Does", "Bearer", "Jira Cloud").
+
+    `langs`: the text's languages (`text_langs`); a word frequent only in some other language is
+    not safe there ("Leone", "Vittoria" in an English sentence).  None: every log language.
+    """
     if is_product_term(value, extra):
         return False
     toks = [t.strip(".,;:!?'\"()") for t in value.split()]
     toks = [t for t in toks if t]
     if not toks:
         return False
-    if any(is_first_name(t) for t in toks) and len(toks) == 1:
+    if any(is_first_name(t, langs) for t in toks) and len(toks) == 1:
         return True
     if any(_nonlatin(t) for t in toks):
         return True
     if len(toks) == 1:
         core = toks[0]
-        return (
-            len(core) > 2 and not is_product_term(core, extra) and not is_common_word(core, min_zipf=min_zipf)
-        )
+        if len(core) <= 2 or is_product_term(core, extra):
+            return False
+        if langs is None:
+            return not is_common_word(core, min_zipf=min_zipf)
+        return not is_word_in(core, langs, min_zipf, elsewhere=max(min_zipf, 5.0))
     # "Acme Cloud", "Dark Mode", "Vault Server": a product / organisation head noun, not a person.
     if fold(toks[-1]) in _PRODUCT_HEADS or any(
-        is_product_term(t, extra) and not is_first_name(t) for t in toks
+        is_product_term(t, extra) and not is_first_name(t, langs) for t in toks
     ):
         return False
     # a full name may be made of common words ("Shaun Fox"); very common words only are not one
-    return not all(zipf(t) >= 5.0 and not is_first_name(t) for t in toks)
+    return not all(zipf(t) >= 5.0 and not is_first_name(t, langs) for t in toks)
 
 
 _PRODUCT_HEADS = frozenset(
@@ -357,3 +624,20 @@ _PRODUCT_HEADS = frozenset(
     school college street road avenue traders trading company co industries foods motors media studios
     consulting logistics retail stores shop market markets bakery cafe restaurant hotel""".split()
 )
+
+
+def name_part_values(values: dict[str, tuple[str, str, float]]) -> dict[str, tuple[str, str, float]]:
+    """The identifying words of each found full name, as candidate values for the sweep.
+
+    Once "Lizz Rijntjes" signed an e-mail in the partition, "Sorry to hear that, Lizz" in the
+    assistant's reply is the same person.  The sweep's own eligibility rule (`sweep_eligible`:
+    confident, no common word, not short) still decides which of them spread.
+    """
+    out: dict[str, tuple[str, str, float]] = {}
+    for value, (entity, detector, score) in values.items():
+        if entity != "PERSON":
+            continue
+        for part in name_parts(value):
+            if part not in values and (part not in out or out[part][2] < score):
+                out[part] = ("PERSON", f"name_part:{detector}", score)
+    return out

@@ -16,7 +16,7 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from evalpipe.pii.names import FIRST_NAMES, NOT_NAMES
 from evalpipe.pii.patterns import PSEUDONYM_RE, Hit, _norm
-from evalpipe.pii.persons import keep_ner_person
+from evalpipe.pii.persons import SHAPE_RULES, in_org_position, keep_ner_person, text_langs, weak_slot_non_name
 
 
 class FinderRecognizer(LocalRecognizer):
@@ -33,9 +33,12 @@ class FinderRecognizer(LocalRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         out = []
+        orgs = _org_spans(nlp_artifacts) if self.supported_entities == ["PERSON"] else frozenset()
         for h in self._finder(text):
             if h.entity not in entities:
                 continue
+            if orgs and h.rule in SHAPE_RULES and (h.start, h.end) in orgs and _all_given_names(text[h.start : h.end]):
+                continue  # spaCy reads "Morgan Stanley" as an organisation; its shape says nothing
             out.append(
                 RecognizerResult(
                     h.entity,
@@ -50,6 +53,39 @@ class FinderRecognizer(LocalRecognizer):
                 )
             )
         return out
+
+
+_ORG_LABELS = frozenset({"ORG", "FAC", "PRODUCT"})
+
+
+def _org_spans(nlp_artifacts: NlpArtifacts | None) -> frozenset[tuple[int, int]]:
+    """(start, end) of the spaCy doc's organisation / facility / product entities, if NER ran.
+
+    Only exact matches veto a shape-only PERSON guess: the small model also tags a signature
+    block ("Ulla Stiebitz\nAccount") as ORG, and such a span never equals the name itself.
+    """
+    doc = getattr(nlp_artifacts, "tokens", None) if nlp_artifacts is not None else None
+    ents = getattr(doc, "ents", None) or ()
+    out = set()
+    for e in ents:
+        if e.label_ in _ORG_LABELS:
+            end = e.end_char
+            while end > e.start_char and doc.text[end - 1] in ".,;:!?'\")":
+                end -= 1
+            out.add((e.start_char, end))
+    return frozenset(out)
+
+
+def _all_given_names(value: str) -> bool:
+    """ "Morgan Stanley", "Leroy Merlin": every word a first name, the weakest shape evidence.
+
+    Only there does a spaCy ORG override a shape rule: the small model also reads unseen full
+    names ("Eusebio Mariscal", "Jill Fisher") as ORG, where the surname is the evidence.
+    """
+    from evalpipe.pii.lexicon import is_first_name
+
+    words = value.split()
+    return len(words) > 1 and all(is_first_name(w.strip(".,;:!?"), ("en",)) for w in words)
 
 
 _LANGID = None
@@ -153,8 +189,12 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                 continue
             if all(_norm(w.strip(",.!")) in NOT_NAMES for w in words):
                 continue
-            if not keep_ner_person(value, self._extra):
+            if not keep_ner_person(value, self._extra, langs=text_langs(text)):
                 continue  # only safe tokens: common words / product vocabulary ("Does", "Jira Cloud")
+            if in_org_position(text, start, end):
+                continue  # "Thérèse from Leroy Merlin sent …", "Account Manager, Tim Hortons"
+            if len(words) == 1 and weak_slot_non_name(text, start, words[0]):
+                continue  # "goes with Colissimo": carriers and shops follow prepositions too
             if english is None:
                 english = detect_language(text) == "en"
             if not english and _norm(words[0]) not in FIRST_NAMES and not _plausible_full_name(words):

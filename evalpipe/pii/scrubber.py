@@ -32,6 +32,7 @@ from evalpipe.pii.keys import keyed_entity, keyed_number_entity
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
+from evalpipe.pii.persons import name_part_values
 from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
 
 logger = logging.getLogger(__name__)
@@ -754,6 +755,10 @@ def scrub_table(
             for v, info in values.items()
             if sweep_eligible(v, info, config.sweep_min_len, config.sweep_min_score, engine._allow)
         }
+        for part, info in name_part_values(values).items():  # "Lizz" of "Lizz Rijntjes"
+            if sweep_eligible(part, info, config.sweep_min_len, config.sweep_min_score, engine._allow):
+                eligible[part] = info[0]
+                values[part] = info
         propagated = set(eligible)
         swept = sweep_known_values(good, eligible, engine, config.sweep_min_len)
         for ent, n in swept.items():
@@ -821,7 +826,10 @@ def sweep_eligible(
         return False
     if entity == "PERSON":
         if len(words) == 1:
-            return not safe_token(v, extra=allow) and (is_first_name(v) or len(v) >= 5)
+            # a part of a confidently found full name ("Ekta" of "Ekta Doshi") needs no length rule
+            return not safe_token(v, extra=allow) and (
+                is_first_name(v) or len(v) >= 5 or _detector.startswith("name_part:")
+            )
         return not all(safe_token(w, extra=allow) and not is_first_name(w) for w in words)
     # addresses, dates: long, multi-token values only
     return len(words) >= 2 and len(v) >= 8
@@ -851,19 +859,29 @@ def sweep_known_values(
     pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(re.escape(v) for v in vals) + r")(?![\w@])")
     tokens: dict[str, str] = {}
 
-    def sub(m: re.Match[str]) -> str:
-        v = m.group(0)
-        ent = values[v]
-        if v not in tokens:
-            tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
-        added[ent] += 1
-        return tokens[v]
+    allow = getattr(engine, "_allow", frozenset()) if hasattr(engine, "config") else frozenset()
+
+    def swept(text: str) -> str:
+        # a name part ("Charles") is never replaced inside a product / company phrase ("Charles Schwab")
+        products = product_spans(text, allow) if values and any(c.isupper() for c in text) else []
+
+        def sub(m: re.Match[str]) -> str:
+            v = m.group(0)
+            ent = values[v]
+            if ent == "PERSON" and any(a <= m.start() and m.end() <= b for a, b in products):
+                return v
+            if v not in tokens:
+                tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
+            added[ent] += 1
+            return tokens[v]
+
+        return pattern.sub(sub, text)
 
     for row in rows:
         for name in TEXT_FIELDS:
             val = row.get(name)
             if isinstance(val, str) and val:
-                row[name] = pattern.sub(sub, val)
+                row[name] = swept(val)
             elif isinstance(val, list):
-                row[name] = [pattern.sub(sub, x) if isinstance(x, str) else x for x in val]
+                row[name] = [swept(x) if isinstance(x, str) else x for x in val]
     return added
