@@ -19,26 +19,76 @@ import re
 from evalpipe.pii.identifiers import Hit
 
 _W = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’.-]"
-_CAPW = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
+_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
 _NUM = r"\d{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _EN_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Drive|Dr|Close|Cl|Crescent|Cres|Grove|Gr|Gardens|Gdns|Terrace|Tce|"
     r"Place|Pl|Way|Court|Ct|Square|Sq|Parade|Pde|Highway|Hwy|Boulevard|Blvd|Mews|Row|Walk|Hill|Park|Parkway|Pkwy|"
     r"Circle|Cir|Trail|Trl|Path|Alley|Wharf|Quay|Esplanade|Esp|Rise|View|Vale|Green|Heights|Hts|Broadway|"
-    r"Marg|Nagar|Cross|Main|Layout|Colony|Chowk|Bagh|Peth|Salai"
+    r"Marg|Nagar|Cross|Main|Layout|Colony|Chowk|Bagh|Peth|Salai|"
+    # USPS Publication 28 suffixes that are street words and little else
+    r"Pike|Loop|Plaza|Plz|Crossing|Xing|Cove|Cv|Ridge|Rdg|Glen|Gln|Knoll|Hollow|Holw|Landing|Lndg|Manor|Mnr|"
+    r"Meadows|Mdws|Trace|Trce|Turnpike|Tpke|Expressway|Expy|Freeway|Fwy|Causeway|Cswy|Bypass|Byp|Canyon|Cyn|"
+    r"Creek|Crk|Brook|Estates|Summit|Smt|Commons|Junction|Jct|Ter|Aly|Ave\.|Rd\.|St\.|Blvd\.|Dr\.|Ln\.|Ct\."
 )
-_UNIT = r"(?:(?:Flat|Apt|Apartment|Unit|Suite|Ste|Level|Floor|Fl|Room|Shop|House|Plot|No\.?|#)\s*\d+[A-Za-z]?[,/]?\s*)"
+# Suffixes that are also ordinary nouns ("3 Galaxy Keys", "2 Data Mills"): an address only when the
+# address goes on (unit, ", Town", state + ZIP), see find_addresses.
+_EN_WEAK_TYPES = (
+    r"Islands?|Isle|Keys?|Mills?|Greens|Villes?|Villages?|Falls|Springs?|Shores?|Station|Stravenue|Lights?|"
+    r"Locks?|Lodge|Mall|Mission|Mount|Mountains?|Neck|Pass|Passage|Pines|Plains?|Ports?|Prairie|Ranch|"
+    r"Rapids|Rest|River|Route|Run|Shoals?|Skyway|Squares|Streets|Stream|Tunnel|Unions?|Valleys?|Viaduct|"
+    r"Wall|Wells?|Branch|Burgs?|Camp|Cape|Center|Centre|Cliffs?|Club|Common|Curve|Dale|Dam|Divide|Estate|"
+    r"Extensions?|Ferry|Fields?|Flats?|Forest|Forges?|Fort|Garden|Gateway|Glens|Harbou?rs?|Haven|Hills|Inlet|"
+    r"Lakes?|Land|Loaf|Motorway|Orchard|Oval|Overpass|Parks|Ramp|Ridges|Roads|Radial|Throughway|"
+    r"Trafficway|Underpass|Views|Vistas?|Ways|Crossroads?|Coves|Courts|Drives|Points?|Spur|Track|Fords?|"
+    r"Forks?|Crest|Bridge|Brg|Corners?|Course|Hts|Junctions|Meadow"
+)
+_IN_UNIT = r"(?:H\.\s?No\.?|H\s?No\.?|House\s+No\.?|Flat\s+No\.?|Door\s+No\.?|D\.\s?No\.?|Plot\s+No\.?|Shop\s+No\.?)"
+_UNIT = (
+    r"(?:(?:" + _IN_UNIT + r"|Flat|Apt|Apartment|Unit|Suite|Ste|Level|Floor|Fl|Room|Shop|House|Plot|No\.?|#)"
+    r"\s*\d+[A-Za-z]?[,/]?\s*)"
+)
+_US_STATES = (
+    r"AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
+    r"ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI|AS|MP|AA|AE|AP"
+)
+_AU_STATES = r"NSW|VIC|QLD|SA|WA|TAS|NT|ACT"
+# State abbreviations that are also everyday tokens ("User ID 12345", "OR 2"): need ", " before them.
+_AMBIGUOUS_STATES = frozenset({"ID", "IN", "ME", "OK", "OR", "AS", "PA", "DE", "CO", "LA", "MA", "MD", "MI", "NT", "ACT"})
+_STATE_HINT = re.compile(r"\b(?:" + _US_STATES + "|" + _AU_STATES + r")[ \t]+\d{4,5}\b")
+_STREET_HEAD = (
+    r"(?:(?<![\w/-])(?:" + _UNIT + r")?\d{1,6}[A-Za-z]?(?:/\d{1,4})?,?(?:[ \t]+" + _CAPW + r"){1,5}"
+    r"(?:[ \t]+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?[ \t]*#?\w{1,6})?,[ \t]*)?"
+)
+# "…, North Juanburgh, ND 46676" / "Carlton VIC 3053": town + state + ZIP is an address whatever the street
+# is called; the street before it ("707 Marshall Greens, ") is taken along.
+_LOCALITY_STATE: list[tuple[str, re.Pattern[str]]] = [
+    ("us_state_zip", re.compile(
+        _STREET_HEAD + r"(?<![\w-])(?:" + _CAPW + r"[ \t]+){0,3}" + _CAPW + r"(,?)[ \t]+(" + _US_STATES +
+        r")[ \t]+\d{5}(?:-\d{4})?(?![\w-])")),
+    ("au_state_postcode", re.compile(
+        _STREET_HEAD + r"(?<![\w-])(?:" + _CAPW + r"[ \t]+){0,3}" + _CAPW + r"(,?)[ \t]+(" + _AU_STATES +
+        r")[ \t]+\d{4}(?![\w-])")),
+]  # fmt: skip
 _STREETS: list[tuple[str, re.Pattern[str]]] = [
     ("en", re.compile(
         r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+(?:" + _CAPW + r"\s+){0,4}?(?:" + _CAPW + r")\s+(?:" + _EN_TYPES +
         r")\b\.?(?:\s+(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW)\b)?")),
-    ("en_unit", re.compile(r"(?<![\w-])(?:Flat|Apt|Apartment|Unit|Suite)\s*\d+[A-Za-z]?,\s+" + _CAPW + r"(?:\s+" + _CAPW + r"){0,3}")),
+    ("en_weak", re.compile(
+        r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+(?:" + _CAPW + r"\s+){0,3}?(?:" + _CAPW + r")\s+(?:" +
+        _EN_WEAK_TYPES + r")\b")),
+    ("en_unit", re.compile(
+        r"(?<![\w-])(?:" + _IN_UNIT + r"|(?<!\.)(?:Flat|Apt|Apartment|Unit|Suite))\s*\d+[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,\s+"
+        + _CAPW + r"(?:\s+" + _CAPW + r"){0,3}")),
+    ("pl", re.compile(
+        r"(?<![\w.])(?<!et )(?:ul\.|al\.|os\.|pl\.|ulica|aleja|osiedle|plac)\s*(?:" + _CAPW + r"\s+){1,4}"
+        r"\d{1,4}[A-Za-z]?(?:\s?/\s?\d{1,4}[A-Za-z]?)?(?:\s+(?:m\.|lok\.)\s*\d{1,4})?(?![\w/])")),
     ("in_sector", re.compile(r"\b(?:Sector|Block|Phase|Plot)\s+\d{1,3}[A-Z]?\b")),
     ("de_nl", re.compile(
         r"(?<![\w-])(?:[A-ZÄÖÜ][a-zäöüßéè]+[- ])*[A-ZÄÖÜ][a-zäöüßéèA-Z-]*?"
         r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|"
-        r"straat|laan|plein|gracht|kade|singel|dijk|hof|steeg|dreef|park|Straße|Strasse|Weg|Platz|Allee|Gasse|"
-        r"Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
+        r"straat|laan|plein|gracht|kade|singel|dijk|hof|steeg|dreef|park|pad|baan|boulevard|burgwal|wal|plantsoen|"
+        r"stieg|twiete|Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
         r"|(?<![\w-])[A-ZÄÖÜ][a-zäöüß]+\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig)"
         r"\s+\d{1,4}(?:\s?[a-z](?![a-z]))?\b")),
     ("de_prep", re.compile(
@@ -65,7 +115,8 @@ _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
             r"(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
         ),
     ),
-    ("nl", re.compile(r"(?<![\w-])[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}(?=\s+[A-Z][a-z])")),
+    ("nl", re.compile(r"(?<![\w-])[1-9]\d{3}[ \u00a0]{0,2}(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z])(?=\s+[A-Z][a-z])")),
+    ("pl", re.compile(r"(?:(?<=^)|(?<=,)|(?<=, )|(?<=\n))\d{2}-\d{3}(?=[ \t]+[A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż])")),
     (
         "ca",
         re.compile(
@@ -91,7 +142,9 @@ _CLAUSE = re.compile(
 _AFTER = re.compile(
     r"(?:,?[ \t]*(?:\r?\n[ \t]*)?(?:"
     r"\d{4,5}(?:-\d{3,4})?[ \t]+" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2}|"  # 10115 Berlin, 1100-053 Lisboa
-    r"[1-9]\d{3} ?[A-Z]{2}[ \t]+" + _CAPW + r"(?:[ \t]" + _CAPW + r")?|"  # 1017 CT Amsterdam
+    r"[1-9]\d{3}[ \t]{0,2}[A-Z]{2}[ \t]+" + _CAPW + r"(?:[ \t]" + _CAPW + r")?|"  # 1017 CT Amsterdam
+    r"\d{2}-\d{3}[ \t]+" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2}|"  # 15-390 Ostróda
+    r"[-–][ \t]*\d{6}(?!\d)|"  # Suryapet - 318908 (Indian PIN after a dash)
     r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})|"  # SW1A 1AA
     r"[A-Z]{2,3}[ \t]+\d{4,5}(?:-\d{4})?|"  # TX 78701, VIC 3065
     r"\d{6}|"  # Indian PIN
@@ -130,12 +183,31 @@ def _extend(text: str, end: int, max_parts: int = 5) -> int:
     return end
 
 
+def _device_word(word: str) -> bool:
+    """'Notepad' / 'Keypad' (stem an English word), not 'Jesperpad' / 'Kerkpad' (a name + Dutch 'pad')."""
+    if not word.endswith("pad") or len(word) < 6:
+        return False
+    from evalpipe.pii.lexicon import is_common_word
+
+    return is_common_word(word[:-3], langs=("en",)) or is_common_word(word, langs=("en",))
+
+
 def find_addresses(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for rule, rx in _STREETS:
         for m in rx.finditer(text):
             end = _extend(text, m.end())
+            if rule == "en_weak" and end == m.end():
+                continue  # "3 Galaxy Keys" alone is not an address; "42015 Wolfe Mills Apt 37" is
+            if rule == "de_nl" and _device_word(m.group().split()[0]):
+                continue  # "Notepad 2", "Touchpad 3": an English word + -pad, not a Dutch path
             hits.append(Hit(m.start(), end, "STREET_ADDRESS", 0.85, "address_" + rule))
+    if _STATE_HINT.search(text):
+        for rule, rx in _LOCALITY_STATE:
+            for m in rx.finditer(text):
+                if m.group(2) in _AMBIGUOUS_STATES and not m.group(1):
+                    continue  # "User ID 12345": a state abbreviation that is an ordinary token needs "Town, ST"
+                hits.append(Hit(m.start(), _extend(text, m.end(), 2), "STREET_ADDRESS", 0.85, "address_" + rule))
     for rule, rx in _POSTCODES:
         for m in rx.finditer(text):
             if rule == "uk" and not re.search(r"\d[A-Z]{2}$", m.group().replace(" ", "")):
