@@ -48,6 +48,7 @@ _UNIT = (
     r"(?:(?:" + _IN_UNIT + r"|Flat|Apt|Apartment|Unit|Suite|Ste|Level|Floor|Fl|Room|Shop|House|Plot|No\.?|#)"
     r"\s*\d+[A-Za-z]?[,/]?\s*)"
 )
+_DIR = r"(?:(?:N|S|E|W|NE|NW|SE|SW)\.\s*)?"  # "402 W. Harlan Blvd" (without the dot W is a word)
 _US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|"
     r"ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI|AS|MP|AA|AE|AP"
@@ -72,10 +73,10 @@ _LOCALITY_STATE: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 _STREETS: list[tuple[str, re.Pattern[str]]] = [
     ("en", re.compile(
-        r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+(?:" + _CAPW + r"\s+){0,4}?(?:" + _CAPW + r")\s+(?:" + _EN_TYPES +
+        r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+" + _DIR + r"(?:" + _CAPW + r"\s+){0,4}?(?:" + _CAPW + r")\s+(?:" + _EN_TYPES +
         r")\b\.?(?:\s+(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW)\b)?")),
     ("en_weak", re.compile(
-        r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+(?:" + _CAPW + r"\s+){0,3}?(?:" + _CAPW + r")\s+(?:" +
+        r"(?<![\w-])" + _UNIT + r"?" + _NUM + r",?\s+" + _DIR + r"(?:" + _CAPW + r"\s+){0,3}?(?:" + _CAPW + r")\s+(?:" +
         _EN_WEAK_TYPES + r")\b")),
     ("en_unit", re.compile(
         r"(?<![\w-])(?:" + _IN_UNIT + r"|(?<!\.)(?:Flat|Apt|Apartment|Unit|Suite))\s*\d+[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,\s+"
@@ -125,6 +126,12 @@ _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("jp", re.compile(r"〒\s?\d{3}[-－]\d{4}")),
 ]
+# ", 10115 Berlin" / ", 8010 Graz" / ", 1000-205 Lisboa": a European postcode + town after a comma, with the
+# "Street 12" before it whatever the street word is ("Kurfürstendamm 12", "Unter den Linden 5").
+_EU_POSTCODE_TOWN = re.compile(
+    r"(?P<head>(?<![\w-])(?:" + _CAPW + r"[ \t]+){1,4}\d{1,4}[ \t]?[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?)?"
+    r",[ \t]*(?P<pc>\d{4,5}(?:-\d{3})?)[ \t]+(?P<town>" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2})"
+)
 _CONTEXT = re.compile(
     r"(?i:ship(?:ping)?(?: it)? to|deliver(?:y)?(?: it)? to|send (?:it|the \w+|them)? ?to|mail (?:it )?to|"
     r"my (?:new |home |billing |shipping |delivery |postal )?address(?: is)?|new address(?: is)?|"
@@ -192,6 +199,19 @@ def _device_word(word: str) -> bool:
     return is_common_word(word[:-3], langs=("en",)) or is_common_word(word, langs=("en",))
 
 
+def _eu_town_ok(m: re.Match[str]) -> bool:
+    """', 2024 Results' / 'Version 3, 2000 Users' are not addresses: the town (or the street before it)
+    must not be ordinary words of the log languages."""
+    from evalpipe.pii.lexicon import is_common_word
+
+    town = m.group("town").split()[0]
+    head = m.group("head")
+    if head:
+        words = [w for w in re.findall(r"[^\W\d_]+", head) if len(w) > 1]
+        return bool(words) and not all(is_common_word(w, min_zipf=4.0) for w in words)
+    return not is_common_word(town, min_zipf=4.0)
+
+
 def find_addresses(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for rule, rx in _STREETS:
@@ -208,6 +228,11 @@ def find_addresses(text: str) -> list[Hit]:
                 if m.group(2) in _AMBIGUOUS_STATES and not m.group(1):
                     continue  # "User ID 12345": a state abbreviation that is an ordinary token needs "Town, ST"
                 hits.append(Hit(m.start(), _extend(text, m.end(), 2), "STREET_ADDRESS", 0.85, "address_" + rule))
+    for m in _EU_POSTCODE_TOWN.finditer(text):
+        if not _eu_town_ok(m):
+            continue
+        start = m.start("head") if m.group("head") else m.start("pc")
+        hits.append(Hit(start, _extend(text, m.end(), 2), "STREET_ADDRESS", 0.8, "postcode_town"))
     for rule, rx in _POSTCODES:
         for m in rx.finditer(text):
             if rule == "uk" and not re.search(r"\d[A-Z]{2}$", m.group().replace(" ", "")):
