@@ -19,7 +19,7 @@ import re
 from evalpipe.pii.identifiers import Hit
 
 _W = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’.-]"
-_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-Ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
+_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſА-яЁё'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
 _NUM = r"\d{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _EN_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Drive|Dr|Close|Cl|Crescent|Cres|Grove|Gr|Gardens|Gdns|Terrace|Tce|"
@@ -89,7 +89,8 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
         r"(?<![\w-])(?:[A-ZÄÖÜ][a-zäöüßéè]+[- ])*[A-ZÄÖÜ][a-zäöüßéèA-Z-]*?"
         r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|"
         r"straat|laan|plein|gracht|kade|singel|dijk|hof|steeg|dreef|park|pad|baan|boulevard|burgwal|wal|plantsoen|"
-        r"stieg|twiete|Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
+        r"stieg|twiete|gatan|vägen|gata|veien|vegen|vej|gade|gränd|torget|plads|stræde|"
+        r"Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
         r"|(?<![\w-])[A-ZÄÖÜ][a-zäöüß]+\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig)"
         r"\s+\d{1,4}(?:\s?[a-z](?![a-z]))?\b")),
     ("de_prep", re.compile(
@@ -108,6 +109,27 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
     ("ja", re.compile(
         r"(?:〒\s?\d{3}[-－]?\d{4}\s*)?[\u4e00-\u9fff]{1,4}(?:都|道|府|県)[\u4e00-\u9fff\u3040-\u30ff]{1,12}?(?:市|区|郡|町|村)"
         r"[\u4e00-\u9fff\u3040-\u30ff]{0,12}?[0-9０-９一二三四五六七八九十]+(?:[-－ー−丁目番地号の]+[0-9０-９一二三四五六七八九十]*)+")),
+    # Turkish: "Bağdat Cad. No: 45/3", "Lale Sokak No 7"
+    ("tr", re.compile(
+        r"(?<![\w-])(?:" + _CAPW + r"\s+){1,3}(?:Caddesi|Cad\.|Cd\.|Sokak|Sokağı|Sk\.|Bulvarı|Blv\.|Mahallesi|Mah\.)"
+        r"\s*,?\s*(?:No\s*[:.]?\s*)?\d{1,4}(?:\s?/\s?\d{1,3})?")),
+    # Russian: "ул. Ленина, д. 5, кв. 12", "проспект Мира 21"
+    ("ru", re.compile(
+        r"(?<![\w])(?:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|ш\.|шоссе|наб\.|набережная|б-р|бульвар|пл\.)"
+        r"\s*(?:[А-ЯЁ0-9][а-яёА-ЯЁ0-9-]*\.?\s+){0,2}[А-ЯЁ][а-яё-]+,?\s*(?:д\.|дом)?\s*\d{1,4}[а-я]?"
+        r"(?:,?\s*(?:кв\.|корп\.|к\.|стр\.|офис)\s*\d{1,4})*")),
+    # Chinese: "北京市朝阳区建国路88号", "上海市徐汇区漕溪北路595号3楼"
+    ("zh", re.compile(
+        r"(?:[\u4e00-\u9fff]{2,4}(?:省|市))?(?:[\u4e00-\u9fff]{1,4}(?:区|县|市))?[\u4e00-\u9fff]{2,6}(?:路|街|大道|巷)"
+        r"\d{1,5}号(?!线)(?:\d{1,4}(?:室|楼|层))*")),
+    # Korean: "서울특별시 강남구 테헤란로 152", "부산시 해운대구 센텀로 12-3"
+    ("ko", re.compile(
+        r"(?:[\uac00-\ud7a3]+(?:시|도)\s+)?[\uac00-\ud7a3]+(?:구|군)\s+[\uac00-\ud7a3]+(?:로|길)\s*\d{1,4}(?:-\d{1,4})?")),
+    # without the prefecture: city / ward + district + chome-banchi-go ("港区六本木6-10-1", "北区梅田3丁目1番")
+    ("ja_city", re.compile(
+        r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{1,5}(?:市|区)[\u4e00-\u9fff\u3040-\u30ff]{1,10}?"
+        r"[0-9０-９一二三四五六七八九十]+(?:丁目|番地?|号|[-－−])[0-9０-９一二三四五六七八九十]+"
+        r"(?:(?:番地?|号|[-－−])[0-9０-９一二三四五六七八九十]*)*(?:号)?")),
 ]  # fmt: skip
 _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -152,6 +174,8 @@ _AFTER = re.compile(
     r"[1-9]\d{3}[ \t]{0,2}[A-Z]{2}[ \t]+" + _CAPW + r"(?:[ \t]" + _CAPW + r")?|"  # 1017 CT Amsterdam
     r"\d{2}-\d{3}[ \t]+" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2}|"  # 15-390 Ostróda
     r"[-–][ \t]*\d{6}(?!\d)|"  # Suryapet - 318908 (Indian PIN after a dash)
+    r"\d{3}[ \t]\d{2}[ \t]+" + _CAPW + r"|"  # 114 55 Stockholm
+    r"(?:[AC-FHKNPRTV-Y]\d{2}|D6W)[ \t]?[0-9AC-FHKNPRTV-Y]{4}(?![A-Za-z0-9])|"  # Irish Eircode D02 X285
     r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})|"  # SW1A 1AA
     r"[A-Z]{2,3}[ \t]+\d{4,5}(?:-\d{4})?|"  # TX 78701, VIC 3065
     r"\d{6}|"  # Indian PIN
@@ -162,7 +186,7 @@ _AFTER = re.compile(
     + _CAPW
     + r"(?:[ \t]"
     + _CAPW
-    + r"){0,2}"
+    + r"){0,2}(?:[ \t]\d{1,2}(?![\d:/-]|[.,]\d))?"  # "Dublin 6", "Lyon 3"
     r"))"
 )
 _STOP = re.compile(

@@ -88,7 +88,8 @@ _ADDRESS_PART_KEYS = (
     "calleynumero", "rua", "morada", "woonadres", "postadres", "factuuradres", "adresse1",
     "adresse2", "ligneadresse", "lineadireccion", "recipientaddress", "residentialaddress", "permanentaddress",
     "currentaddress", "correspondenceaddress", "pickupaddress", "dropoffaddress", "destinationaddress",
-    "番地", "丁目", "住所1", "住所2", "адрес1",
+    "番地", "丁目", "住所1", "住所2", "адрес1", "addresslines", "streetlines", "street1", "street2", "addr1",
+    "addr2", "rue", "numerorue", "voie", "strassenname", "straatnaam", "nombrecalle", "nomerue",
 )  # fmt: skip
 # A town or city alone: masked under its key, but never swept over the partition ("our Berlin office"
 # elsewhere is benign text; see keyed_score).

@@ -63,6 +63,15 @@ def covered(text: str, value: str, hits) -> bool:
         ("envíenlo a Avda. de Burgos 52, 3º A, 28036 Madrid", "Avda. de Burgos 52, 3º A, 28036 Madrid"),
         ("post it to 9 Hazel Mews, Leeds LS6 2QT", "9 Hazel Mews, Leeds LS6 2QT"),
         ("〒530-0001 大阪府大阪市北区梅田3-1-1 までお願いします", "〒530-0001 大阪府大阪市北区梅田3-1-1"),
+        ("配送先を中央区銀座4丁目2番7号に変更", "中央区銀座4丁目2番7号"),  # no prefecture
+        # more countries: Nordic compounds and postcodes, Irish Eircode, Turkish, Russian, Chinese, Korean
+        ("skicka till Lingonvägen 8, 413 27 Göteborg tack", "Lingonvägen 8, 413 27 Göteborg"),
+        ("lever til Birkevej 14, 8000 Aarhus C", "Birkevej 14, 8000 Aarhus C"),
+        ("send to 17 Larch Grove, Dublin 6, D06 K2P9 please", "17 Larch Grove, Dublin 6, D06 K2P9"),
+        ("adresim Menekşe Sokak No: 9/2, 35220 İzmir", "Menekşe Sokak No: 9/2, 35220 İzmir"),
+        ("доставка: ул. Садовая, д. 17, кв. 4, Казань", "ул. Садовая, д. 17, кв. 4, Казань"),
+        ("请寄到杭州市西湖区文三路478号5楼", "杭州市西湖区文三路478号5楼"),
+        ("배송지는 부산시 해운대구 센텀로 45-2 입니다", "부산시 해운대구 센텀로 45-2"),
     ],
 )
 def test_address_shapes(text, value):
@@ -83,6 +92,7 @@ def test_address_shapes(text, value):
         "version 4 Road map",
         "Größe 2, 1000 Stück auf Lager",
         "Q3, 2024 Results are in",
+        "the Stargate 3 trailer and 地铁12号线 delays",
     ],
 )
 def test_address_near_misses(text):
@@ -107,6 +117,7 @@ def test_address_near_misses(text):
         ("kod_pocztowy", "31-402", "STREET_ADDRESS"),
         ("house_number", "19B", "STREET_ADDRESS"),
         ("addressLine1", "Reigerpad 19B", "STREET_ADDRESS"),
+        ("address_lines", "Flat 2, 9 Hazel Mews", "STREET_ADDRESS"),
         # people in a role
         ("manager", "Orla Kavanagh", "PERSON"),
         ("manager", "健一 石田", "PERSON"),
