@@ -81,6 +81,15 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
     ("en_unit", re.compile(
         r"(?<![\w-])(?:" + _IN_UNIT + r"|(?<!\.)(?:Flat|Apt|Apartment|Unit|Suite))\s*\d+[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)?,\s+"
         + _CAPW + r"(?:\s+" + _CAPW + r"){0,3}")),
+    # "Flat 3 Rosewood Court", "Apt 12 Harbour Towers": a unit in a named building, no street number
+    ("en_building", re.compile(
+        r"(?<![\w-])(?:Flat|Apt|Apartment|Unit|Suite)\s*\d+[A-Za-z]?\s+(?:" + _CAPW + r"\s+){1,3}"
+        r"(?:Court|House|Building|Tower|Towers|Mansions|Lodge|Apartments|Residency|Heights|Block|Chambers|Villas)\b")),
+    # post boxes: "PO Box 4417", "Postfach 10 12 34", "Apartado 1203", "BP 52", "Postbus 2044"
+    ("pobox", re.compile(
+        r"(?<![\w-])(?:P\.?\s?O\.?\s?Box|PO\s?Box|Post\s?Office\s+Box|GPO\s+Box|Postfach|Postbus|Apartado(?:\s+de\s+Correos)?|"
+        r"Casella\s+postale|Caixa\s+Postal)\s+\d{1,6}(?:\s\d{2}){0,2}(?!\d)"
+        r"|(?<![\w-])B\.?P\.?\s+\d{1,5}(?=,?\s*\d{5}\s+[A-Z])")),  # French boîte postale before its postcode
     ("pl", re.compile(
         r"(?<![\w.])(?<!et )(?:ul\.|al\.|os\.|pl\.|ulica|aleja|osiedle|plac)\s*(?:" + _CAPW + r"\s+){1,4}"
         r"\d{1,4}[A-Za-z]?(?:\s?/\s?\d{1,4}[A-Za-z]?)?(?:\s+(?:m\.|lok\.)\s*\d{1,4})?(?![\w/])")),

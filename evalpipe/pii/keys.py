@@ -301,7 +301,14 @@ def keyed_entity(key: str | None, value: str) -> str | None:
     if ent == "PHONE_NUMBER":
         return ent if digits >= 6 else None
     if ent == "STREET_ADDRESS":
-        return ent if len(v) <= 300 and (digits or len(v.split()) >= 2) else None
+        if len(v) > 300:
+            return None
+        if digits or len(v.split()) >= 2:
+            return ent
+        # one word under an address key: a street or town name ("Kurfürstendamm"), not "verified" / "home"
+        from evalpipe.pii.lexicon import is_common_word
+
+        return ent if _place_value(v) and not is_common_word(v) else None
     if ent == "IP_ADDRESS":
         return ent if re.fullmatch(r"[0-9A-Fa-f.:, ]{7,}", v) else None
     if ent == "DATE_OF_BIRTH":

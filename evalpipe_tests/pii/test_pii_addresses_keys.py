@@ -64,6 +64,10 @@ def covered(text: str, value: str, hits) -> bool:
         ("post it to 9 Hazel Mews, Leeds LS6 2QT", "9 Hazel Mews, Leeds LS6 2QT"),
         ("〒530-0001 大阪府大阪市北区梅田3-1-1 までお願いします", "〒530-0001 大阪府大阪市北区梅田3-1-1"),
         ("配送先を中央区銀座4丁目2番7号に変更", "中央区銀座4丁目2番7号"),  # no prefecture
+        ("post it to Flat 3 Rosewood Court, Hove BN3 2AB", "Flat 3 Rosewood Court, Hove BN3 2AB"),
+        ("mail it to PO Box 4417, Hobart TAS 7001", "PO Box 4417, Hobart TAS 7001"),
+        ("Postfach 10 12 34, 80331 München", "Postfach 10 12 34, 80331 München"),
+        ("écrivez à BP 52, 75008 Paris", "BP 52, 75008 Paris"),
         # more countries: Nordic compounds and postcodes, Irish Eircode, Turkish, Russian, Chinese, Korean
         ("skicka till Lingonvägen 8, 413 27 Göteborg tack", "Lingonvägen 8, 413 27 Göteborg"),
         ("lever til Birkevej 14, 8000 Aarhus C", "Birkevej 14, 8000 Aarhus C"),
@@ -93,6 +97,7 @@ def test_address_shapes(text, value):
         "Größe 2, 1000 Stück auf Lager",
         "Q3, 2024 Results are in",
         "the Stargate 3 trailer and 地铁12号线 delays",
+        "the BP 2024 report and Unit 4 Review are due",
     ],
 )
 def test_address_near_misses(text):
@@ -118,6 +123,7 @@ def test_address_near_misses(text):
         ("house_number", "19B", "STREET_ADDRESS"),
         ("addressLine1", "Reigerpad 19B", "STREET_ADDRESS"),
         ("address_lines", "Flat 2, 9 Hazel Mews", "STREET_ADDRESS"),
+        ("street", "Kurfürstendamm", "STREET_ADDRESS"),
         # people in a role
         ("manager", "Orla Kavanagh", "PERSON"),
         ("manager", "健一 石田", "PERSON"),
@@ -151,6 +157,8 @@ def test_keys_that_make_pii(key, value, entity):
         ("city", "n/a"),
         ("office", "our Berlin office"),
         ("carrier", "Colissimo"),
+        ("address", "verified"),
+        ("address", "home"),
         ("max_tokens", "512"),
     ],
 )
