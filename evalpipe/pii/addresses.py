@@ -223,6 +223,20 @@ def _extend(text: str, end: int, max_parts: int = 5) -> int:
     return end
 
 
+# Cheap pre-checks: a rule whose script or keyword is absent from the text is not run at all.
+_RULE_HINTS: dict[str, re.Pattern[str]] = {
+    "ja": re.compile(r"[都道府県]"),
+    "ja_city": re.compile(r"[市区]"),
+    "zh": re.compile(r"[路街巷]"),
+    "ko": re.compile(r"[\uac00-\ud7a3]"),
+    "ru": re.compile(r"[А-яЁё]"),
+    "tr": re.compile(r"Cad|Cd\.|Sok|Sk\.|Bulvar|Blv\.|Mah"),
+    "pobox": re.compile(r"(?i)box|postf|postbus|apartado|casella|caixa|b\.?p"),
+    "pl": re.compile(r"ul\.|al\.|os\.|pl\.|ulica|aleja|osiedle|plac"),
+    "in_sector": re.compile(r"Sector|Block|Phase|Plot"),
+}
+
+
 def _device_word(word: str) -> bool:
     """'Notepad' / 'Keypad' (stem an English word), not 'Jesperpad' / 'Kerkpad' (a name + Dutch 'pad')."""
     if not word.endswith("pad") or len(word) < 6:
@@ -248,6 +262,9 @@ def _eu_town_ok(m: re.Match[str]) -> bool:
 def find_addresses(text: str) -> list[Hit]:
     hits: list[Hit] = []
     for rule, rx in _STREETS:
+        hint = _RULE_HINTS.get(rule)
+        if hint is not None and not hint.search(text):
+            continue
         for m in rx.finditer(text):
             end = _extend(text, m.end())
             if rule == "en_weak" and end == m.end():
