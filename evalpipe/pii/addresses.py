@@ -19,7 +19,7 @@ import re
 from evalpipe.pii.identifiers import Hit
 
 _W = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’.-]"
-_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſА-яЁё'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
+_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-ŽȘȚА-ЯЁ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſȘ-țА-яЁё'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
 _NUM = r"\d{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _EN_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Drive|Dr|Close|Cl|Crescent|Cres|Grove|Gr|Gardens|Gdns|Terrace|Tce|"
@@ -41,7 +41,8 @@ _EN_WEAK_TYPES = (
     r"Extensions?|Ferry|Fields?|Flats?|Forest|Forges?|Fort|Garden|Gateway|Glens|Harbou?rs?|Haven|Hills|Inlet|"
     r"Lakes?|Land|Loaf|Motorway|Orchard|Oval|Overpass|Parks|Ramp|Ridges|Roads|Radial|Throughway|"
     r"Trafficway|Underpass|Views|Vistas?|Ways|Crossroads?|Coves|Courts|Drives|Points?|Spur|Track|Fords?|"
-    r"Forks?|Crest|Bridge|Brg|Corners?|Course|Hts|Junctions|Meadow"
+    r"Forks?|Crest|Bridge|Brg|Corners?|Course|Hts|Junctions|Meadow|Groves|Knolls|Manors|Parkways|Pines?|Rapid|"
+    r"Spurs|Walks|Fall|Brooks|Centers|Circles|Cliff|Rue|Via|Zila|Ganj|Bazar|Bazaar|Enclave|Vihar|Puram|Pally"
 )
 _IN_UNIT = r"(?:H\.\s?No\.?|H\s?No\.?|House\s+No\.?|Flat\s+No\.?|Door\s+No\.?|D\.\s?No\.?|Plot\s+No\.?|Shop\s+No\.?)"
 _UNIT = (
@@ -98,7 +99,8 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
         r"(?<![\w-])(?:[A-ZÄÖÜ][a-zäöüßéè]+[- ])*[A-ZÄÖÜ][a-zäöüßéèA-Z-]*?"
         r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|"
         r"straat|laan|plein|gracht|kade|singel|dijk|hof|steeg|dreef|park|pad|baan|boulevard|burgwal|wal|plantsoen|"
-        r"stieg|twiete|gatan|vägen|gata|veien|vegen|vej|gade|gränd|torget|plads|stræde|"
+        r"stieg|twiete|gatan|vägen|gata|veien|vegen|vej|gade|gränd|torget|plads|stræde|katu|kuja|polku|tori|väylä|"
+        r"tie|"
         r"Straße|Strasse|Weg|Platz|Allee|Gasse|Ring|Damm)\s+\d{1,4}(?:\s?[a-zA-Z](?![a-zA-Z]))?(?:[-/]\d{1,4}[a-zA-Z]?)?\b"
         r"|(?<![\w-])[A-ZÄÖÜ][a-zäöüß]+\s(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig)"
         r"\s+\d{1,4}(?:\s?[a-z](?![a-z]))?\b")),
@@ -112,7 +114,9 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
     ("es_it_pt", re.compile(
         r"(?<![\w-])(?:Calle|C/|c/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Pº|Camino|Carrera|Ronda|Travesía|Carretera|"
         r"Ctra\.?|Rúa|Carrer|Passeig|Gran Vía|Via|Viale|Piazza|Corso|Vicolo|Largo|Rua|Avenida|Praça|Travessa|Estrada|"
-        r"Alameda)\s+(?:(?:de|del|la|las|los|el|d'|della|delle|dei|degli|di|da|do|dos|das)\s+)*" + _CAPW +
+        r"Alameda|Rambla|Pasaje|Pje\.|Glorieta|Callejón|Cuesta|Urbanización|Urb\.|Acceso|Cañada|Avinguda|Avgda\.|"
+        r"Borgo|Contrada|Rotonda|Stretto|Piazzale|Strada|Lungomare|Lungotevere|Traversa|Rodovia|Ladeira|Beco|Viela|"
+        r"Vila|Largo|Calçada)\s+(?:(?:de|del|la|las|los|el|d'|della|delle|dei|degli|di|da|do|dos|das)\s+)*" + _CAPW +
         r"(?:\s+(?:(?:de|del|la|las|los|el|y|della|di|da|do|dos|das|e)\s+)*" + _CAPW + r"){0,3}"
         r",?\s*(?:n[º°o]\.?\s*)?\d{1,4}[A-Za-z]?(?:,?\s*\d{1,2}\s?[º°ª]\s?(?:\d{1,2}\s?[º°ª]|[A-Za-z]\b|(?:izq|dcha|izda)\.?)?)?")),
     ("ja", re.compile(
@@ -124,9 +128,24 @@ _STREETS: list[tuple[str, re.Pattern[str]]] = [
         r"\s*,?\s*(?:No\s*[:.]?\s*)?\d{1,4}(?:\s?/\s?\d{1,3})?")),
     # Russian: "ул. Ленина, д. 5, кв. 12", "проспект Мира 21"
     ("ru", re.compile(
-        r"(?<![\w])(?:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|ш\.|шоссе|наб\.|набережная|б-р|бульвар|пл\.)"
+        r"(?<![\w])(?:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|ш\.|шоссе|наб\.|набережная|б-р|бул\.|бульвар|пл\.|"
+        r"площадь|алл\.|аллея|проезд|пр-д|туп\.|тупик|тракт)"
         r"\s*(?:[А-ЯЁ0-9][а-яёА-ЯЁ0-9-]*\.?\s+){0,2}[А-ЯЁ][а-яё-]+,?\s*(?:д\.|дом)?\s*\d{1,4}[а-я]?"
         r"(?:,?\s*(?:кв\.|корп\.|к\.|стр\.|офис)\s*\d{1,4})*")),
+    # Hungarian "Petőfi Sándor utca 12.", Romanian "Str. Mihai Eminescu nr. 14", Indonesian "Jl. Sudirman No. 5"
+    ("hu", re.compile(
+        r"(?<![\w-])(?:" + _CAPW + r"\s+){1,3}(?:utca|u\.|út|útja|tér|körút|krt\.|sor|köz|fasor|sétány|rakpart)\s+"
+        r"\d{1,4}(?:/[A-Za-z])?\.?")),
+    ("ro", re.compile(
+        r"(?<![\w-])(?:Str\.|Strada|Bd\.|Bulevardul|B-dul|Calea|Aleea|Piața|Piata|Șos\.|Sos\.|Șoseaua|Soseaua|Intrarea|"
+        r"Splaiul)\s+(?:" + _CAPW + r"\s*){1,4},?\s*(?:nr\.?|Nr\.?)\s*\d{1,4}[A-Za-z]?"
+        r"(?:,?\s*(?:bl\.|sc\.|et\.|ap\.)\s*\w{1,4})*")),
+    ("id", re.compile(
+        r"(?<![\w-])(?:Jl\.|Jln\.|Jalan|Gg\.|Gang)\s+(?:" + _CAPW + r"\s*){1,4},?\s*(?:No\.?|Nomor)\s*\d{1,4}[A-Za-z]?")),
+    # Colombian / Latin American grid: "Carrera 7 # 32-16", "Calle 45A Sur No. 12-34"
+    ("co_grid", re.compile(
+        r"(?<![\w-])(?:Calle|Cl\.|Carrera|Cra\.?|Kr\.?|Avenida|Av\.|Transversal|Tv\.|Diagonal|Dg\.)\s+\d{1,3}\s?[A-Z]?"
+        r"(?:\s+(?:Bis|Sur|Norte|Este|Oeste))?\s*(?:#|No\.?|N[º°])\s*\d{1,3}\s?[A-Z]?\s*-\s*\d{1,3}")),
     # Chinese: "北京市朝阳区建国路88号", "上海市徐汇区漕溪北路595号3楼"
     ("zh", re.compile(
         r"(?:[\u4e00-\u9fff]{2,4}(?:省|市))?(?:[\u4e00-\u9fff]{1,4}(?:区|县|市))?[\u4e00-\u9fff]{2,6}(?:路|街|大道|巷)"
@@ -161,7 +180,7 @@ _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
 # "Street 12" before it whatever the street word is ("Kurfürstendamm 12", "Unter den Linden 5").
 _EU_POSTCODE_TOWN = re.compile(
     r"(?P<head>(?<![\w-])(?:" + _CAPW + r"[ \t]+){1,4}\d{1,4}[ \t]?[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?)?"
-    r",[ \t]*(?P<pc>\d{4,5}(?:-\d{3})?)[ \t]+(?P<town>" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2})"
+    r",[ \t]*(?P<pc>\d{4,5}(?:-\d{3})?|\d{3}[ \t]\d{2})[ \t]+(?P<town>" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2})"
 )
 _CONTEXT = re.compile(
     r"(?i:ship(?:ping)?(?: it)? to|deliver(?:y)?(?: it)? to|send (?:it|the \w+|them)? ?to|mail (?:it )?to|"
@@ -234,16 +253,21 @@ _RULE_HINTS: dict[str, re.Pattern[str]] = {
     "pobox": re.compile(r"(?i)box|postf|postbus|apartado|casella|caixa|b\.?p"),
     "pl": re.compile(r"ul\.|al\.|os\.|pl\.|ulica|aleja|osiedle|plac"),
     "in_sector": re.compile(r"Sector|Block|Phase|Plot"),
+    "hu": re.compile(r"utca|u\.|út|tér|körút|krt\.|sor|köz|fasor|sétány|rakpart"),
+    "ro": re.compile(r"(?i)nr\.?\s*\d"),
+    "id": re.compile(r"Jl|Jalan|Gg\.|Gang"),
+    "co_grid": re.compile(r"#|No\.?\s*\d|N[º°]"),
 }
 
 
 def _device_word(word: str) -> bool:
-    """'Notepad' / 'Keypad' (stem an English word), not 'Jesperpad' / 'Kerkpad' (a name + Dutch 'pad')."""
-    if not word.endswith("pad") or len(word) < 6:
+    """'Notepad' / 'Necktie' (stem an English word), not 'Jesperpad' / 'Mannerheimintie' (a name + street word)."""
+    suffix = next((x for x in ("pad", "tie", "tori") if word.endswith(x)), None)
+    if suffix is None or len(word) < len(suffix) + 3:
         return False
     from evalpipe.pii.lexicon import is_common_word
 
-    return is_common_word(word[:-3], langs=("en",)) or is_common_word(word, langs=("en",))
+    return is_common_word(word[: -len(suffix)], langs=("en",)) or is_common_word(word, langs=("en",))
 
 
 def _eu_town_ok(m: re.Match[str]) -> bool:

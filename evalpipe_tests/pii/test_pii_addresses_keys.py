@@ -76,6 +76,13 @@ def covered(text: str, value: str, hits) -> bool:
         ("доставка: ул. Садовая, д. 17, кв. 4, Казань", "ул. Садовая, д. 17, кв. 4, Казань"),
         ("请寄到杭州市西湖区文三路478号5楼", "杭州市西湖区文三路478号5楼"),
         ("배송지는 부산시 해운대구 센텀로 45-2 입니다", "부산시 해운대구 센텀로 45-2"),
+        ("küldje: Rózsa utca 12., 1052 Budapest", "Rózsa utca 12., 1052 Budapest"),
+        ("trimiteți la Str. Teilor nr. 14, bl. A2, ap. 7, Brașov", "Str. Teilor nr. 14, bl. A2, ap. 7, Brașov"),
+        ("kirim ke Jl. Melati Raya No. 5, Bandung", "Jl. Melati Raya No. 5, Bandung"),
+        ("envíelo a Carrera 9 # 41-17, Medellín", "Carrera 9 # 41-17, Medellín"),
+        ("lähetä Koivukuja 4 B, 00510 Helsinki", "Koivukuja 4 B, 00510 Helsinki"),
+        ("pošlete na Lipová 12, 110 00 Praha", "Lipová 12, 110 00 Praha"),
+        ("ship to 5 Shanti Vihar, Delhi 110092", "5 Shanti Vihar, Delhi 110092"),
     ],
 )
 def test_address_shapes(text, value):
@@ -98,6 +105,8 @@ def test_address_shapes(text, value):
         "Q3, 2024 Results are in",
         "the Stargate 3 trailer and 地铁12号线 delays",
         "the BP 2024 report and Unit 4 Review are due",
+        "Necktie 2 sold out, Supernova 3 and Casanova 2 tickets too",
+        "Calle 5 is closed; see No. 5 - 10 items; Version 2 nr. 3",
     ],
 )
 def test_address_near_misses(text):
