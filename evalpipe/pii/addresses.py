@@ -19,7 +19,9 @@ import re
 from evalpipe.pii.identifiers import Hit
 
 _W = r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ'’.-]"
-_CAPW = r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-ŽȘȚА-ЯЁ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſȘ-țА-яЁё'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
+_CAPW = (
+    r"(?:(?:St|Ste|Mt|Ft|Pt)\.|[A-ZÀ-ÖØ-ÞĀ-ŽȘȚА-ЯЁ][A-Za-zÀ-ÖØ-öø-ÿĀ-ſȘ-țА-яЁё'’-]*|\d{1,3}(?:st|nd|rd|th)\b)"
+)
 _NUM = r"\d{1,5}(?:\s?[A-Za-z](?![A-Za-z]))?(?:[/-]\d{1,4}[A-Za-z]?)?"
 _EN_TYPES = (
     r"Street|St|Road|Rd|Avenue|Ave|Av|Lane|Ln|Drive|Dr|Close|Cl|Crescent|Cres|Grove|Gr|Gardens|Gdns|Terrace|Tce|"
@@ -44,7 +46,9 @@ _EN_WEAK_TYPES = (
     r"Forks?|Crest|Bridge|Brg|Corners?|Course|Hts|Junctions|Meadow|Groves|Knolls|Manors|Parkways|Pines?|Rapid|"
     r"Spurs|Walks|Fall|Brooks|Centers|Circles|Cliff|Rue|Via|Zila|Ganj|Bazar|Bazaar|Enclave|Vihar|Puram|Pally"
 )
-_IN_UNIT = r"(?:H\.\s?No\.?|H\s?No\.?|House\s+No\.?|Flat\s+No\.?|Door\s+No\.?|D\.\s?No\.?|Plot\s+No\.?|Shop\s+No\.?)"
+_IN_UNIT = (
+    r"(?:H\.\s?No\.?|H\s?No\.?|House\s+No\.?|Flat\s+No\.?|Door\s+No\.?|D\.\s?No\.?|Plot\s+No\.?|Shop\s+No\.?)"
+)
 _UNIT = (
     r"(?:(?:" + _IN_UNIT + r"|Flat|Apt|Apartment|Unit|Suite|Ste|Level|Floor|Fl|Room|Shop|House|Plot|No\.?|#)"
     r"\s*\d+[A-Za-z]?[,/]?\s*)"
@@ -56,7 +60,9 @@ _US_STATES = (
 )
 _AU_STATES = r"NSW|VIC|QLD|SA|WA|TAS|NT|ACT"
 # State abbreviations that are also everyday tokens ("User ID 12345", "OR 2"): need ", " before them.
-_AMBIGUOUS_STATES = frozenset({"ID", "IN", "ME", "OK", "OR", "AS", "PA", "DE", "CO", "LA", "MA", "MD", "MI", "NT", "ACT"})
+_AMBIGUOUS_STATES = frozenset(
+    {"ID", "IN", "ME", "OK", "OR", "AS", "PA", "DE", "CO", "LA", "MA", "MD", "MI", "NT", "ACT"}
+)
 _STATE_HINT = re.compile(r"\b(?:" + _US_STATES + "|" + _AU_STATES + r")[ \t]+\d{4,5}\b")
 _STREET_HEAD = (
     r"(?:(?<![\w/-])(?:" + _UNIT + r")?\d{1,6}[A-Za-z]?(?:/\d{1,4})?,?(?:[ \t]+" + _CAPW + r"){1,5}"
@@ -166,7 +172,10 @@ _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
             r"(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])"
         ),
     ),
-    ("nl", re.compile(r"(?<![\w-])[1-9]\d{3}[ \u00a0]{0,2}(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z])(?=\s+[A-Z][a-z])")),
+    (
+        "nl",
+        re.compile(r"(?<![\w-])[1-9]\d{3}[ \u00a0]{0,2}(?!SA|SD|SS)[A-Z]{2}(?![A-Za-z])(?=\s+[A-Z][a-z])"),
+    ),
     ("pl", re.compile(r"(?:(?<=^)|(?<=,)|(?<=, )|(?<=\n))\d{2}-\d{3}(?=[ \t]+[A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż])")),
     (
         "ca",
@@ -180,7 +189,11 @@ _POSTCODES: list[tuple[str, re.Pattern[str]]] = [
 # "Street 12" before it whatever the street word is ("Kurfürstendamm 12", "Unter den Linden 5").
 _EU_POSTCODE_TOWN = re.compile(
     r"(?P<head>(?<![\w-])(?:" + _CAPW + r"[ \t]+){1,4}\d{1,4}[ \t]?[a-zA-Z]?(?:[-/]\d{1,4}[a-zA-Z]?)?)?"
-    r",[ \t]*(?P<pc>\d{4,5}(?:-\d{3})?|\d{3}[ \t]\d{2})[ \t]+(?P<town>" + _CAPW + r"(?:[ \t-]" + _CAPW + r"){0,2})"
+    r",[ \t]*(?P<pc>\d{4,5}(?:-\d{3})?|\d{3}[ \t]\d{2})[ \t]+(?P<town>"
+    + _CAPW
+    + r"(?:[ \t-]"
+    + _CAPW
+    + r"){0,2})"
 )
 _CONTEXT = re.compile(
     r"(?i:ship(?:ping)?(?: it)? to|deliver(?:y)?(?: it)? to|send (?:it|the \w+|them)? ?to|mail (?:it )?to|"
@@ -301,7 +314,9 @@ def find_addresses(text: str) -> list[Hit]:
             for m in rx.finditer(text):
                 if m.group(2) in _AMBIGUOUS_STATES and not m.group(1):
                     continue  # "User ID 12345": a state abbreviation that is an ordinary token needs "Town, ST"
-                hits.append(Hit(m.start(), _extend(text, m.end(), 2), "STREET_ADDRESS", 0.85, "address_" + rule))
+                hits.append(
+                    Hit(m.start(), _extend(text, m.end(), 2), "STREET_ADDRESS", 0.85, "address_" + rule)
+                )
     for m in _EU_POSTCODE_TOWN.finditer(text):
         if not _eu_town_ok(m):
             continue

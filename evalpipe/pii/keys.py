@@ -342,15 +342,19 @@ def _place_value(v: str) -> bool:
 def _role_person(v: str) -> bool:
     """A person under a role key: name-shaped, and a known first name, two words or a non-Latin script.
 
-    One capitalised token alone ("OrderService", "Finance") is more often a team or a component.
+    One capitalised token alone ("OrderService", "Finance") is more often a team or a component;
+    lower case only when it opens with a known first name ("daniel reid", not "npm registry").
     """
-    if not _person_value(v, strict=True):
-        return False
-    words = v.replace(",", " ").split()
-    if len(words) > 1 or not words[0].isascii():
-        return True
     from evalpipe.pii.lexicon import is_first_name
 
+    words = v.replace(",", " ").split()
+    if not _person_value(v, strict=True):
+        # lower case typed into a form ("daniel reid"): a person when it opens with a known first name
+        return (
+            v.islower() and 1 < len(words) <= 4 and is_first_name(words[0]) and _person_value(v, strict=False)
+        )
+    if len(words) > 1 or not words[0].isascii():
+        return True
     return is_first_name(words[0])
 
 
