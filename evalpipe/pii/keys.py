@@ -75,10 +75,84 @@ _PII_KEYS: dict[str, tuple[str, ...]] = {
                   "cuenta", "rekeningnummer", "rib", "sortcode"),
     "IP_ADDRESS": ("ip", "ipaddress", "clientip", "remoteaddr", "remoteip", "xforwardedfor", "sourceip", "userip"),
 }  # fmt: skip
+# Address parts by key: the line, the house number, the postcode, in the logs' languages.
+_ADDRESS_PART_KEYS = (
+    "addressline", "addressline3", "address1", "address2", "streetline", "streetname", "streetaddress1",
+    "housenumber", "houseno", "housenr", "hausnummer", "hausnr", "huisnummer", "huisnr", "numerocasa",
+    "numerocalle", "numeroderue", "numerovoie", "civico", "numerocivico", "flatnumber", "aptnumber",
+    "apartmentnumber", "unitnumber", "suitenumber", "buildingname",
+    "postcode", "postalcode", "postcodes", "zip", "zipcode", "zip5", "zipplus4", "pincode",
+    "postleitzahl", "plz", "codigopostal", "codepostal", "cap", "codiceavviamentopostale", "cep",
+    "kodpocztowy", "postnummer", "postnr", "郵便番号", "邮编", "邮政编码", "индекс", "почтовыйиндекс",
+    "ulica", "adres", "adresdostawy", "adreszamieszkania", "strasseundhausnummer", "strassehausnummer",
+    "calleynumero", "rua", "morada", "woonadres", "postadres", "factuuradres", "adresse1",
+    "adresse2", "ligneadresse", "lineadireccion", "recipientaddress", "residentialaddress", "permanentaddress",
+    "currentaddress", "correspondenceaddress", "pickupaddress", "dropoffaddress", "destinationaddress",
+    "番地", "丁目", "住所1", "住所2", "адрес1", "addresslines", "streetlines", "street1", "street2", "addr1",
+    "addr2", "rue", "numerorue", "voie", "strassenname", "straatnaam", "nombrecalle", "nomerue",
+)  # fmt: skip
+# A town or city alone: masked under its key, but never swept over the partition ("our Berlin office"
+# elsewhere is benign text; see keyed_score).
+_LOCALITY_KEYS = (
+    "city", "town", "locality", "municipality", "village", "suburb", "hamlet", "borough", "cityname",
+    "townname", "postaltown", "posttown", "shippingcity", "billingcity", "deliverycity", "homecity",
+    "cityortown", "stadt", "ort", "wohnort", "gemeinde", "ortschaft", "ortsteil", "stadtteil",
+    "ciudad", "localidad", "poblacion", "municipio", "ville", "commune", "localite", "stad", "plaats",
+    "woonplaats", "gemeente", "citta", "comune", "localita", "cidade", "concelho", "freguesia",
+    "miasto", "miejscowosc", "gmina", "市区町村", "市町村", "市", "城市", "город", "населенныйпункт",
+)  # fmt: skip
+# People in a role: the value is a person when it looks like one ("manager": "Daniel Reid").
+_ROLE_KEYS = (
+    "manager", "linemanager", "accountmanager", "hiringmanager", "projectmanager", "casemanager",
+    "relationshipmanager", "storemanager", "officemanager", "directmanager", "reportingmanager",
+    "supervisor", "teamlead", "reportsto", "approver", "approvedby", "reviewer", "reviewedby",
+    "reporter", "reportedby", "createdby", "requestedby", "submittedby", "assignedto", "assignee",
+    "caseworker", "caseowner", "accountowner", "emergencycontact", "emergencycontactname", "contactperson",
+    "contactpersonname", "pointofcontact", "poc", "nextofkin", "guardian", "spouse", "referee",
+    "witness", "landlord", "tenant", "occupant", "addressee", "attn", "careof",
+    "recipient", "consignee", "accountholder", "cardholder", "policyholder",
+    "employee", "employeename", "agent", "agentname", "representative",
+    "salesrep", "advisor", "adviser", "consultant", "doctor", "physician", "dentist", "nurse", "teacher",
+    "hrcontact", "hrpartner", "mentor", "signatory", "authorisedperson",
+    "authorizedperson", "beneficiary", "heir",
+    "patient", "applicant", "interviewer",
+    # de
+    "ansprechpartner", "ansprechperson", "vorgesetzter", "vorgesetzte", "notfallkontakt", "sachbearbeiter",
+    "sachbearbeiterin", "betreuer", "betreuerin", "verantwortlich", "verantwortlicher", "kontaktperson",
+    "empfanger", "mitarbeiter", "mitarbeiterin", "kunde", "kundin", "bearbeiter", "leiter",
+    # es / pt
+    "responsable", "gerente", "jefe", "jefa", "encargado", "encargada", "contacto", "contactodeemergencia",
+    "personadecontacto", "destinatario", "remitente", "empleado", "empleada", "cliente", "supervisora",
+    "responsavel", "contatodeemergencia", "funcionario",
+    # fr
+    "gestionnaire", "interlocuteur", "interlocutrice", "contacturgence", "personneacontacter",
+    "destinataire", "expediteur", "employe", "salarie", "conseiller", "conseillere", "referent",
+    # nl
+    "contactpersoon", "leidinggevende", "beheerder", "verantwoordelijke", "noodcontact", "ontvanger",
+    "afzender", "medewerker", "klant", "behandelaar",
+    # it
+    "referente", "responsabile", "contattodiemergenza", "destinatario", "mittente", "dipendente",
+    # pl
+    "kierownik", "opiekun", "osobakontaktowa", "odbiorca", "nadawca", "pracownik", "klient",
+    # ja / zh / ru
+    "担当者", "責任者", "連絡先氏名", "緊急連絡先", "上司", "联系人", "负责人", "经理", "менеджер",
+    "контактноелицо", "ответственный",
+)  # fmt: skip
+_ROLE_INDEX = frozenset(fold(k) for k in _ROLE_KEYS)
+_LOCALITY_INDEX = frozenset(fold(k) for k in _LOCALITY_KEYS)
 _PII_INDEX: dict[str, str] = {fold(k): ent for ent, ks in _PII_KEYS.items() for k in ks}
+for _k in _ADDRESS_PART_KEYS + _LOCALITY_KEYS:
+    _PII_INDEX.setdefault(fold(_k), "STREET_ADDRESS")
 _AMBIGUOUS_NAME_KEYS = frozenset(
     {"name", "nom", "author", "owner", "user", "agent", "contact", "customer", "client"}
 )
+# Software that shares a role word: "package_manager": "npm", "task_owner": "cron" are not people.
+_ROLE_NOT_PERSON = frozenset(
+    {"package", "password", "secret", "window", "task", "file", "download", "display", "session", "process",
+     "node", "version", "plugin", "dependency", "resource", "cluster", "entity", "state", "layout", "device",
+     "service", "connection", "network", "memory", "power", "boot", "build", "release", "config", "cache",
+     "queue", "job", "thread", "lock", "key", "certificate", "license", "policy", "storage", "volume"}
+)  # fmt: skip
 
 
 def split_key(key: str) -> list[str]:
@@ -98,7 +172,7 @@ def key_entity(key: str) -> str | None:
     credential = any(p in joined for p in _CREDENTIAL_PARTS) or any(t in _CREDENTIAL_TOKENS for t in toks)
     if credential:
         return None if toks[-1] in _NOT_VALUE or toks[-1] == "id" and "private" not in joined else "SECRET"
-    if toks[-1] in _NOT_VALUE - {"name"}:
+    if toks[-1] in _NOT_VALUE - {"name", "manager"}:
         return None
     if (
         toks[-1] == "key"
@@ -125,16 +199,34 @@ def key_entity(key: str) -> str | None:
         return "SECRET"
     if joined in ("key", "apikey"):
         return "KEY?"
+    if joined in _LOCALITY_INDEX:
+        return "LOCALITY?"
     if joined in _PII_INDEX:
         ent = _PII_INDEX[joined]
         return "NAME?" if joined in _AMBIGUOUS_NAME_KEYS else ent
     if joined in _AMBIGUOUS_NAME_KEYS:
         return "NAME?"
-    # compound keys ending in a PII word: "customer_email", "shipping_street", "user_phone"
-    for n in (2, 1):
+    if joined in _ROLE_INDEX:
+        return "ROLE?"
+    # compound keys ending in a PII word: "customer_email", "shipping_street", "user_phone", "billing_city"
+    for n in (3, 2, 1):
+        if len(toks) < n:
+            continue
         tail = "".join(toks[-n:])
-        if len(toks) > n - 1 and tail in _PII_INDEX and tail not in _AMBIGUOUS_NAME_KEYS:
+        if tail in _LOCALITY_INDEX:
+            return "LOCALITY?"
+        if tail in _PII_INDEX and tail not in _AMBIGUOUS_NAME_KEYS:
             return _PII_INDEX[tail]
+    # people in a role: "emergency_contact", "line_manager", "ansprechpartner_name", "hr_contact"
+    core = toks[:-1] if len(toks) > 1 and toks[-1] in ("name", "fullname", "naam", "nombre", "nom") else toks
+    for n in (3, 2, 1):
+        if len(core) < n:
+            continue
+        tail = "".join(core[-n:])
+        if (tail in _ROLE_INDEX or tail in _AMBIGUOUS_NAME_KEYS and len(core) > n) and not (
+            len(core) > n and core[-n - 1] in _ROLE_NOT_PERSON
+        ):
+            return "ROLE?"
     if (
         toks[-1] == "name"
         and len(toks) > 1
@@ -178,7 +270,7 @@ def _name_word(w: str) -> bool:
 
     if not w or not unicodedata.category(w[0]).startswith("L"):
         return False
-    return all(unicodedata.category(c)[0] in "LM" or c in "-'’." for c in w)
+    return all(unicodedata.category(c)[0] in "LM" or c in "-–'’." for c in w)
 
 
 def keyed_entity(key: str | None, value: str) -> str | None:
@@ -199,18 +291,71 @@ def keyed_entity(key: str | None, value: str) -> str | None:
         return "SECRET" if len(v) >= 8 and not any(c.isspace() for c in v) and not is_common_word(v) else None
     if ent in ("NAME?", "PERSON"):
         return "PERSON" if _person_value(v, strict=ent == "NAME?") else None
+    if ent == "ROLE?":
+        return "PERSON" if _role_person(v) else None
+    if ent == "LOCALITY?":
+        return "STREET_ADDRESS" if _place_value(v) else None
     digits = sum(c.isdigit() for c in v)
     if ent == "EMAIL_ADDRESS":
         return ent if "@" in v or re.search(r"(?i)\[at\]|\(at\)|%40| at ", v) else None
     if ent == "PHONE_NUMBER":
         return ent if digits >= 6 else None
     if ent == "STREET_ADDRESS":
-        return ent if len(v) <= 300 and (digits or len(v.split()) >= 2) else None
+        if len(v) > 300:
+            return None
+        if digits or len(v.split()) >= 2:
+            return ent
+        # one word under an address key: a street or town name ("Kurfürstendamm"), not "verified" / "home"
+        from evalpipe.pii.lexicon import is_common_word
+
+        return ent if _place_value(v) and not is_common_word(v) else None
     if ent == "IP_ADDRESS":
         return ent if re.fullmatch(r"[0-9A-Fa-f.:, ]{7,}", v) else None
     if ent == "DATE_OF_BIRTH":
         return ent if digits else None
     return ent if digits and sum(c.isalnum() for c in v) >= 4 else None
+
+
+def keyed_score(key: str | None) -> float:
+    """Confidence of a whole-value detection by key; a town alone is below the sweep's threshold.
+
+    "Berlin" under `city` is the customer's town, but the same word elsewhere in the partition
+    ("our Berlin office") is ordinary text: masked where the key says so, never propagated.
+    """
+    return 0.8 if key is not None and key_entity(key) == "LOCALITY?" else 0.95
+
+
+_NOT_A_PLACE = frozenset(
+    {"unknown", "any", "all", "other", "others", "remote", "default", "various", "tbd", "tba", "online",
+     "anywhere", "worldwide", "global", "local", "same", "home", "office"}
+)  # fmt: skip
+
+
+def _place_value(v: str) -> bool:
+    """A town / city value: 1-6 words of letters (St. / -sur- / apostrophes inside), not a filler word."""
+    if len(v) > 60 or "@" in v or "://" in v or fold(v) in _NOT_A_PLACE:
+        return False
+    words = v.replace(",", " ").split()
+    return 0 < len(words) <= 6 and all(_name_word(w) or w.isdigit() and len(w) <= 5 for w in words)
+
+
+def _role_person(v: str) -> bool:
+    """A person under a role key: name-shaped, and a known first name, two words or a non-Latin script.
+
+    One capitalised token alone ("OrderService", "Finance") is more often a team or a component;
+    lower case only when it opens with a known first name ("daniel reid", not "npm registry").
+    """
+    from evalpipe.pii.lexicon import is_first_name
+
+    words = v.replace(",", " ").split()
+    if not _person_value(v, strict=True):
+        # lower case typed into a form ("daniel reid"): a person when it opens with a known first name
+        return (
+            v.islower() and 1 < len(words) <= 4 and is_first_name(words[0]) and _person_value(v, strict=False)
+        )
+    if len(words) > 1 or not words[0].isascii():
+        return True
+    return is_first_name(words[0])
 
 
 def _person_value(v: str, strict: bool) -> bool:

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
 from evalpipe.pii.identifiers import phone_variants
-from evalpipe.pii.keys import keyed_entity, keyed_number_entity
+from evalpipe.pii.keys import keyed_entity, keyed_number_entity, keyed_score
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
@@ -367,7 +367,7 @@ class Scrubber:
         keyed: dict[tuple[str, str], ScrubbedText] = {}
         for value, ent, key in (k for p in plans for k in p.keyed):
             if (value, ent) not in keyed:
-                whole = Span(0, len(value), ent, 0.95, f"json_key:{key}")
+                whole = Span(0, len(value), ent, keyed_score(key), f"json_key:{key}")
                 keyed[(value, ent)] = ScrubbedText(self.replace(value, (whole,)), (whole,))
         out = []
         for row, plan in zip(rows, plans, strict=True):
