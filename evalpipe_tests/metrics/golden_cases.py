@@ -84,6 +84,8 @@ def normalise(df: pd.DataFrame, case: str) -> pd.DataFrame:
     """Rows in the evaluator's order, floats rounded (float32 embeddings), NaN as None: JSON-comparable."""
     df = df.assign(case=case).copy()
     df["value"] = [None if (v is None or math.isnan(v)) else round(float(v), 9) for v in df["value"]]
-    df["error"] = [None if e is None or (isinstance(e, float) and math.isnan(e)) else str(e) for e in df["error"]]
+    df["error"] = [
+        None if e is None or (isinstance(e, float) and math.isnan(e)) else str(e) for e in df["error"]
+    ]
     df["passed"] = df["passed"].astype(bool)
     return df.reset_index(drop=True)[["case", *[c for c in df.columns if c != "case"]]]

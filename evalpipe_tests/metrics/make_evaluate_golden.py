@@ -52,7 +52,9 @@ def cases() -> dict[str, pd.DataFrame]:
             judge_verdicts_out=verdicts,
         ),
         "extras": evaluate(
-            g.examples_with_default_partition(), g.outputs_with_default_partition(), g.config_with_extras(),
+            g.examples_with_default_partition(),
+            g.outputs_with_default_partition(),
+            g.config_with_extras(),
             embedder=g.bow(),
         ),
         "broken_embedder": evaluate(ex, out, embedder=g.bow().__class__(g.BrokenEncoder(), fingerprint="x")),
