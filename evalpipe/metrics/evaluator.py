@@ -198,6 +198,14 @@ def evaluate(
     return df
 
 
+def judge_rows_last(metrics: pd.DataFrame) -> pd.DataFrame:
+    """`judge_score` rows moved after all other rows, each group in its order: the row order of the
+    `example_metrics` table from before the judge ran inside `evaluate` (its readers take rows in
+    table order, so keeping it keeps every downstream figure identical)."""
+    is_judge = metrics["metric"] == "judge_score"
+    return pd.concat([metrics[~is_judge], metrics[is_judge]], ignore_index=True)
+
+
 def _plan(x: MetricInput, env: MetricEnv) -> list[registry.MetricSpec]:
     """The metrics this item gets a row for: the configured ones, then the derived ones that apply."""
     configured = [registry.get_metric(m) for m in x.partition_config.get("metrics", [])]
