@@ -41,7 +41,9 @@ class GenericMappingFile(_Strict):
     """`generic:` section: canonical field -> dotted path in the team's own JSONL records."""
 
     fields: dict[str, str | dict[str, Any]] = Field(description="canonical field -> path or {path, scale}")
-    required: list[str] = Field(default_factory=list, description="paths a record must have to be this format")
+    required: list[str] = Field(
+        default_factory=list, description="paths a record must have to be this format"
+    )
     history: dict[str, Any] | None = None
     user_message: str | None = None
     assistant_message: str | None = None
@@ -69,7 +71,9 @@ class PiiFile(_Strict):
 
     model_name: str | None = Field(None, description="installed spaCy model for PERSON")
     entities: list[str] | None = None
-    operators: dict[str, PiiOperator] | None = Field(None, description="entity -> operator (default pseudonym)")
+    operators: dict[str, PiiOperator] | None = Field(
+        None, description="entity -> operator (default pseudonym)"
+    )
     namespace: str | None = Field(None, description="pseudonym salt; tokens are stable within one namespace")
     hex_chars: int | None = Field(None, ge=4, le=64)
     score_threshold: float | None = Field(None, ge=0, le=1)
@@ -271,7 +275,9 @@ class ProductionFaithfulnessFile(_Strict):
 class ProductionConstraintsFile(_Strict):
     forbidden_terms: list[str] = Field(default_factory=list)
     language: str = "match"
-    refusal_warranted_patterns: list[str] = Field(default_factory=list, description="regexes: refusal is right")
+    refusal_warranted_patterns: list[str] = Field(
+        default_factory=list, description="regexes: refusal is right"
+    )
     json_request_pattern: str = Field(r"\bJSON\b", description="regex: the call asked for JSON")
     pii_entities: list[str] = Field(
         default_factory=lambda: ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"],
@@ -309,7 +315,7 @@ class MetricValidityFile(_Strict):
     """`data/metric_validity.yaml`: does a production metric predict what users experienced?"""
 
     window_days: int = Field(14, ge=1, description="the last N scored days")
-    outcomes: list[Literal["negative_feedback", "escalation"]] = Field(
+    outcomes: list[Literal["negative_feedback", "escalation", "asked_again", "handoff"]] = Field(
         default_factory=lambda: ["negative_feedback", "escalation"]
     )
     feedback_population: Literal["all", "rated"] = "all"
@@ -327,7 +333,9 @@ class ExperimentMetricFile(_Strict):
     kind: Literal["binary", "continuous"] = "continuous"
     higher_is_better: bool = True
     covariate: str | None = Field(None, description="pre-period column for CUPED")
-    expected_effect: float | None = Field(None, description="absolute effect the sequential test is tuned for")
+    expected_effect: float | None = Field(
+        None, description="absolute effect the sequential test is tuned for"
+    )
 
 
 class ExperimentFile(_Strict):
