@@ -218,3 +218,14 @@ print(json.dumps({"import": at_import, "load": at_load}))
     reads = json.loads(res.stdout.strip().splitlines()[-1])
     assert reads["import"] == []
     assert "EVALPIPE_LAKE" in reads["load"]  # the resources read their settings when defs load
+
+
+def test_production_config_paths_reach_the_config_files_resource():
+    from evalpipe.defs.resources import resources_from
+
+    s = load_settings(
+        {"EVALPIPE_EXPERIMENTS_CONFIG": "/x/exp.yaml", "EVALPIPE_METRIC_VALIDITY_CONFIG": "/x/v.yaml"}
+    )
+    files = resources_from(s)["config_files"]
+    assert files.experiments == "/x/exp.yaml" and files.metric_validity == "/x/v.yaml"
+    assert files.production_scores == "data/production_scores.yaml"
