@@ -155,7 +155,8 @@ def evaluate(
         judge_verdicts_out=judge_verdicts_out,
     )
     items = _items(examples, outputs, cfg.get("partitions", {}), dataset_version)
-    plans = [_plan(x, env) for x in items]
+    derived, specs = registry.derived_metrics(), {}
+    plans = [_plan(x, env, derived, specs) for x in items]
 
     for name, step in registry.precomputes():
         wanted = [
@@ -206,10 +207,13 @@ def judge_rows_last(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([metrics[~is_judge], metrics[is_judge]], ignore_index=True)
 
 
-def _plan(x: MetricInput, env: MetricEnv) -> list[registry.MetricSpec]:
+def _plan(
+    x: MetricInput, env: MetricEnv, derived: list[registry.MetricSpec], specs: dict[str, registry.MetricSpec]
+) -> list[registry.MetricSpec]:
     """The metrics this item gets a row for: the configured ones, then the derived ones that apply."""
-    configured = [registry.get_metric(m) for m in x.partition_config.get("metrics", [])]
-    return [s for s in configured + registry.derived_metrics() if s.applicable(x, env)]
+    names = x.partition_config.get("metrics", [])
+    configured = [specs[m] if m in specs else specs.setdefault(m, registry.get_metric(m)) for m in names]
+    return [s for s in configured + derived if s.applicable(x, env)]
 
 
 def _items(
