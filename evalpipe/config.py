@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 import typing
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar, Union
 
@@ -40,7 +41,9 @@ class GenericMappingFile(_Strict):
     """`generic:` section: canonical field -> dotted path in the team's own JSONL records."""
 
     fields: dict[str, str | dict[str, Any]] = Field(description="canonical field -> path or {path, scale}")
-    required: list[str] = Field(default_factory=list, description="paths a record must have to be this format")
+    required: list[str] = Field(
+        default_factory=list, description="paths a record must have to be this format"
+    )
     history: dict[str, Any] | None = None
     user_message: str | None = None
     assistant_message: str | None = None
@@ -68,7 +71,9 @@ class PiiFile(_Strict):
 
     model_name: str | None = Field(None, description="installed spaCy model for PERSON")
     entities: list[str] | None = None
-    operators: dict[str, PiiOperator] | None = Field(None, description="entity -> operator (default pseudonym)")
+    operators: dict[str, PiiOperator] | None = Field(
+        None, description="entity -> operator (default pseudonym)"
+    )
     namespace: str | None = Field(None, description="pseudonym salt; tokens are stable within one namespace")
     hex_chars: int | None = Field(None, ge=4, le=64)
     score_threshold: float | None = Field(None, ge=0, le=1)
@@ -255,6 +260,107 @@ class MetricsFile(_Strict):
     partitions: dict[str, PartitionMetricsFile] = Field(default_factory=dict)
 
 
+# --------------------------------------------------------------------------- production_scores.yaml
+class ProductionSamplingFile(_Strict):
+    max_calls_per_model_day: int = Field(20_000, gt=0, description="above it, a sample of whole sessions")
+    salt: str = Field("production-scores-v1", description="hash salt of the session sample")
+
+
+class ProductionFaithfulnessFile(_Strict):
+    support_threshold: float = Field(0.6, ge=0, le=1)
+    min_claim_words: int = Field(3, ge=1)
+    rel_tol: float = Field(0.005, ge=0)
+
+
+class ProductionConstraintsFile(_Strict):
+    forbidden_terms: list[str] = Field(default_factory=list)
+    language: str = "match"
+    refusal_warranted_patterns: list[str] = Field(
+        default_factory=list, description="regexes: refusal is right"
+    )
+    json_request_pattern: str = Field(r"\bJSON\b", description="regex: the call asked for JSON")
+    pii_entities: list[str] = Field(
+        default_factory=lambda: ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"],
+        description="pseudonym types that count as PII in an answer",
+    )
+
+
+class ProductionToolsFile(_Strict):
+    error_pattern: str = Field(r"(?i)\"error\"\s*:|\berror\b", description="regex: a tool result is an error")
+
+
+class ProductionJudgeFile(_Strict):
+    enabled: bool = False
+    max_calls_per_day: int = Field(500, ge=0)
+
+
+class ProductionQualityFile(_Strict):
+    metrics: list[str] | None = Field(None, description="daily series watched for drift (None: every metric)")
+
+
+class ProductionScoresFile(_Strict):
+    """`data/production_scores.yaml`: reference-free scoring of production calls."""
+
+    version: int = 1
+    sampling: ProductionSamplingFile = Field(default_factory=ProductionSamplingFile)
+    faithfulness: ProductionFaithfulnessFile = Field(default_factory=ProductionFaithfulnessFile)
+    constraints: ProductionConstraintsFile = Field(default_factory=ProductionConstraintsFile)
+    tools: ProductionToolsFile = Field(default_factory=ProductionToolsFile)
+    judge: ProductionJudgeFile = Field(default_factory=ProductionJudgeFile)
+    quality: ProductionQualityFile = Field(default_factory=ProductionQualityFile)
+
+
+# --------------------------------------------------------------------------- metric_validity.yaml
+class MetricValidityFile(_Strict):
+    """`data/metric_validity.yaml`: does a production metric predict what users experienced?"""
+
+    window_days: int = Field(14, ge=1, description="the last N scored days")
+    outcomes: list[Literal["negative_feedback", "escalation", "asked_again", "handoff"]] = Field(
+        default_factory=lambda: ["negative_feedback", "escalation"]
+    )
+    feedback_population: Literal["all", "rated"] = "all"
+    min_events: int = Field(30, ge=0, description="fewer bad (or good) outcomes: insufficient feedback")
+    predictive_low: float = Field(0.55, ge=0, le=1, description="AUROC CI lower bound for 'predictive'")
+    n_boot: int = Field(1000, ge=0)
+    n_bins: int = Field(10, ge=1)
+    seed: int = 0
+    escalation_window_s: float = Field(1800.0, ge=0)
+    metrics: dict[str, bool] | None = Field(None, description="metric -> higher is better (None: every one)")
+
+
+# --------------------------------------------------------------------------- experiments.yaml
+class ExperimentMetricFile(_Strict):
+    kind: Literal["binary", "continuous"] = "continuous"
+    higher_is_better: bool = True
+    covariate: str | None = Field(None, description="pre-period column for CUPED")
+    expected_effect: float | None = Field(
+        None, description="absolute effect the sequential test is tuned for"
+    )
+
+
+class ExperimentFile(_Strict):
+    """One entry of `experiments:`."""
+
+    name: str
+    control: str
+    treatment: str | None = None
+    variant_field: str = Field("metadata.variant", description="metadata.<key> | tag:<prefix> | a column")
+    where: dict[str, str | int | float | bool] = Field(default_factory=dict, description="population filter")
+    start: str | date | None = None
+    end: str | date | None = None
+    split: dict[str, float] | None = Field(None, description="expected share per arm (sample-ratio check)")
+    cluster: str = "session_id"
+    alpha: float = Field(0.05, gt=0, lt=1)
+    metrics: dict[str, ExperimentMetricFile | None] = Field(default_factory=dict)
+    pre_unit: str = "user_id"
+
+
+class ExperimentsFile(_Strict):
+    """`data/experiments.yaml`: production experiments read by `production_experiment_report`."""
+
+    experiments: list[ExperimentFile] = Field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- loading
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """The file's top-level mapping ({} for an empty file); a ConfigError naming the file otherwise."""
@@ -325,11 +431,13 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
         return [m for a in args for m in _models_in(a)]
     if origin is dict and len(args) == 2:
         return [_DictOf(m) for m in _models_in(args[1])]  # type: ignore[list-item]
+    if origin in (list, tuple) and args:
+        return [_DictOf(m) for m in _models_in(args[0])]  # type: ignore[list-item]
     return []
 
 
 class _DictOf:
-    """Marker: a mapping whose values are `model` (its keys are free names)."""
+    """Marker: a mapping (or list) whose values are `model` (its keys or indices are free names)."""
 
     def __init__(self, model: type[BaseModel]):
         self.model = model

@@ -45,6 +45,9 @@ class Settings(BaseModel):
     metrics: str = _setting("data/metrics.yaml", "EVALPIPE_METRICS_CONFIG", "metrics per partition, judge settings")
     report: str = _setting("data/report.yaml", "EVALPIPE_REPORT_CONFIG", "report metrics, tolerances and gate settings")
     sampling: str = _setting("data/sampling.yaml", "EVALPIPE_SAMPLING_CONFIG", "distribution sample design")
+    production_scores: str = _setting("data/production_scores.yaml", "EVALPIPE_PRODUCTION_SCORES_CONFIG", "reference-free scoring of production calls")
+    metric_validity: str = _setting("data/metric_validity.yaml", "EVALPIPE_METRIC_VALIDITY_CONFIG", "metric validity against user outcomes")
+    experiments: str = _setting("data/experiments.yaml", "EVALPIPE_EXPERIMENTS_CONFIG", "declared production experiments")
     judge_mode: Literal["local", "endpoint", "off"] = _setting("local", "EVALPIPE_JUDGE_MODE", "local model, the metrics.yaml endpoint, or no judge")
 
     @classmethod

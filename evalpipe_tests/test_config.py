@@ -59,6 +59,24 @@ def _load_metrics(p):
     return load_metrics_config(p)
 
 
+def _load_production_scores(p):
+    from evalpipe.production.scoring import ProductionScoringConfig
+
+    return ProductionScoringConfig.load(p)
+
+
+def _load_metric_validity(p):
+    from evalpipe.production.validity import MetricValidityConfig
+
+    return MetricValidityConfig.load(p)
+
+
+def _load_experiments(p):
+    from evalpipe.production.experiment import load_experiments
+
+    return load_experiments(p)
+
+
 # file -> (domain loader, path of the mapping to put the wrong key in, allowed key it lists)
 CASES = {
     "log_sources.yaml": (_load_sources, ["generic"], "user_message"),
@@ -67,6 +85,9 @@ CASES = {
     "systems.yaml": (_load_systems, ["systems", "baseline", "decoding"], "max_new_tokens"),
     "report.yaml": (_load_report, ["metrics", "overall_pass"], "tolerance"),
     "metrics.yaml": (_load_metrics, ["judge"], "kappa_floor"),
+    "production_scores.yaml": (_load_production_scores, ["constraints"], "json_request_pattern"),
+    "metric_validity.yaml": (_load_metric_validity, [], "escalation_window_s"),
+    "experiments.yaml": (_load_experiments, ["experiments", 0, "metrics", "faithfulness"], "expected_effect"),
 }
 
 
@@ -90,7 +111,7 @@ def test_wrong_key_names_file_key_and_allowed_keys(tmp_path, name, where):
     with pytest.raises(ConfigError) as info:
         loader(bad)
     msg = str(info.value)
-    key = ".".join([*path, "typo_key"])
+    key = ".".join(str(p) for p in [*path, "typo_key"])
     assert str(bad) in msg and f"unknown key {key!r}" in msg, msg
     assert info.value.file == str(bad) and info.value.key == key
     if where == "nested":
@@ -104,6 +125,35 @@ def test_a_wrong_value_lists_the_allowed_values(tmp_path):
     bad.write_text(yaml.safe_dump(doc), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"systems\.candidate\.backend: 'tgi' is not allowed.*'vllm'"):
         _load_systems(bad)
+
+
+def test_production_loaders_keep_the_shipped_values():
+    """The typed models feed the same values the hand-written loaders read from the shipped files."""
+    from evalpipe.production.experiment import ProductionExperiment
+
+    scoring = _load_production_scores(DATA / "production_scores.yaml")
+    assert scoring.max_calls_per_model_day == 20000 and scoring.salt == "production-scores-v1"
+    assert "Zendesk" in scoring.forbidden_terms and "judge_score" in scoring.quality_metrics
+    assert scoring.tool_error_pattern.startswith("(?i)")
+    validity = _load_metric_validity(DATA / "metric_validity.yaml")
+    assert (
+        validity.outcomes == ("negative_feedback", "escalation") and validity.metrics["tool_error"] is False
+    )
+    assert validity.n_boot == 1000 and validity.escalation_window_s == 1800.0
+    [exp] = _load_experiments(DATA / "experiments.yaml")
+    raw = yaml.safe_load((DATA / "experiments.yaml").read_text(encoding="utf-8"))["experiments"][0]
+    assert exp == ProductionExperiment.from_dict(raw)  # the former loader's result
+
+
+def test_a_wrong_experiment_metric_kind_lists_the_allowed_values(tmp_path):
+    doc = yaml.safe_load((DATA / "experiments.yaml").read_text(encoding="utf-8"))
+    doc["experiments"][0]["metrics"]["escalation"]["kind"] = "ratio"
+    bad = tmp_path / "experiments.yaml"
+    bad.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"experiments\.0\.metrics\.escalation\.kind: 'ratio' is not allowed.*'binary'"
+    ):
+        _load_experiments(bad)
 
 
 def test_log_format_literal_matches_the_ingest_formats():
@@ -168,3 +218,14 @@ print(json.dumps({"import": at_import, "load": at_load}))
     reads = json.loads(res.stdout.strip().splitlines()[-1])
     assert reads["import"] == []
     assert "EVALPIPE_LAKE" in reads["load"]  # the resources read their settings when defs load
+
+
+def test_production_config_paths_reach_the_config_files_resource():
+    from evalpipe.defs.resources import resources_from
+
+    s = load_settings(
+        {"EVALPIPE_EXPERIMENTS_CONFIG": "/x/exp.yaml", "EVALPIPE_METRIC_VALIDITY_CONFIG": "/x/v.yaml"}
+    )
+    files = resources_from(s)["config_files"]
+    assert files.experiments == "/x/exp.yaml" and files.metric_validity == "/x/v.yaml"
+    assert files.production_scores == "data/production_scores.yaml"

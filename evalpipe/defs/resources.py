@@ -60,6 +60,9 @@ class ConfigFilesResource(dg.ConfigurableResource):
     report: str = Settings().report
     sampling: str = Settings().sampling
     pii: str = Settings().pii
+    production_scores: str = Settings().production_scores
+    metric_validity: str = Settings().metric_validity
+    experiments: str = Settings().experiments
 
     def load_systems(self) -> dict[str, SystemSpec]:
         return load_systems(self.systems)
@@ -80,6 +83,9 @@ def resources_from(settings: Settings) -> dict[str, object]:
             report=settings.report,
             sampling=settings.sampling,
             pii=settings.pii,
+            production_scores=settings.production_scores,
+            metric_validity=settings.metric_validity,
+            experiments=settings.experiments,
         ),
         # Small pointers (dataset version ids, paths) between unpartitioned assets.
         "pointer_io_manager": dg.FilesystemIOManager(base_dir=settings.cache + "/pointers"),

@@ -1,5 +1,6 @@
 """Metric domain code (no Dagster): reference metrics, embeddings, constraints, faithfulness,
-LLM-as-judge, judge calibration, and the per-example evaluator."""
+LLM-as-judge, judge calibration, the metric registry (`metric`, `precompute`) and the per-example
+evaluator."""
 
 from evalpipe.metrics.calibration import CalibrationResult, calibrate, calibrate_judge, load_human_labels
 from evalpipe.metrics.constraints import (
@@ -28,6 +29,7 @@ from evalpipe.metrics.judge import (
     pairwise_summary,
 )
 from evalpipe.metrics.reference import contains, exact_match, extract_numbers, numeric_match, token_f1
+from evalpipe.metrics.registry import MetricEnv, MetricInput, Score, metric, precompute
 
 __all__ = [
     "METRIC_COLUMNS",
@@ -40,11 +42,14 @@ __all__ = [
     "JudgeCache",
     "JudgeClient",
     "JudgeItem",
+    "MetricEnv",
+    "MetricInput",
     "OpenAICompatJudgeClient",
     "PairItem",
     "PairwiseJudge",
     "PointwiseJudge",
     "Rubric",
+    "Score",
     "calibrate",
     "calibrate_judge",
     "check_constraints",
@@ -61,8 +66,10 @@ __all__ = [
     "judge_from_config",
     "load_human_labels",
     "load_metrics_config",
+    "metric",
     "numeric_match",
     "pairwise_summary",
+    "precompute",
     "semantic_similarity",
     "shipped_model_dir",
     "split_claims",

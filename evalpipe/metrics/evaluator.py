@@ -1,13 +1,13 @@
 """Per-example metric evaluation: examples x system outputs -> one long metrics table.
 
 `evaluate()` applies, for each (system, example), every metric that `data/metrics.yaml` declares
-for the example's partition, and adds an `overall` row whose verdict is the AND of the partition's
-gate metrics. Long form (one row per metric) because the statistics layer pivots by metric and
+for the example's partition (each a registered function, `evalpipe.metrics.registry`), and adds
+an `overall` row whose verdict is the AND of the partition's gate metrics. Long form (one row per metric) because the statistics layer pivots by metric and
 slice, and because a failing metric must stay visible as a row with its error text: a metric
 that raises yields value NaN, passed False and the error, and is never dropped.
 
-Embeddings are computed once for the whole frame (deduplicated, batched, cached) before the
-per-item loop, so the loop only does dictionary look-ups for them.
+Embeddings, constraint checks and judge calls are batch pre-computes run once for the whole
+frame (deduplicated, batched, cached) before the per-item loop, so the loop only does look-ups.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalpipe.metrics import reference as ref_metrics
-from evalpipe.metrics.constraints import PiiDetector, check_constraints_many, merge_constraints
+from evalpipe.metrics import builtin as _builtin  # noqa: F401  (registers the shipped metrics)
+from evalpipe.metrics import registry
+from evalpipe.metrics.constraints import PiiDetector, merge_constraints
 from evalpipe.metrics.embedding import Embedder, default_embedder
-from evalpipe.metrics.faithfulness import ClaimJudge, faithfulness, split_claims, split_sentences
+from evalpipe.metrics.faithfulness import ClaimJudge
+from evalpipe.metrics.registry import MetricEnv, MetricInput, Score
 
 METRIC_COLUMNS = [
     "dataset_version",
@@ -37,15 +39,6 @@ METRIC_COLUMNS = [
     "error",
     "detail",
 ]
-TEXT_METRICS = {
-    "exact_match",
-    "token_f1",
-    "contains",
-    "numeric_match",
-    "similarity",
-    "constraints",
-    "faithfulness",
-}
 
 
 def default_config_path() -> Path:
@@ -133,6 +126,7 @@ def evaluate(
     claim_judge: ClaimJudge | None = None,
     dataset_version: str | None = None,
     judge_verdicts_out: list[dict] | None = None,
+    judge_partitions: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Score every (system, example) pair; returns the long table of METRIC_COLUMNS.
 
@@ -140,25 +134,96 @@ def evaluate(
     (+ optional dataset_version). outputs: example_id, system, text, latency_ms, input_tokens,
     output_tokens, cost_usd, error. `judge` (a PointwiseJudge) adds `judge_score` rows; it is
     never part of the gate here (the caller gates on it only once it is calibrated).
-    `claim_judge` is the optional faithfulness hook `(claim, context_sentences) -> bool | None`.
-    `judge_verdicts_out`, when given, receives one dict per judged item (texts, score, sd,
-    distribution, status, mode): what the human review loop picks its batch from.
+    `judge_partitions` limits the judge to those partitions (metrics.yaml `judge.partitions`;
+    None: every partition). `claim_judge` is the optional faithfulness hook
+    `(claim, context_sentences) -> bool | None`. `judge_verdicts_out`, when given, receives one
+    dict per judged item (texts, score, sd, distribution, status, mode): what the human review
+    loop picks its batch from.
+
+    The metrics themselves are the registered functions of `evalpipe.metrics.builtin` (see
+    `evalpipe.metrics.registry`): this function parses the items, runs each batch pre-compute
+    once, then loops over each item's configured metrics and the derived ones.
     """
     cfg = config if isinstance(config, dict) else load_metrics_config(config)
-    parts_cfg = cfg.get("partitions", {})
-    emb_cfg = cfg.get("embedding", {}) or {}
-    embedder = embedder or default_embedder(emb_cfg.get("cache_dir"))
-    num_cfg = cfg.get("numeric", {}) or {}
-    rel_tol, abs_tol = float(num_cfg.get("rel_tol", 0.005)), float(num_cfg.get("abs_tol", 1e-9))
-    f_cfg = cfg.get("faithfulness", {}) or {}
-    budgets = cfg.get("budgets", {}) or {}
+    env = MetricEnv(
+        config=cfg,
+        embedder=embedder or default_embedder((cfg.get("embedding", {}) or {}).get("cache_dir")),
+        pii_detector=pii_detector,
+        judge=judge,
+        claim_judge=claim_judge,
+        judge_partitions=None if judge_partitions is None else frozenset(judge_partitions),
+        judge_verdicts_out=judge_verdicts_out,
+    )
+    items = _items(examples, outputs, cfg.get("partitions", {}), dataset_version)
+    derived, specs = registry.derived_metrics(), {}
+    plans = [_plan(x, env, derived, specs) for x in items]
 
+    for name, step in registry.precomputes():
+        wanted = [
+            x
+            for x, plan in zip(items, plans, strict=True)
+            if x.gen_error is None and any(name in spec.uses for spec in plan)
+        ]
+        env.batch[name] = step(wanted, env) if wanted else {}
+
+    rows: list[dict] = []
+    for x, plan in zip(items, plans, strict=True):
+        thresholds = x.partition_config.get("thresholds", {}) or {}
+        for spec in plan:
+            x.threshold = thresholds.get(spec.name, spec.threshold)
+            for s in spec.run(x, env):
+                x.results[s.metric] = Score(
+                    s.metric,
+                    registry.as_float(s.value),
+                    bool(s.passed) and s.error is None,
+                    s.error,
+                    s.detail,
+                )
+        rows.extend(
+            {
+                "dataset_version": x.version,
+                "system": x.system,
+                "example_id": x.example_id,
+                "partition": x.partition,
+                "metric": s.metric,
+                "value": s.value,
+                "passed": s.passed,
+                "error": s.error,
+                "detail": s.detail,
+            }
+            for s in x.results.values()
+        )
+    df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    df["value"] = df["value"].astype("float64")
+    df["passed"] = df["passed"].astype(bool)
+    return df
+
+
+def judge_rows_last(metrics: pd.DataFrame) -> pd.DataFrame:
+    """`judge_score` rows moved after all other rows, each group in its order: the row order of the
+    `example_metrics` table from before the judge ran inside `evaluate` (its readers take rows in
+    table order, so keeping it keeps every downstream figure identical)."""
+    is_judge = metrics["metric"] == "judge_score"
+    return pd.concat([metrics[~is_judge], metrics[is_judge]], ignore_index=True)
+
+
+def _plan(
+    x: MetricInput, env: MetricEnv, derived: list[registry.MetricSpec], specs: dict[str, registry.MetricSpec]
+) -> list[registry.MetricSpec]:
+    """The metrics this item gets a row for: the configured ones, then the derived ones that apply."""
+    names = x.partition_config.get("metrics", [])
+    configured = [specs[m] if m in specs else specs.setdefault(m, registry.get_metric(m)) for m in names]
+    return [s for s in configured + derived if s.applicable(x, env)]
+
+
+def _items(
+    examples: pd.DataFrame, outputs: pd.DataFrame, parts_cfg: dict, dataset_version: str | None
+) -> list[MetricInput]:
+    """One MetricInput per (system, example): systems sorted, examples in order, texts parsed once."""
     ex = examples.drop_duplicates("example_id").set_index("example_id", drop=False)
     systems = sorted(outputs["system"].dropna().unique().tolist()) if len(outputs) else []
     out_idx = {(r.system, r.example_id): r for r in outputs.itertuples(index=False)}
-
-    # ---- prepare items -------------------------------------------------------------------------
-    items = []
+    items: list[MetricInput] = []
     for system in systems:
         for e in ex.itertuples(index=False):
             part = str(getattr(e, "partition", "default") or "default")
@@ -180,272 +245,20 @@ def evaluate(
             if not isinstance(item_constraints, dict):  # surfaces as a failed, explained constraint row
                 item_constraints = {"invalid_item_constraints": True}
             items.append(
-                {
-                    "system": system,
-                    "example_id": e.example_id,
-                    "partition": part,
-                    "pc": pc,
-                    "version": (dataset_version or (getattr(e, "dataset_version", None)) or "unknown"),
-                    "question": question_of(getattr(e, "input_messages", None)),
-                    "context": context_of(getattr(e, "context", None)),
-                    "reference": None if _is_missing(refv) or not str(refv).strip() else str(refv),
-                    "constraints": merge_constraints(pc.get("constraints"), item_constraints),
-                    "text": text,
-                    "gen_error": gen_error,
-                    "out": o,
-                }
-            )
-
-    # ---- embeddings, once for everything ------------------------------------------------------
-    sim_rows = [
-        i
-        for i, it in enumerate(items)
-        if "similarity" in it["pc"].get("metrics", []) and it["reference"] and it["gen_error"] is None
-    ]
-    sims: dict[int, float | Exception] = {}
-    try:
-        if sim_rows:
-            vals = embedder.similarity(
-                [items[i]["text"] for i in sim_rows], [items[i]["reference"] for i in sim_rows]
-            )
-            sims = {i: float(v) for i, v in zip(sim_rows, vals, strict=True)}
-    except Exception as exc:  # embedding failure: every similarity row carries the error
-        sims = {i: exc for i in sim_rows}
-    warm = [
-        s
-        for it in items
-        if it["context"] and it["gen_error"] is None and "faithfulness" in it["pc"].get("metrics", [])
-        for s in split_claims(it["text"]) + [x for c in it["context"] for x in split_sentences(c)]
-    ]
-    try:
-        if warm:
-            embedder.encode(warm)  # faithfulness then finds every claim/context sentence cached
-    except Exception:
-        pass  # each faithfulness row will record the error itself
-
-    # constraints, deduplicated over identical (text, spec, question) triples
-    c_rows = [
-        i
-        for i, it in enumerate(items)
-        if "constraints" in it["pc"].get("metrics", []) and it["gen_error"] is None
-    ]
-    c_results = dict(
-        zip(
-            c_rows,
-            check_constraints_many(
-                [items[i]["text"] for i in c_rows],
-                [items[i]["constraints"] for i in c_rows],
-                [items[i]["question"] for i in c_rows],
-                pii_detector,
-            ),
-            strict=True,
-        )
-    )
-
-    judge_verdicts: dict[int, Any] = {}
-    if judge is not None:
-        from evalpipe.metrics.judge import JudgeItem
-
-        jrows = [i for i, it in enumerate(items) if it["gen_error"] is None]
-        try:
-            verdicts = judge.score(
-                [
-                    JudgeItem(
-                        items[i]["question"],
-                        items[i]["text"],
-                        items[i]["reference"],
-                        items[i]["context"] or None,
-                        items[i]["example_id"],
-                    )
-                    for i in jrows
-                ]
-            )
-            judge_verdicts = dict(zip(jrows, verdicts, strict=True))
-        except Exception as exc:
-            judge_verdicts = {i: exc for i in jrows}
-        if judge_verdicts_out is not None:
-            for i, v in judge_verdicts.items():
-                ok = not isinstance(v, Exception)
-                judge_verdicts_out.append(
-                    {
-                        "system": items[i]["system"],
-                        "example_id": items[i]["example_id"],
-                        "partition": items[i]["partition"],
-                        "question": items[i]["question"],
-                        "answer": items[i]["text"],
-                        "reference": items[i]["reference"],
-                        "judge_score": v.score_mean if ok else None,
-                        "judge_sd": v.score_sd if ok else None,
-                        "judge_distribution": json.dumps(v.distribution, sort_keys=True)
-                        if ok and v.distribution
-                        else None,
-                        "judge_status": v.status if ok else "error",
-                        "judge_mode": getattr(judge, "mode", "json"),
-                    }
+                MetricInput(
+                    index=len(items),
+                    system=system,
+                    example_id=e.example_id,
+                    partition=part,
+                    partition_config=pc,
+                    version=(dataset_version or (getattr(e, "dataset_version", None)) or "unknown"),
+                    question=question_of(getattr(e, "input_messages", None)),
+                    context=context_of(getattr(e, "context", None)),
+                    reference=None if _is_missing(refv) or not str(refv).strip() else str(refv),
+                    constraints=merge_constraints(pc.get("constraints"), item_constraints),
+                    text=text,
+                    gen_error=gen_error,
+                    output=o,
                 )
-
-    # ---- per item -----------------------------------------------------------------------------
-    rows: list[dict] = []
-    for i, it in enumerate(items):
-        pc, thr = it["pc"], it["pc"].get("thresholds", {}) or {}
-        wanted: Sequence[str] = pc.get("metrics", [])
-        results: dict[str, tuple[float, bool, str | None, str]] = {}
-
-        def add(
-            metric: str,
-            value: float | None,
-            passed: bool,
-            error: str | None = None,
-            detail: str = "",
-            _results: dict = results,
-        ) -> None:
-            v = math.nan if value is None else float(value)
-            _results[metric] = (v, bool(passed) and error is None, error, detail)
-
-        text, refv = it["text"], it["reference"]
-        for metric in wanted:
-            if metric in ("latency_ms", "cost_usd"):
-                o = it["out"]
-                val = None if o is None else getattr(o, metric, None)
-                if _is_missing(val):
-                    add(metric, None, False, f"{metric} not recorded")
-                else:
-                    budget = budgets.get(metric)
-                    add(
-                        metric,
-                        val,
-                        budget is None or float(val) <= float(budget),
-                        detail=f"budget {budget}" if budget is not None else "no budget",
-                    )
-                continue
-            if metric in ("exact_match", "token_f1", "contains", "numeric_match", "similarity") and not refv:
-                continue  # reference-free item: not applicable
-            if metric == "faithfulness" and not it["context"]:
-                continue
-            if it["gen_error"] is not None:
-                add(metric, None, False, it["gen_error"])
-                continue
-            try:
-                if metric == "exact_match":
-                    v = ref_metrics.exact_match(text, refv)
-                    add(metric, v, v == 1.0)
-                elif metric == "token_f1":
-                    v = ref_metrics.token_f1(text, refv)
-                    add(
-                        metric,
-                        v,
-                        v >= thr.get("token_f1", 0.5),
-                        detail=f"threshold {thr.get('token_f1', 0.5)}",
-                    )
-                elif metric == "contains":
-                    v = ref_metrics.contains(text, refv)
-                    add(metric, v, v == 1.0)
-                elif metric == "numeric_match":
-                    v = ref_metrics.numeric_match(text, refv, rel_tol, abs_tol)
-                    if v is not None:
-                        add(
-                            metric,
-                            v,
-                            v == 1.0,
-                            detail=f"reference numbers {ref_metrics.extract_numbers(refv)}",
-                        )
-                elif metric == "similarity":
-                    s = sims.get(i)
-                    if isinstance(s, Exception):
-                        raise s
-                    t = thr.get("similarity", 0.8)
-                    add(metric, s, s is not None and s >= t, detail=f"threshold {t}")
-                elif metric == "constraints":
-                    res = c_results[i]
-                    for r in res:
-                        err = r.detail if r.value is None else None
-                        add(f"constraint.{r.name}", None if err else float(r.passed), r.passed, err, r.detail)
-                    n_ok = sum(r.passed for r in res)
-                    failed = [r.name for r in res if not r.passed]
-                    add(
-                        "constraints",
-                        n_ok / len(res) if res else 1.0,
-                        not failed,
-                        detail=("failed: " + ", ".join(failed)) if failed else f"{len(res)} passed",
-                    )
-                elif metric == "faithfulness":
-                    fr = faithfulness(
-                        text,
-                        it["context"],
-                        embedder,
-                        float(f_cfg.get("support_threshold", 0.6)),
-                        int(f_cfg.get("min_claim_words", 3)),
-                        judge=claim_judge,
-                        rel_tol=rel_tol,
-                    )
-                    t = thr.get("faithfulness", 0.7)
-                    if fr.score is not None:  # no checkable claim (empty, greeting): not applicable
-                        unsup = "; ".join(fr.unsupported)[:300]
-                        add(
-                            metric,
-                            fr.score,
-                            fr.score >= t,
-                            detail=f"{fr.n_supported}/{fr.n_checkable} supported"
-                            + (f"; unsupported: {unsup}" if unsup else ""),
-                        )
-                else:
-                    add(metric, None, False, f"unknown metric {metric!r} in config")
-            except Exception as exc:
-                add(metric, None, False, f"{type(exc).__name__}: {exc}")
-
-        # derived: reference_match (numbers must match when the reference has any; else exact/contains/F1)
-        if refv and "reference_match" in pc.get("gate", []):
-            if it["gen_error"] is not None:
-                add("reference_match", None, False, it["gen_error"])
-            elif "numeric_match" in results:
-                v = results["numeric_match"]
-                add("reference_match", v[0], v[1], v[2], "numbers in the reference")
-            else:
-                ok = any(results.get(m, (0, False))[1] for m in ("exact_match", "contains", "token_f1"))
-                add("reference_match", float(ok), ok, detail="exact or contains or token_f1 >= threshold")
-
-        if i in judge_verdicts:
-            jv = judge_verdicts[i]
-            if isinstance(jv, Exception):
-                add("judge_score", None, False, f"{type(jv).__name__}: {jv}")
-            elif jv.status in ("ok", "partial"):
-                add(
-                    "judge_score",
-                    jv.score_mean,
-                    jv.passed,
-                    detail=f"{jv.status}; var={jv.score_var}; {(jv.reason or '')[:200]}",
-                )
-            else:
-                add("judge_score", None, False, f"judge {jv.status}: {jv.detail}"[:300])
-
-        gate = [m for m in pc.get("gate", []) if m in results]
-        failed_gate = [m for m in gate if not results[m][1]]
-        if it["gen_error"] is not None and not gate:
-            failed_gate = ["generation"]
-        add(
-            "overall",
-            float(not failed_gate),
-            not failed_gate,
-            detail=("failed: " + ", ".join(failed_gate))
-            if failed_gate
-            else f"gate: {', '.join(gate) or 'none'}",
-        )
-
-        for metric, (v, p, err, detail) in results.items():
-            rows.append(
-                {
-                    "dataset_version": it["version"],
-                    "system": it["system"],
-                    "example_id": it["example_id"],
-                    "partition": it["partition"],
-                    "metric": metric,
-                    "value": v,
-                    "passed": p,
-                    "error": err,
-                    "detail": detail,
-                }
             )
-    df = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    df["value"] = df["value"].astype("float64")
-    df["passed"] = df["passed"].astype(bool)
-    return df
+    return items

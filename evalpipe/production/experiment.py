@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from evalpipe.production.validity import call_table
 from evalpipe.stats.experiments import (
@@ -128,11 +127,14 @@ class ProductionExperiment:
 
 
 def load_experiments(path: str | Path | None = None) -> list[ProductionExperiment]:
+    """The declared experiments ([] without the file); a wrong key is a ConfigError naming it."""
+    from evalpipe.config import ExperimentsFile, load_config
+
     p = Path(path or default_config_path())
     if not p.exists():
         return []
-    raw = yaml.safe_load(p.read_text()) or {}
-    return [ProductionExperiment.from_dict(e) for e in raw.get("experiments") or []]
+    doc = load_config(p, ExperimentsFile)
+    return [ProductionExperiment.from_dict(e.model_dump(exclude_unset=True)) for e in doc.experiments]
 
 
 # --------------------------------------------------------------------------------------------

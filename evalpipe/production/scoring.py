@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from evalpipe.metrics.constraints import (
     ConstraintResult,
@@ -109,29 +108,26 @@ class ProductionScoringConfig:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ProductionScoringConfig:
-        raw = yaml.safe_load(Path(path or default_config_path()).read_text()) or {}
-        s, f, c = (
-            raw.get("sampling", {}) or {},
-            raw.get("faithfulness", {}) or {},
-            raw.get("constraints", {}) or {},
-        )
-        t, j, q = raw.get("tools", {}) or {}, raw.get("judge", {}) or {}, raw.get("quality", {}) or {}
-        d = cls()
+        """From the typed file model (a wrong key is a ConfigError naming the file and the key)."""
+        from evalpipe.config import ProductionScoresFile, load_config
+
+        f = load_config(path or default_config_path(), ProductionScoresFile)
+        c = f.constraints
         return cls(
-            max_calls_per_model_day=int(s.get("max_calls_per_model_day", d.max_calls_per_model_day)),
-            salt=str(s.get("salt", d.salt)),
-            support_threshold=float(f.get("support_threshold", d.support_threshold)),
-            min_claim_words=int(f.get("min_claim_words", d.min_claim_words)),
-            rel_tol=float(f.get("rel_tol", d.rel_tol)),
-            forbidden_terms=list(c.get("forbidden_terms", [])),
-            language=str(c.get("language", d.language)),
-            refusal_warranted_patterns=list(c.get("refusal_warranted_patterns", [])),
-            json_request_pattern=str(c.get("json_request_pattern", d.json_request_pattern)),
-            pii_entities=list(c.get("pii_entities", d.pii_entities)),
-            tool_error_pattern=str(t.get("error_pattern", d.tool_error_pattern)),
-            judge_enabled=bool(j.get("enabled", False)),
-            judge_max_calls_per_day=int(j.get("max_calls_per_day", d.judge_max_calls_per_day)),
-            quality_metrics=list(q.get("metrics", d.quality_metrics)),
+            max_calls_per_model_day=f.sampling.max_calls_per_model_day,
+            salt=f.sampling.salt,
+            support_threshold=f.faithfulness.support_threshold,
+            min_claim_words=f.faithfulness.min_claim_words,
+            rel_tol=f.faithfulness.rel_tol,
+            forbidden_terms=list(c.forbidden_terms),
+            language=c.language,
+            refusal_warranted_patterns=list(c.refusal_warranted_patterns),
+            json_request_pattern=c.json_request_pattern,
+            pii_entities=list(c.pii_entities),
+            tool_error_pattern=f.tools.error_pattern,
+            judge_enabled=f.judge.enabled,
+            judge_max_calls_per_day=f.judge.max_calls_per_day,
+            quality_metrics=list(PRODUCTION_METRICS if f.quality.metrics is None else f.quality.metrics),
         )
 
 

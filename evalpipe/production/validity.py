@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from evalpipe.production.scoring import PRODUCTION_METRICS
 from evalpipe.stats.validity import (
@@ -76,21 +75,22 @@ class MetricValidityConfig:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> MetricValidityConfig:
+        """From the typed file model; a missing file means the defaults."""
+        from evalpipe.config import MetricValidityFile, load_config
+
         p = Path(path or default_config_path())
-        raw = (yaml.safe_load(p.read_text()) or {}) if p.exists() else {}
-        d = cls()
-        metrics = raw.get("metrics")
+        f = load_config(p, MetricValidityFile) if p.exists() else MetricValidityFile()
         return cls(
-            window_days=int(raw.get("window_days", d.window_days)),
-            outcomes=tuple(raw.get("outcomes", d.outcomes)),
-            feedback_population=raw.get("feedback_population", d.feedback_population),
-            metrics=({str(k): bool(v) for k, v in metrics.items()} if metrics else d.metrics),
-            min_events=int(raw.get("min_events", d.min_events)),
-            predictive_low=float(raw.get("predictive_low", d.predictive_low)),
-            n_boot=int(raw.get("n_boot", d.n_boot)),
-            n_bins=int(raw.get("n_bins", d.n_bins)),
-            seed=int(raw.get("seed", d.seed)),
-            escalation_window_s=float(raw.get("escalation_window_s", d.escalation_window_s)),
+            window_days=f.window_days,
+            outcomes=tuple(f.outcomes),
+            feedback_population=f.feedback_population,
+            metrics=dict(f.metrics) if f.metrics else cls().metrics,
+            min_events=f.min_events,
+            predictive_low=f.predictive_low,
+            n_boot=f.n_boot,
+            n_bins=f.n_bins,
+            seed=f.seed,
+            escalation_window_s=f.escalation_window_s,
         )
 
 

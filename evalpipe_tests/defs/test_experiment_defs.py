@@ -16,7 +16,7 @@ from evalpipe.defs.experiments import sensors as exp_sensors
 from evalpipe.defs.experiments.assets import metric_validity, production_experiment_report
 from evalpipe.defs.io import LakeIOManager
 from evalpipe.defs.partitions import daily_partitions
-from evalpipe.defs.resources import LakeResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.logs.schema import LLM_CALL_SCHEMA
 from evalpipe_tests.production.planted import planted_logs_and_scores
 
@@ -48,6 +48,7 @@ def env(tmp_path_factory):
         "pointer_io_manager": pointer,
         "warehouse": WarehouseResource(path=str(tmp / "w.duckdb"), lake_root=str(lake)),
         "lake": LakeResource(root=str(lake), cache_root=str(tmp / "cache"), reports_root=str(tmp / "rep")),
+        "config_files": ConfigFilesResource(),
     }
     return res, tmp
 

@@ -17,7 +17,7 @@ from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.monitoring.assets import daily_quality
 from evalpipe.defs.partitions import daily_partitions
 from evalpipe.defs.production.assets import production_scores
-from evalpipe.defs.resources import LakeResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.logs.schema import LLM_CALL_SCHEMA
 from evalpipe.metrics.embedding import Embedder
 from evalpipe_tests.metrics.conftest import bow_encode
@@ -41,6 +41,7 @@ def env(tmp_path, monkeypatch):
                 root=str(lake), cache_root=str(tmp_path / "cache"), reports_root=str(tmp_path / "rep")
             ),
             "judge": JudgeResource(mode="off"),
+            "config_files": ConfigFilesResource(),
             "restricted_io_manager": LakeIOManager(base_path=str(tmp_path / "restricted")),
         },
         lake,

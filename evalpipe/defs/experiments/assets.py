@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING
-from evalpipe.defs.resources import LakeResource, WarehouseResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.production.experiment import load_experiments, read_experiment
 from evalpipe.production.validity import MetricValidityConfig, run_metric_validity, validity_markdown
 from evalpipe.stats.experiment_plots import calibration_plot, sequential_plot
@@ -40,7 +40,7 @@ def _img(png: bytes, alt: str) -> str:
 
 
 class MetricValidityAssetConfig(dg.Config):
-    config_path: str = "data/metric_validity.yaml"
+    config_path: str | None = None  # None: the deployment's file (ConfigFilesResource.metric_validity)
 
 
 @dg.asset(group_name="experiments", kinds={"duckdb"}, pool="duckdb_writer", ins=WINDOW_INS)
@@ -49,6 +49,7 @@ def metric_validity(
     context: dg.AssetExecutionContext,
     config: MetricValidityAssetConfig,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     scrubbed_logs: dict[str, pa.Table],
     production_scores: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
@@ -57,7 +58,9 @@ def metric_validity(
     logs, scores = _frames(scrubbed_logs, production_scores)
     if logs is None or scores.empty:
         raise dg.Failure("metric_validity needs scored production days", allow_retries=False)
-    run = run_metric_validity(logs, scores, MetricValidityConfig.load(config.config_path))
+    run = run_metric_validity(
+        logs, scores, MetricValidityConfig.load(config.config_path or config_files.metric_validity)
+    )
     window = {"window_start": run.days[0], "window_end": run.days[-1], "window_days": len(run.days)}
     table = run.result.table.assign(**window)
     summary = run.summary_table().assign(**window)
@@ -90,7 +93,7 @@ def metric_validity(
 
 
 class ExperimentReportConfig(dg.Config):
-    config_path: str = "data/experiments.yaml"
+    config_path: str | None = None  # None: the deployment's file (ConfigFilesResource.experiments)
 
 
 @dg.asset(
@@ -106,13 +109,14 @@ def production_experiment_report(
     config: ExperimentReportConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    config_files: ConfigFilesResource,
     scrubbed_logs: dict[str, pa.Table],
     production_scores: dict[str, pd.DataFrame],
 ) -> dict:
     """Every declared production experiment read with SRM, session-clustered SEs, CUPED where a
     pre-period exists and always-valid sequential inference: ship / harm / keep running / srm_failed."""
     logs, scores = _frames(scrubbed_logs, production_scores)
-    experiments = load_experiments(config.config_path)
+    experiments = load_experiments(config.config_path or config_files.experiments)
     verdicts, reports, skipped = {}, [], {}
     now = dt.datetime.now(dt.UTC)
     out_dir = Path(lake.reports_root) / "experiments"

@@ -9,6 +9,7 @@ from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.metrics import calibrate_judge, evaluate, load_metrics_config
+from evalpipe.metrics.evaluator import judge_rows_last
 from evalpipe.metrics.labels import load_label_set
 from evalpipe.suites import load_dataset
 
@@ -118,34 +119,32 @@ def example_metrics(
     cfg = load_metrics_config(config_files.metrics)
     version, system = eval_dataset["version"], context.partition_key
     dataset = load_dataset(eval_dataset["root"], version)
-    metrics = evaluate(dataset, model_outputs, cfg, pii_detector=_pii_detector(config_files.pii), dataset_version=version)
     j = judge.build(lake.cache_root)
-    judged_parts = validate_config(cfg, MetricsFile, config_files.metrics).judge.partitions
-    if j is not None:
-        subset = dataset[dataset["partition"].isin(judged_parts)]
-        verdicts: list[dict] = []
-        judged = evaluate(
-            subset,
-            model_outputs[model_outputs["example_id"].isin(subset["example_id"])],
+    verdicts: list[dict] = []
+    metrics = judge_rows_last(
+        evaluate(
+            dataset,
+            model_outputs,
             cfg,
+            pii_detector=_pii_detector(config_files.pii),
             judge=j,
-            pii_detector=lambda t: [],
+            judge_partitions=validate_config(cfg, MetricsFile, config_files.metrics).judge.partitions,
             dataset_version=version,
             judge_verdicts_out=verdicts,
         )
-        metrics = pd.concat([metrics, judged[judged["metric"] == "judge_score"]], ignore_index=True)
-        if verdicts:  # what `evalpipe labels export` picks its review batch from
-            overall = (
-                metrics[metrics["metric"] == "overall"]
-                .drop_duplicates("example_id")
-                .set_index("example_id")["passed"]
+    )
+    if j is not None and verdicts:  # what `evalpipe labels export` picks its review batch from
+        overall = (
+            metrics[metrics["metric"] == "overall"]
+            .drop_duplicates("example_id")
+            .set_index("example_id")["passed"]
+        )
+        jv = pd.DataFrame(verdicts).assign(dataset_version=version, system=system, judge=j.fingerprint)
+        jv["metric_pass"] = jv["example_id"].map(overall).astype("boolean")
+        with warehouse.writer() as con:
+            warehouse.get().replace_rows(
+                "judge_verdicts", jv, {"dataset_version": version, "system": system}, con=con
             )
-            jv = pd.DataFrame(verdicts).assign(dataset_version=version, system=system, judge=j.fingerprint)
-            jv["metric_pass"] = jv["example_id"].map(overall).astype("boolean")
-            with warehouse.writer() as con:
-                warehouse.get().replace_rows(
-                    "judge_verdicts", jv, {"dataset_version": version, "system": system}, con=con
-                )
     metrics["system"] = system
     with warehouse.writer() as con:
         warehouse.get().replace_rows(

@@ -3,16 +3,17 @@
 import dagster as dg
 import pyarrow as pa
 
+from evalpipe.config import MetricsFile, load_config
 from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.metrics.resources import JudgeResource
 from evalpipe.defs.partitions import daily_partitions
-from evalpipe.defs.resources import LakeResource, WarehouseResource
-from evalpipe.metrics import default_embedder, load_metrics_config
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
+from evalpipe.metrics import default_embedder
 from evalpipe.production.scoring import SCORING_VERSION, ProductionScoringConfig, score_calls, scoring_summary
 
 
 class ProductionScoresConfig(dg.Config):
-    config_path: str = "data/production_scores.yaml"
+    config_path: str | None = None  # None: the deployment's file (ConfigFilesResource.production_scores)
 
 
 def _judge_if_calibrated(judge: JudgeResource, lake: LakeResource, warehouse: WarehouseResource):  # noqa: ANN202
@@ -57,18 +58,19 @@ def production_scores(
     lake: LakeResource,
     warehouse: WarehouseResource,
     judge: JudgeResource,
+    config_files: ConfigFilesResource,
     scrubbed_logs: pa.Table,
 ):
     """Long table (day, call, session, production model, metric, value, weight, status): faithfulness
     to the call's own context, constraints, tool errors, retries; idempotent per day."""
-    cfg = ProductionScoringConfig.load(config.config_path)
+    cfg = ProductionScoringConfig.load(config.config_path or config_files.production_scores)
     calls = scrubbed_logs.to_pandas()
     j, judge_state = (None, "disabled in config")
     if cfg.judge_enabled:
         j, judge_state = _judge_if_calibrated(judge, lake, warehouse)
-    emb_cfg = load_metrics_config("data/metrics.yaml").get("embedding", {}) or {}
+    emb_cfg = load_config(config_files.metrics, MetricsFile).embedding
     scores = score_calls(
-        calls, default_embedder(emb_cfg.get("cache_dir")), cfg, judge=j, judge_calibrated=j is not None
+        calls, default_embedder(emb_cfg.cache_dir), cfg, judge=j, judge_calibrated=j is not None
     )
     day = context.partition_key
     with warehouse.writer() as con:

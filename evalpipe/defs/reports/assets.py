@@ -5,15 +5,17 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
-import yaml
 
 from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
-from evalpipe.inference import baseline_system
-from evalpipe.production.validity import GateValidityPolicy, gating_validity
-from evalpipe.reports.assemble import load_report_config, probe_inputs, scores_from_metrics, sensitivity_frame
-from evalpipe.reports.report import build_report
+from evalpipe.reports.assemble import load_report_config, probe_inputs, sensitivity_frame
+from evalpipe.reports.comparison import (
+    current_version,
+    gating_validity_for,
+    latest_validity_summary,
+    run_comparison,
+)
 from evalpipe.stats import layer_probes as fit_layer_probes
 from evalpipe.stats import plots
 from evalpipe.stats import prompt_sensitivity as decompose
@@ -34,11 +36,7 @@ SENSITIVITY_SUMMARY = (
 
 def _current(metrics: dict[str, pd.DataFrame], version: str) -> dict[str, pd.DataFrame]:
     """Only the systems scored on this dataset version."""
-    return {
-        s: m[m["dataset_version"] == version]
-        for s, m in metrics.items()
-        if len(m) and (m["dataset_version"] == version).any()
-    }
+    return current_version(metrics, version)
 
 
 @dg.asset(
@@ -170,28 +168,12 @@ def prompt_sensitivity(
 
 
 def _gating_validity(
-    warehouse: WarehouseResource, cfg, report_path: str  # noqa: ANN001
+    warehouse: WarehouseResource,
+    cfg,
+    report_path: str,  # noqa: ANN001
 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """Latest production validity verdict per gating metric (none yet: an empty summary)."""
-    raw = yaml.safe_load(Path(report_path).read_text(encoding="utf-8")) or {}
-    try:
-        summary = warehouse.get().query(
-            "SELECT * FROM metric_validity_summary WHERE window_end = "
-            "(SELECT max(window_end) FROM metric_validity_summary)"
-        )
-    except Exception:  # noqa: BLE001 - no metric_validity run yet: no production evidence
-        summary = None
-    gating = [m for m in cfg.compare.metrics if m not in cfg.informational]
-    return gating_validity(gating, summary, GateValidityPolicy.from_report_yaml(raw))
-
-
-def _report_sensitivity(frame: pd.DataFrame | None, version: str, systems: set[str]) -> pd.DataFrame | None:
-    """This dataset version's decomposition rows for the reported systems, in the documented
-    `report_prompt_sensitivity` shape (system, metric, key, value; `build_report` adds report_id)."""
-    if frame is None or not len(frame):
-        return None
-    rows = frame[(frame["dataset_version"] == version) & frame["system"].isin(systems)]
-    return rows[["system", "metric", "key", "value"]].reset_index(drop=True)
+    return gating_validity_for(cfg, latest_validity_summary(warehouse.get().query), report_path)
 
 
 @dg.asset(
@@ -214,68 +196,34 @@ def comparison_report(
     prompt_sensitivity: pd.DataFrame,
 ) -> dict:
     """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
-    version = eval_dataset["version"]
-    systems = config_files.load_systems()
-    baseline = baseline_system(systems).name
-    current = _current(example_metrics, version)
-    cfg = load_report_config(
-        config_files.report, baseline=baseline, candidates=sorted(s for s in current if s != baseline)
+    run = run_comparison(
+        example_metrics,
+        load_dataset(eval_dataset["root"], eval_dataset["version"]),
+        version=eval_dataset["version"],
+        systems=config_files.load_systems(),
+        report_config=config_files.report,
+        judge_calibration=judge_calibration,
+        validity_summary=latest_validity_summary(warehouse.get().query),
+        layer_probes=layer_probes,
+        prompt_sensitivity=prompt_sensitivity,
+        reports_dir=lake.reports_root,
     )
-    dataset = load_dataset(eval_dataset["root"], version)
-    metrics = (
-        pd.concat(current.values(), ignore_index=True)
-        if current
-        else pd.DataFrame(columns=["system", "example_id", "metric", "value", "passed", "error"])
-    )
-    scores = scores_from_metrics(metrics, dataset, cfg)
-    excluded = {}
-    jmode = f"{judge_calibration['mode']} mode: " if judge_calibration.get("mode") else ""
-    if not judge_calibration.get("calibrated"):
-        excluded = {
-            m: f"judge uncalibrated ({jmode}{judge_calibration.get('reason')})" for m in cfg.judge_metrics
-        }
-    validity, validity_warnings, not_predictive = _gating_validity(warehouse, cfg, config_files.report)
-    excluded.update({m: why for m, why in not_predictive.items() if m not in excluded})
-    if baseline not in current or not cfg.compare.candidates:
-        raise dg.Failure(
-            f"need the baseline {baseline!r} and at least one candidate scored on {version}; "
-            f"have {sorted(current)}",
-            allow_retries=False,
-        )
-    report = build_report(
-        scores,
-        cfg.compare,
-        dataset_version=version,
-        systems={s: systems[s].fingerprint for s in current if s in systems},
-        excluded_metrics=excluded,
-        probes=layer_probes.get("per_layer"),
-        probe_summaries=layer_probes.get("summaries"),
-        sensitivity=_report_sensitivity(prompt_sensitivity, version, set(current)),
-        informational=cfg.informational,
-        golden_ids=dataset.loc[dataset["partition"] == cfg.compare.golden_slice[1], "example_id"].tolist(),
-        validity=validity,
-        validity_warnings=validity_warnings,
-    )
+    report = run.report
     with warehouse.writer() as con:
         for name, df in report.tables().items():
             warehouse.get().replace_rows(name, df, {"report_id": report.report_id}, con=con)
         warehouse.get().refresh_lake_views(
             con, assets=["model_outputs", "scrubbed_logs", "log_features", "stratified_sample"]
         )
-    out_dir = Path(lake.reports_root)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / f"{report.report_id}.html").write_text(report.html(), encoding="utf-8")
-    (out_dir / f"{report.report_id}.md").write_text(report.markdown(images=False), encoding="utf-8")
     context.add_output_metadata(
         {
             "report_id": report.report_id,
             "decision": report.decision,
             "reasons": dg.MetadataValue.json(report.reasons),
             "report": dg.MetadataValue.md(report.markdown()),
-            "html": dg.MetadataValue.path(str(out_dir / f"{report.report_id}.html")),
+            "html": dg.MetadataValue.path(str(run.files[0])),
             "comparisons": len(report.comparison),
-            "judge": f"{jmode}kappa {judge_calibration.get('kappa_text', 'n/a')}; "
-            + ("gates" if judge_calibration.get("calibrated") else "excluded from the gate"),
+            "judge": run.judge_note,
         }
     )
     return {"report_id": report.report_id, "decision": report.decision, "reasons": report.reasons}
