@@ -335,6 +335,62 @@ def test_item4_design_weights_change_the_sign():
     assert example_slices(ds)["weight"].tolist() == [42.0, 1.0]
 
 
+def _weighted_binary(seed: int = 0):
+    """Two light strata of 150 items (w = 1) and two heavy strata of 15 items (w = 15, 60% of the
+    population), 25% discordance everywhere, no true change."""
+    rng = np.random.default_rng(seed)
+    sizes, weights = (150, 150, 15, 15), (1.0, 1.0, 15.0, 15.0)
+    strata = np.concatenate([[f"s{h}"] * n for h, n in enumerate(sizes)])
+    w = np.concatenate([[wt] * n for n, wt in zip(sizes, weights, strict=True)])
+    n = strata.size
+    a, b = _paired_binary(rng, n, 0.75, 0.125, 0.125)
+    ex = pd.DataFrame({"example_id": range(n), "weight": w, "stratum": strata})
+    return _long(ex, {("A", "p"): a, ("B", "p"): b})
+
+
+def _wcfg(**kw) -> CompareConfig:
+    return CompareConfig(
+        baseline="A", metrics={"p": MetricSpec("binary", 0.03)}, weight_column="weight",
+        strata_column="stratum", slice_columns=[], n_resamples=200, **kw,
+    )  # fmt: skip
+
+
+def test_weighted_binary_mde_depends_on_where_the_regression_sits():
+    """The stated MDE of a weighted binary row is for a regression spread over every item; one
+    confined to the heavily weighted strata inflates the SE where the weight is, so the MDE the
+    report states for it (mde_strata) is larger, and confining it to the light strata smaller."""
+    df = _weighted_binary()
+    uni = compare_systems(df, _wcfg()).iloc[0]
+    heavy = compare_systems(df, _wcfg(mde_strata=["s2", "s3"])).iloc[0]
+    light = compare_systems(df, _wcfg(mde_strata=["s0", "s1"])).iloc[0]
+    assert heavy["se"] == uni["se"] == light["se"] and heavy["ci_low"] == uni["ci_low"]
+    assert heavy["mde"] > uni["mde"] * 1.03
+    assert light["mde"] < uni["mde"]
+    # the alternative's SE is at least the observed one: the MDE is never below tol + k·SE
+    k = (uni["ci_high"] - uni["diff"]) / uni["se"] + 0.8416
+    assert uni["mde"] >= 0.03 + k * uni["se"] - 1e-9
+
+
+def test_stratified_df_when_one_small_stratum_holds_the_variance():
+    """Nine strata of 30 quiet items and one of 4 noisy ones: the variance, and so the SE's
+    uncertainty, sits in 4 items.  The CI uses the stratified Satterthwaite df
+    (Σ V_h)²/Σ V_h²/(C_h − 1) (a few), not units − strata (264)."""
+    rng = np.random.default_rng(3)
+    sizes = [30] * 9 + [4]
+    strata = np.concatenate([[f"s{h}"] * n for h, n in enumerate(sizes)])
+    sd = np.where(strata == "s9", 3.0, 0.05)
+    n = strata.size
+    ex = pd.DataFrame({"example_id": range(n), "weight": 1.0, "stratum": strata})
+    a, b = rng.normal(0, 1, n) * sd, rng.normal(0, 1, n) * sd
+    cfg = CompareConfig(
+        baseline="A", metrics={"s": "continuous"}, weight_column="weight", strata_column="stratum",
+        slice_columns=[], n_resamples=200,
+    )  # fmt: skip
+    row = compare_systems(_long(ex, {("A", "s"): a, ("B", "s"): b}), cfg).iloc[0]
+    tq = (row["ci_high"] - row["diff"]) / row["se"]
+    assert tq > float(__import__("scipy").stats.t.ppf(0.975, 6))
+
+
 def test_item5_binary_with_singleton_clusters_uses_mcnemar():
     n = 16
     ex = pd.DataFrame({"example_id": range(n), "cl": [f"c{i}" for i in range(n)]})
