@@ -219,7 +219,7 @@ def gate_figures(design: sim.Design, runner, args, seed: int, cells=None, old: b
         cov_res.coverage = cov_res.coverage.merge(
             cells[["metric", "slice_key", "slice_value"]].assign(_e=True), how="left"
         )
-        cov_res.coverage["eligible"] = cov_res.coverage.pop("_e").fillna(False).astype(bool)
+        cov_res.coverage["eligible"] = cov_res.coverage.pop("_e").eq(True).to_numpy()
         chk = sim.coverage_check(cov_res)
     out.update(cov=cov_res.coverage_summary(), cov_reps=cov_res.reps, cov_check=chk)
     out["eligible"] = cov_res.coverage[cov_res.coverage["eligible"]]
