@@ -9,7 +9,9 @@ items both systems scored (w = the dataset's design weight N_h/n_h; 1 outside th
 partition), with Kish's effective n (Σw)²/Σw².  Its SE is the stratified linearisation (with-
 replacement) variance over units (clusters, or items when no item shares a cluster), strata =
 the design strata (`strata_column`), singleton strata collapsed together; CI = d̄_w ± t_df·SE,
-df = units − strata.
+df = the smallest of units − strata, the Satterthwaite df of the unit weights (Σ W_c²)²/Σ W_c⁴ and
+the stratified Satterthwaite df (Σ_h V_h)²/Σ_h V_h²/(C_h − 1) of the variance estimate (a slice
+cutting across the strata, or a few heavy units holding the variance, has few df).
 
 Tests, chosen so that they hold at the size of the cell:
 
@@ -43,7 +45,12 @@ Verdicts (each means one thing; "worse"/"better" follow `higher_is_better`):
 `mde` = tolerance + (q_{1−α/2} + z_power)·SE, q the quantile of the row's CI (z, or t at its df):
 the true regression the row's regression rule detects with probability `power` (2.80·SE at large
 df when the tolerance is 0); for binary metrics SE is taken
-at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells).  `underpowered` = the row
+at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells),
+and for weighted or clustered binary rows group by group (each stratum's SE part scaled by its
+own ψ_h at its own change), for a regression of the same size on every item, or confined to the
+strata `mde_strata` names: with design weights the variance sits in the heavily weighted strata,
+so a regression there needs a larger design-weighted size to be seen (one MDE cannot be right for
+every allocation; the report states it for the one declared).  `underpowered` = the row
 would show equivalence (no_change) with probability below `power` if the true change were 0,
 i.e. tolerance < (q_{1−α/2} + z_{(1+power)/2})·SE.
 """

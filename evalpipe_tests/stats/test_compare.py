@@ -464,7 +464,12 @@ def test_realistic_null_false_blocks_and_coverage(null_run):
     assert r.block_rate <= 0.05 + mc
     cov = r.coverage_summary()
     assert cov["cells"] >= 60
-    assert 0.93 <= cov["pooled"] <= 0.97
+    # pooled 0.965 at 1,500 runs; binary rows of weighted slices with n_eff 12-24 over-cover
+    # (≈ 0.99: few discordant pairs give few df), so the upper bound has the MC error on top
+    assert 0.93 <= cov["pooled"] <= 0.975
+    from evalpipe.stats.simulate import coverage_check
+
+    assert not coverage_check(r)["below"].any()  # no cell significantly below 93%
 
 
 def test_realistic_power_at_stated_mde_and_heavy_strata():
