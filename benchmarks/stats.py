@@ -1,8 +1,8 @@
 """Benchmark: (1) speed of one comparison report (2 systems x 20 metrics x 30 slices, 2,000 items,
 B = 10,000 resamples) against a naive per-cell loop measured in the same run; (2) the release gate's
 error rates on the realistic design of `evalpipe.stats.simulate` (issue 17), for today's gate (NEW)
-and the gate of a baseline git ref (OLD, default `main`; its compare.py is loaded from `git show`),
-on a development design and a held-out design.
+and the gate of a baseline git ref (OLD, default `0a444f2^`, the gate before issue 17; its
+compare.py is loaded from `git show`), on a development, a held-out and the audit's design.
 
 Naive baseline: for every metric x slice cell, `scipy.stats.bootstrap(paired=True, method="BCa")` for
 continuous metrics and statsmodels' exact McNemar for binary ones.  The scipy calls are slow, so
@@ -10,7 +10,7 @@ only a random subset of continuous cells is run and the total is extrapolated (s
 
     .venv/bin/python benchmarks/stats.py          # full size (target: report <= 10 s on 2 cores)
     .venv/bin/python benchmarks/stats.py --quick  # small smoke run
-    .venv/bin/python benchmarks/stats.py --skip-speed --reps 300 --resamples 2000 --baseline-ref main
+    .venv/bin/python benchmarks/stats.py --skip-speed --reps 250 --cov-reps 1500 --power-reps 800 --old-reps 200
 
 Simulation figures (per design, per gate): false-block rate under the exact null (A and B
 exchangeable), pooled / min / max 95%-CI coverage over the gating cells that pass the minimum size
