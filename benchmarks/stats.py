@@ -1,8 +1,8 @@
 """Benchmark: (1) speed of one comparison report (2 systems x 20 metrics x 30 slices, 2,000 items,
 B = 10,000 resamples) against a naive per-cell loop measured in the same run; (2) the release gate's
 error rates on the realistic design of `evalpipe.stats.simulate` (issue 17), for today's gate (NEW)
-and the gate of a baseline git ref (OLD, default `main`; its compare.py is loaded from `git show`),
-on a development design and a held-out design.
+and the gate of a baseline git ref (OLD, default `0a444f2^`, the gate before issue 17; its
+compare.py is loaded from `git show`), on a development, a held-out and the audit's design.
 
 Naive baseline: for every metric x slice cell, `scipy.stats.bootstrap(paired=True, method="BCa")` for
 continuous metrics and statsmodels' exact McNemar for binary ones.  The scipy calls are slow, so
@@ -10,7 +10,7 @@ only a random subset of continuous cells is run and the total is extrapolated (s
 
     .venv/bin/python benchmarks/stats.py          # full size (target: report <= 10 s on 2 cores)
     .venv/bin/python benchmarks/stats.py --quick  # small smoke run
-    .venv/bin/python benchmarks/stats.py --skip-speed --reps 300 --resamples 2000 --baseline-ref main
+    .venv/bin/python benchmarks/stats.py --skip-speed --reps 250 --cov-reps 1500 --power-reps 800 --old-reps 200
 
 Simulation figures (per design, per gate): false-block rate under the exact null (A and B
 exchangeable), pooled / min / max 95%-CI coverage over the gating cells that pass the minimum size
@@ -161,75 +161,138 @@ def old_runner(old):
     return run
 
 
-def gate_figures(design: sim.Design, runner, reps: int, n_res: int, seed: int, cells=None, mde=None):
-    """One gate on one design: null, power at the stated MDE, heavy-strata regression."""
+def gate_figures(design: sim.Design, runner, args, seed: int, cells=None, old: bool = False) -> dict:
+    """One gate on one design.
+
+    false block: the full gate under the exact null (`--reps` runs).  Coverage: NEW's CIs are
+    analytic (independent of B), so a coverage-only run at `--cov-reps` with B = 20; OLD's BCa
+    CIs need B, so they come from its null run.  Power (primary metric called a regression at
+    the MDE it states): NEW from the primary row alone (`--power-reps`; that row does not depend on
+    the other cells), uniform regression at the row's MDE and a regression confined to the heavy
+    strata at the MDE the report states for them (`mde_strata`); OLD has one MDE for both."""
     t0 = time.perf_counter()
-    r0 = sim.simulate_gate(design, reps=reps, n_resamples=n_res, seed=seed, runner=runner)
-    stated = r0.primary_mde if mde is None else mde
-    items = design.items
-    w_all = items["weight"].sum()
-    w_gold = items.loc[items["partition"] == "golden", "weight"].sum()
-    r1 = sim.simulate_gate(
-        design, {"overall_pass": -stated * w_all / (w_all - w_gold)}, reps=reps, n_resamples=n_res,
-        seed=seed + 1, runner=runner,
-    )  # fmt: skip
+    n_res = args.sim_resamples
     heavy = design.heavy_strata
-    w_heavy = items.loc[items["stratum"].isin(heavy), "weight"].sum()
+    reps = args.old_reps if old else args.reps
+    r0 = sim.simulate_gate(design, reps=reps, n_resamples=n_res, seed=seed, runner=runner)
+    out = {"false_block": r0.block_rate, "reps": reps, "heavy_share": design.population_share(heavy)}
+    if old:
+        stated = stated_h = r0.primary_mde
+        cov_res = r0
+    else:
+        cov_res = sim.simulate_gate(design, reps=args.cov_reps, n_resamples=20, seed=seed + 3)
+        stated = sim.simulate_primary(design, reps=args.power_reps, seed=seed + 4).mde
+        stated_h = sim.simulate_primary(design, reps=args.power_reps, seed=seed + 4, mde_strata=heavy).mde
+    r1 = sim.simulate_gate(
+        design,
+        sim.planted_regression(design, stated),
+        reps=reps,
+        n_resamples=n_res,
+        seed=seed + 1,
+        runner=runner,
+    )
     r2 = sim.simulate_gate(
-        design, {"overall_pass": {h: -stated * w_all / w_heavy for h in heavy}}, reps=reps,
-        n_resamples=n_res, seed=seed + 2, runner=runner,
+        design, sim.planted_regression(design, stated_h, heavy), reps=reps, n_resamples=n_res,
+        seed=seed + 2, runner=runner,
     )  # fmt: skip
-    cov = r0.coverage_summary(cells)
-    return {
-        "false_block": r0.block_rate,
-        "cov": cov,
-        "stated_mde": stated,
-        "power": r1.primary_regression_rate,
-        "power_block": r1.block_rate,
-        "heavy": r2.primary_regression_rate,
-        "heavy_block": r2.block_rate,
-        "heavy_share": design.population_share(heavy),
-        "heavy_delta": stated * w_all / w_heavy,
-        "eligible": r0.coverage[r0.coverage["eligible"]],
-        "seconds": time.perf_counter() - t0,
-    }
+    out.update(
+        power_block=r1.block_rate, heavy_block=r2.block_rate, stated_mde=stated, stated_mde_heavy=stated_h
+    )
+    if old:
+        out.update(power=r1.primary_regression_rate, heavy=r2.primary_regression_rate, power_reps=reps)
+    else:
+        p1 = sim.simulate_primary(
+            design, sim.planted_regression(design, stated), reps=args.power_reps, seed=seed + 5
+        )
+        p2 = sim.simulate_primary(
+            design, sim.planted_regression(design, stated_h, heavy), reps=args.power_reps, seed=seed + 6
+        )
+        p3 = sim.simulate_primary(
+            design, sim.planted_regression(design, stated, heavy), reps=args.power_reps, seed=seed + 7
+        )
+        out.update(
+            power=p1.regression_rate, heavy=p2.regression_rate, heavy_at_uniform_mde=p3.regression_rate
+        )
+        out["power_reps"] = args.power_reps
+    chk = sim.coverage_check(cov_res) if cells is None else None
+    if cells is not None:
+        cov_res.coverage = cov_res.coverage.merge(
+            cells[["metric", "slice_key", "slice_value"]].assign(_e=True), how="left"
+        )
+        cov_res.coverage["eligible"] = cov_res.coverage.pop("_e").eq(True).to_numpy()
+        chk = sim.coverage_check(cov_res)
+    out.update(cov=cov_res.coverage_summary(), cov_reps=cov_res.reps, cov_check=chk)
+    out["eligible"] = cov_res.coverage[cov_res.coverage["eligible"]]
+    out["seconds"] = time.perf_counter() - t0
+    return out
 
 
-def print_figures(label: str, f: dict, reps: int) -> None:
-    mc = 2 * np.sqrt(0.05 * 0.95 / reps)
-    c = f["cov"]
+def print_figures(label: str, f: dict) -> None:
+    mc = 2 * np.sqrt(0.05 * 0.95 / f["reps"])
+    c, chk = f["cov"], f["cov_check"]
     print(
-        f"  {label:<24} false block {f['false_block']:6.3f} (bound {0.05 + mc:.3f}) | coverage pooled "
-        f"{c['pooled']:.3f} min {c['min']:.3f} max {c['max']:.3f} over {c['cells']} cells | power at stated MDE "
-        f"{f['stated_mde']:.3f}: {f['power']:.3f} (block {f['power_block']:.3f}) | heavy strata "
-        f"({f['heavy_share']:.0%} of population, -{f['heavy_delta']:.3f} there): {f['heavy']:.3f} "
-        f"(block {f['heavy_block']:.3f}) | {f['seconds']:.0f} s",
+        f"  {label:<20} false block {f['false_block']:.3f} ({f['reps']} runs, bound {0.05 + mc:.3f}) | coverage "
+        f"({f['cov_reps']} runs) pooled {c['pooled']:.3f} min {c['min']:.3f} max {c['max']:.3f} over {c['cells']} "
+        f"cells; significantly below 93%: {int(chk['below'].sum())}, above 97%: {int(chk['above'].sum())} "
+        f"(exact binomial, Holm, 5%)",
+        flush=True,
+    )
+    line = (
+        f"  {'':<20} power ({f['power_reps']} runs): uniform regression at the stated MDE {f['stated_mde']:.3f}: "
+        f"{f['power']:.3f} (gate block {f['power_block']:.3f}) | heavy strata ({f['heavy_share']:.0%} of the "
+        f"population) at the MDE stated for them {f['stated_mde_heavy']:.3f}: {f['heavy']:.3f} (gate block "
+        f"{f['heavy_block']:.3f})"
+    )
+    if "heavy_at_uniform_mde" in f:
+        line += f" | heavy strata at the uniform MDE: {f['heavy_at_uniform_mde']:.3f}"
+    print(line + f" | {f['seconds']:.0f} s", flush=True)
+    low = chk.head(5)
+    print(
+        "  "
+        + " " * 20
+        + " lowest cells: "
+        + "; ".join(
+            f"{r.metric} {r.slice_key}={r.slice_value} n={int(r.n)} {r.covered:.3f}" for r in low.itertuples()
+        ),
         flush=True,
     )
 
 
 def simulation(args) -> None:
-    reps, n_res = args.reps, args.sim_resamples
     print(
-        f"gate simulation on the realistic design: {reps} runs per scenario, B = {n_res:,}; "
-        f"stated power 0.80, alpha 0.05, MC error of a rate near 0.05: ±{2 * np.sqrt(0.05 * 0.95 / reps):.3f}"
+        f"gate simulation on the realistic design: B = {args.sim_resamples:,}; stated power 0.80, alpha 0.05; "
+        f"runs: gate {args.reps}, coverage {args.cov_reps}, power {args.power_reps}, OLD {args.old_reps}"
     )
     old = load_baseline_compare(args.baseline_ref) if args.baseline_ref else None
-    designs = (("dev", sim.Design(seed=0), 1), ("held-out", sim.Design(seed=1), 10_000))
+    designs = (
+        ("dev", sim.Design(seed=0), 1),
+        ("held-out", sim.Design(seed=1), 10_000),
+        ("audit", sim.audit_design(seed=2), 20_000),
+    )
     for label, design, seed in designs:
         if label not in args.designs.split(","):
             continue
         d = design.items
         print(
-            f" {label} design: {len(d)} items, partitions {d['partition'].value_counts().to_dict()}, "
+            f" {label} design: {len(d)} items, partitions {d['partition'].value_counts().to_dict()}, strata sizes "
+            f"{sorted(d.loc[d.partition == 'distribution', 'stratum'].value_counts().tolist())}, "
             f"languages {d['language'].value_counts().to_dict()}, clusters {d['paraphrase_group'].nunique()}",
             flush=True,
         )
-        new = gate_figures(design, None, reps, n_res, seed)
-        print_figures("NEW (this branch)", new, reps)
+        new = gate_figures(design, None, args, seed)
+        print_figures("NEW (this branch)", new)
         if old is not None:
-            f_old = gate_figures(design, old_runner(old), reps, n_res, seed, cells=new["eligible"], mde=None)
-            print_figures(f"OLD ({args.baseline_ref})", f_old, reps)
+            f_old = gate_figures(design, old_runner(old), args, seed, cells=new["eligible"], old=True)
+            print_figures(f"OLD ({args.baseline_ref})", f_old)
+        if label == "audit":  # the audit's variants: false blocks only
+            gates = [("NEW", None, args.reps)] + ([("OLD", old_runner(old), args.old_reps)] if old else [])
+            for variant in ("no_clusters", "tol0"):
+                for name, runner, reps in gates:
+                    r = sim.simulate_gate(
+                        design, reps=reps, n_resamples=args.sim_resamples, seed=seed + 8, runner=runner,
+                        variant=variant,
+                    )  # fmt: skip
+                    print(f"  {name} {variant:<12} false block {r.block_rate:.3f} ({reps} runs)", flush=True)
 
 
 def speed(args) -> None:
@@ -281,12 +344,20 @@ def main() -> None:
     ap.add_argument("--naive-subset", type=int)
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
-    ap.add_argument("--reps", type=int, help="simulation runs per scenario (default 300; 40 with --quick)")
+    ap.add_argument("--reps", type=int, help="full-gate runs per scenario (default 300; 40 with --quick)")
+    ap.add_argument("--cov-reps", type=int, help="coverage-only runs (default 2000; 100 with --quick)")
+    ap.add_argument("--power-reps", type=int, help="primary-row power runs (default 1000; 100 with --quick)")
+    ap.add_argument("--old-reps", type=int, help="runs per scenario for the OLD gate (default --reps)")
     ap.add_argument("--sim-resamples", type=int, help="B for the simulated reports (default 2000)")
-    ap.add_argument("--baseline-ref", default="main", help="git ref of the OLD gate ('' to skip)")
-    ap.add_argument("--designs", default="dev,held-out", help="which designs to simulate")
+    ap.add_argument(
+        "--baseline-ref", default="0a444f2^", help="git ref of the OLD gate, before issue 17 ('' to skip)"
+    )
+    ap.add_argument("--designs", default="dev,held-out,audit", help="which designs to simulate")
     args = ap.parse_args()
     args.reps = args.reps or (40 if args.quick else 300)
+    args.cov_reps = args.cov_reps or (100 if args.quick else 2000)
+    args.power_reps = args.power_reps or (100 if args.quick else 1000)
+    args.old_reps = args.old_reps or args.reps
     args.sim_resamples = args.sim_resamples or (500 if args.quick else 2000)
     if not args.skip_speed:
         speed(args)

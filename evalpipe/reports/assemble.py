@@ -60,6 +60,7 @@ def load_report_config(path: str | Path, baseline: str, candidates: list[str] | 
         strata_column=raw.get("strata"),
         min_gating_n=int(raw.get("min_gating_n", 30)),
         min_gating_clusters=int(raw.get("min_gating_clusters", 30)),
+        mde_strata=[str(v) for v in raw["mde_strata"]] if raw.get("mde_strata") else None,
     )
     return ReportConfig(
         cfg, sources, judges, informational, raw.get("probes", {}) or {}, raw.get("sensitivity", {}) or {}

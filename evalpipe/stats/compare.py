@@ -9,7 +9,9 @@ items both systems scored (w = the dataset's design weight N_h/n_h; 1 outside th
 partition), with Kish's effective n (Σw)²/Σw².  Its SE is the stratified linearisation (with-
 replacement) variance over units (clusters, or items when no item shares a cluster), strata =
 the design strata (`strata_column`), singleton strata collapsed together; CI = d̄_w ± t_df·SE,
-df = units − strata.
+df = the smallest of units − strata, the Satterthwaite df of the unit weights (Σ W_c²)²/Σ W_c⁴ and
+the stratified Satterthwaite df (Σ_h V_h)²/Σ_h V_h²/(C_h − 1) of the variance estimate (a slice
+cutting across the strata, or a few heavy units holding the variance, has few df).
 
 Tests, chosen so that they hold at the size of the cell:
 
@@ -43,7 +45,12 @@ Verdicts (each means one thing; "worse"/"better" follow `higher_is_better`):
 `mde` = tolerance + (q_{1−α/2} + z_power)·SE, q the quantile of the row's CI (z, or t at its df):
 the true regression the row's regression rule detects with probability `power` (2.80·SE at large
 df when the tolerance is 0); for binary metrics SE is taken
-at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells).  `underpowered` = the row
+at that alternative (ψ(δ) = √(ψ̂² − Δ̂² + δ²): a shift keeps the product of the discordant cells),
+and for weighted or clustered binary rows group by group (each stratum's SE part scaled by its
+own ψ_h at its own change), for a regression of the same size on every item, or confined to the
+strata `mde_strata` names: with design weights the variance sits in the heavily weighted strata,
+so a regression there needs a larger design-weighted size to be seen (one MDE cannot be right for
+every allocation; the report states it for the one declared).  `underpowered` = the row
 would show equivalence (no_change) with probability below `power` if the true change were 0,
 i.e. tolerance < (q_{1−α/2} + z_{(1+power)/2})·SE.
 """
@@ -118,7 +125,10 @@ class CompareConfig:
     q is the gate's α (two-sided; each family looks for regressions at α/2).  weight_column: per-
     example design weights (missing → 1).  strata_column: design strata for the SE (missing → one
     stratum).  min_gating_n / min_gating_clusters: a slice enters the gate family only with at
-    least this many items and units; smaller slices are reported, never gating.
+    least this many items and units; smaller slices are reported, never gating.  mde_strata: the
+    strata (values of strata_column) a regression is assumed to sit in when the MDE of a weighted
+    binary row is stated (default None: every item); the design-weighted SE depends on where the
+    change is, so a regression confined to heavily weighted strata needs a larger MDE.
     """
 
     baseline: str
@@ -140,6 +150,7 @@ class CompareConfig:
     strata_column: str | None = None
     min_gating_n: int = 30
     min_gating_clusters: int = 30
+    mde_strata: list[str] | None = None
 
     def spec(self, metric: str, values: np.ndarray | None = None) -> MetricSpec:
         s = self.metrics.get(metric)
@@ -218,24 +229,97 @@ def _slices(ex: pd.DataFrame, slice_cols: list[str]) -> list[tuple[str, str, np.
     return out
 
 
+def _strat_groups(h: np.ndarray) -> np.ndarray:
+    """Variance groups of units with stratum codes h: the strata, with every stratum holding one
+    unit pooled into one collapsed group (code −1)."""
+    _, inv, cnt = np.unique(h, return_inverse=True, return_counts=True)
+    return np.where(cnt[inv] < 2, -1, inv)
+
+
+def _strat_var_parts(z: np.ndarray, hh: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per variance group g (codes from `_strat_groups`): C_g/(C_g − 1)·Σ_{c∈g}(z_c − z̄_g)² (a lone
+    unit left over is centred at 0, conservatively).  Returns (codes, parts, groups with ≥ 2)."""
+    codes = np.unique(hh)
+    parts = np.zeros(codes.size)
+    n_strata = 0
+    for k, code in enumerate(codes):
+        zz = z[hh == code]
+        if zz.size >= 2:
+            parts[k] = zz.size / (zz.size - 1) * float(np.sum((zz - zz.mean()) ** 2))
+            n_strata += 1
+        else:
+            parts[k] = float(np.sum(zz**2))
+    return codes, parts, n_strata
+
+
 def _strat_var(z: np.ndarray, h: np.ndarray) -> tuple[float, int]:
     """Σ_h C_h/(C_h − 1)·Σ_{c∈h}(z_c − z̄_h)² over present units z (stratum codes h); strata with
     one unit are pooled into one collapsed stratum (a lone unit left over is centred at 0,
     conservatively).  Returns (variance, number of strata used)."""
     if z.size == 0:
         return float("nan"), 0
-    _, inv, cnt = np.unique(h, return_inverse=True, return_counts=True)
-    single = cnt[inv] < 2
-    hh = np.where(single, -1, inv)
-    var, n_strata = 0.0, 0
-    for code in np.unique(hh):
-        zz = z[hh == code]
-        if zz.size >= 2:
-            var += zz.size / (zz.size - 1) * float(np.sum((zz - zz.mean()) ** 2))
-            n_strata += 1
-        else:
-            var += float(np.sum(zz**2))
-    return var, max(n_strata, 1)
+    _, parts, n_strata = _strat_var_parts(z, _strat_groups(h))
+    return float(parts.sum()), max(n_strata, 1)
+
+
+def _binary_alt_var(parts: np.ndarray, psi: np.ndarray, delta: np.ndarray, w2: np.ndarray, x: np.ndarray):
+    """Variance of a design-weighted paired difference of 0/1 outcomes when variance group g has
+    a true change of size x_g (its own SE part scaled, group by group).
+
+    Within a group sd(d)² = ψ − Δ² (STATISTICS.md), taken at the alternative: a shift keeps the
+    product of the discordant cells, ψ(x) = √(ψ̂² − Δ̂² + x²).  Why per group: with design weights
+    the variance sits in the few heavily weighted strata, so a regression there inflates the SE
+    far more than the pooled discordance rate says.  A group with no observed discordance gets
+    its units' Σ(W_c/W)² × (x − x²) (every changed item is a new discordant pair)."""
+    v0 = psi - delta**2
+    v1 = np.sqrt(np.maximum(psi**2 - delta**2, 0.0) + x**2) - x**2
+    ok = (v0 > 1e-12) & (parts > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alt = np.where(ok, parts * v1 / np.where(ok, v0, 1.0), w2 * np.maximum(v1, 0.0))
+    return float(np.sum(alt))
+
+
+def _alt_groups(codes, parts, hh, uid, present, wj, d, big_w, prof_all) -> dict:
+    """Per variance group of one binary cell: its SE part, weighted discordance ψ_g and difference
+    Δ_g, Σ(W_c/W)², design-weight share, and the MDE profile (weighted share of its items where the
+    declared regression sits)."""
+    g_of_unit = np.full(present.size, -2)
+    g_of_unit[np.flatnonzero(present)] = hh
+    g_item = g_of_unit[uid]
+    wu = np.bincount(uid, weights=wj, minlength=present.size)
+    out = {k: np.zeros(codes.size) for k in ("psi", "delta", "w2", "share", "profile")}
+    out["parts"] = parts
+    for k, code in enumerate(codes):
+        it = (g_item == code) & (wj > 0)
+        wg = wj[it].sum()
+        if not wg > 0:
+            continue
+        out["psi"][k] = float(np.sum(wj[it] * np.abs(d[it])) / wg)
+        out["delta"][k] = float(np.sum(wj[it] * d[it]) / wg)
+        out["w2"][k] = float(np.sum((wu[np.flatnonzero(present)[hh == code]] / big_w) ** 2))
+        out["share"][k] = float(wg / big_w)
+        out["profile"][k] = float(np.sum(wj[it] * prof_all[it]) / wg)
+    return out
+
+
+def _binary_mde_strat(alt: dict, tol: float, k: float) -> float:
+    """MDE δ = tol + k·SE_alt(δ) of a binary row for the regression profile in `alt` (share of the
+    design weight each group carries, relative size of its change); returns SE at the MDE."""
+    share, prof = alt["share"], alt["profile"]
+    reach = float(np.sum(share * prof))  # design-weighted change per unit of x
+    if not reach > 0:
+        share, prof, reach = alt["share"], np.ones_like(alt["share"]), 1.0
+    se0 = np.sqrt(max(_binary_alt_var(alt["parts"], alt["psi"], alt["delta"], alt["w2"], 0 * prof), 0.0))
+    d_ = tol + k * se0
+    for _ in range(40):
+        x = np.minimum(d_ / reach * prof, 1.0)
+        se = np.sqrt(max(_binary_alt_var(alt["parts"], alt["psi"], alt["delta"], alt["w2"], x), 0.0))
+        d_new = min(tol + k * se, 1.0)
+        if abs(d_new - d_) < 1e-9:
+            d_ = d_new
+            break
+        d_ = d_new
+    return (d_ - tol) / k
 
 
 def _verdict(
@@ -331,6 +415,12 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
         _, hid = np.unique(st.to_numpy(), return_inverse=True)
     else:
         hid = np.zeros(n_items, dtype=int)
+    # where the MDE's regression sits: items of `mde_strata` (default: every item)
+    if config.mde_strata is not None and config.strata_column:
+        prof_all = ex[config.strata_column].astype(str).isin([str(v) for v in config.mde_strata])
+        prof_all = prof_all.to_numpy(dtype=float)
+    else:
+        prof_all = np.ones(n_items)
     unit_h = np.zeros(n_units, dtype=int)
     unit_h[uid[::-1]] = hid[::-1]  # a unit's stratum: that of its first item
     slices = _slices(ex, slice_cols)
@@ -382,13 +472,22 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                 wv = w_all[ok]
                 weighted = bool(wv.max() > wv.min() * (1 + 1e-9))
                 zc = np.bincount(uid, weights=wj * (d - diff), minlength=n_units)[present] / big_w
-                var, n_strata = _strat_var(zc, unit_h[present])
+                hh = _strat_groups(unit_h[present])
+                g_codes, g_parts, n_strata = _strat_var_parts(zc, hh)
+                var, n_strata = float(g_parts.sum()), max(n_strata, 1)
                 se = float(np.sqrt(var)) if n_cl >= 2 else np.nan
                 # Satterthwaite df of the weighted variance: (Σ W_c²)²/Σ W_c⁴ over unit weights W_c,
                 # = units for equal weights, far fewer when a few heavy units dominate.
                 wu = np.bincount(uid, weights=wj, minlength=n_units)[present]
                 df_sat = float(np.sum(wu**2) ** 2 / np.sum(wu**4)) if n_cl else 1.0
-                df_t = max(min(n_cl - n_strata, df_sat), 1.0)
+                # ... and the stratified Satterthwaite df of the variance estimate itself,
+                # (Σ_g V_g)² / Σ_g V_g²/(C_g − 1): a slice cutting across the strata leaves few
+                # units in each, and each stratum spends one df on its own mean.
+                c_g = np.array([np.sum(hh == code) for code in g_codes], dtype=float)
+                use = c_g >= 2
+                den = float(np.sum(g_parts[use] ** 2 / (c_g[use] - 1.0)))
+                df_str = float(g_parts.sum() ** 2 / den) if den > 0 else df_sat
+                df_t = max(min(n_cl - n_strata, df_sat, df_str), 1.0)
                 tq = float(stats.t.ppf(0.5 + config.confidence / 2, df_t))
                 lo, hi = diff - tq * se, diff + tq * se
                 aa, bb = a[ok], b[ok]
@@ -415,6 +514,8 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                             lo, hi = _agresti_min(0.0, 0.0, n_eff, z)
                     psi_w = float(np.sum(wj * np.abs(d)) / big_w)
                     cell["_psi"] = (psi_w, diff)
+                    if weighted or multi:  # the MDE from the SE parts of the variance groups
+                        cell["_alt"] = _alt_groups(g_codes, g_parts, hh, uid, present, wj, d, big_w, prof_all)
                 else:
                     test = "signflip_mean" + ("_cluster" if multi else "") + ("_weighted" if weighted else "")
                     sdw = float(np.sqrt(np.sum(wj * (d - diff) ** 2) / big_w))
@@ -496,7 +597,9 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
             # the quantile of the row's own CI, so that the MDE is that of the rule actually applied
             tq_c = c.get("_tq", z)
             k_mde, k_eq = tq_c + z_pow, tq_c + z_eq
-            if "_psi" in c and np.isfinite(se_mde):
+            if "_alt" in c and np.isfinite(c["se"]) and c["se"] > 0:
+                se_mde = _binary_mde_strat(c["_alt"], sp.tolerance, k_mde)
+            elif "_psi" in c and np.isfinite(se_mde):
                 se_mde = _binary_mde_se(se_mde, *c["_psi"], sp.tolerance, k_mde)
             row = {k2: v2 for k2, v2 in c.items() if not k2.startswith("_")}
             row.update(

@@ -278,12 +278,13 @@ def simulate_gate(
     seed: int = 0,
     runner=None,
     cfg: CompareConfig | None = None,
+    variant: str = "base",
 ) -> SimResult:
     """Run the gate `reps` times on fresh scores from `design` with `effects` planted.
 
     runner(scores, cfg) -> (decision, comparison) (default: `new_gate`).  Coverage is measured
     against the design-weighted truth of each row; `eligible` marks the rows that are gating (if
-    the comparison says so) and meet the minimum gating size."""
+    the comparison says so) and meet the minimum gating size.  `variant`: see `config_variant`."""
     runner = runner or new_gate
     blocks = prim = 0
     cov_sum = None
@@ -291,6 +292,7 @@ def simulate_gate(
     for r in range(reps):
         c = cfg or report_config(n_resamples=n_resamples, seed=seed * 100_003 + r)
         c.seed = seed * 100_003 + r
+        c = config_variant(c, variant)
         scores, truth = generate(design, effects, seed=seed * 100_003 + r)
         decision, comp = runner(scores, c)
         blocks += decision == "block"
@@ -317,3 +319,106 @@ def simulate_gate(
     cov["covered"] = cov["covered"] / reps
     cov["eligible"] = cov["eligible"].astype(bool)
     return SimResult(reps, blocks / reps, prim / reps, float(np.median(mdes)) if mdes else float("nan"), cov)
+
+
+def primary_config(n_resamples: int = 1000, seed: int = 0, **kw) -> CompareConfig:
+    """`report_config` reduced to the primary metric's overall row: that row's CI, MDE and test
+    do not depend on the other metrics or slices (one shared sign-flip matrix, drawn afresh), so
+    power is measured with many more runs at a fraction of the cost."""
+    cfg = report_config(n_resamples=n_resamples, seed=seed, **kw)
+    cfg.metrics = {cfg.primary_metric: REPORT_METRICS[cfg.primary_metric]}
+    cfg.slice_columns = []
+    return cfg
+
+
+@dataclass
+class PrimaryResult:
+    reps: int
+    regression_rate: float
+    mde: float  # median stated MDE of the primary overall row
+    mean_diff: float
+
+
+def simulate_primary(
+    design: Design, effects: dict | None = None, reps: int = 500, seed: int = 0,
+    n_resamples: int = 1000, mde_strata: list[str] | None = None,
+) -> PrimaryResult:  # fmt: skip
+    """How often the primary metric's overall row is called a regression, and the MDE it states
+    (for a regression in `mde_strata`, default anywhere), over `reps` fresh score sets."""
+    from evalpipe.stats.compare import compare_systems
+
+    pm = "overall_pass"
+    reg, mdes, diffs = 0, [], []
+    for r in range(reps):
+        s = seed * 100_003 + r
+        scores, _ = generate(design, effects, seed=s)
+        cfg = primary_config(n_resamples=n_resamples, seed=s, mde_strata=mde_strata)
+        row = compare_systems(scores[scores["metric"] == pm], cfg).iloc[0]
+        reg += row["verdict"] == "regression"
+        mdes.append(float(row["mde"]))
+        diffs.append(float(row["diff"]))
+    return PrimaryResult(reps, reg / reps, float(np.median(mdes)), float(np.mean(diffs)))
+
+
+def planted_regression(design: Design, size: float, strata: list[str] | None = None) -> dict:
+    """Effects for a primary-metric regression whose design-weighted size is `size`: spread over
+    every item that can change (golden items always pass) or confined to `strata`."""
+    items = design.items
+    w_all = items["weight"].sum()
+    if strata is None:
+        w_gold = items.loc[items["partition"] == "golden", "weight"].sum()
+        return {"overall_pass": -size * w_all / (w_all - w_gold)}
+    w_in = items.loc[items["stratum"].isin(strata), "weight"].sum()
+    return {"overall_pass": {h: -size * w_all / w_in for h in strata}}
+
+
+def coverage_check(
+    result: SimResult, lo: float = 0.93, hi: float = 0.97, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Per eligible cell: coverage, and exact binomial one-sided p-values against `lo` (coverage
+    below it) and `hi` (above it), Holm-adjusted over the cells; `below` / `above` = significant
+    at `alpha` after adjustment.  Why a test: at R runs one cell's coverage has MC error
+    ≈ 2·√(0.95·0.05/R), so the minimum over 100+ cells sits below 93% by chance alone."""
+    cov = result.coverage[result.coverage["eligible"]].copy()
+    k = np.round(cov["covered"].to_numpy() * result.reps).astype(int)
+    p_lo = stats.binom.cdf(k, result.reps, lo)  # P(≤ k covered | coverage = lo)
+    p_hi = stats.binom.sf(k - 1, result.reps, hi)  # P(≥ k covered | coverage = hi)
+
+    def holm(p: np.ndarray) -> np.ndarray:
+        order = np.argsort(p)
+        m = p.size
+        adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+        out = np.empty(m)
+        out[order] = adj
+        return out
+
+    cov["p_below"], cov["p_above"] = holm(p_lo), holm(p_hi)
+    cov["below"], cov["above"] = cov["p_below"] < alpha, cov["p_above"] < alpha
+    return cov.sort_values("covered").reset_index(drop=True)
+
+
+AUDIT_STRATA_SIZES = (64, 52, 44, 38, 34, 30, 26, 22, 18, 14, 10, 8)
+
+
+def audit_design(seed: int = 2) -> Design:
+    """The design as issue 17's audit describes it, where it says more than `Design`: the 12
+    distribution strata (360 items) include an 8-item one ("an 8-item stratum can block"); other
+    draws of intents, languages and clusters."""
+    return Design(strata_sizes=AUDIT_STRATA_SIZES, seed=seed)
+
+
+def config_variant(cfg: CompareConfig, variant: str) -> CompareConfig:
+    """The audit's variants: `no_clusters` (paraphrases treated as independent items) and `tol0`
+    (every tolerance 0); `base` leaves the config as it is."""
+    import dataclasses
+
+    if variant == "no_clusters":
+        cfg.cluster_column = None
+    elif variant == "tol0":
+        cfg.metrics = {
+            m: dataclasses.replace(s, tolerance=0.0) if isinstance(s, MetricSpec) else s
+            for m, s in cfg.metrics.items()
+        }
+    elif variant != "base":
+        raise ValueError(f"unknown variant {variant!r}")
+    return cfg
