@@ -35,6 +35,9 @@ def _found(finder, text: str) -> list[str]:  # noqa: ANN001
         ("mijn paspoort nummer is NX8R42KL1", "NX8R42KL1"),
         ("numer paszportu EA 4417293", "EA 4417293"),
         ("618204773 is my passport number", "618204773"),
+        ("паспорт 4510 123456", "4510 123456"),
+        ("여권번호 M12345678", "M12345678"),
+        ("my passport number is 61 82 04 773", "61 82 04 773"),
         ("The number is GB4410873 - that's the passport I travel on", "GB4410873"),
         ("I renewed my passport last week. The new one reads L40918732, please update it.", "L40918732"),
     ],
@@ -149,6 +152,9 @@ def test_plain_numbers_without_a_postcode_cue_stay(text: str) -> None:
         ("fecha de nacimiento registrada: 27/03/1985", "27/03/1985"),
         ("data di nascita del cliente 27-03-1985", "27-03-1985"),
         ("date de naissance : 27/03/1985", "27/03/1985"),
+        ("DOB 27-Mar-1985", "27-Mar-1985"),
+        ("Fecha de nacimiento: 27 de marzo de 1985", "27 de marzo de 1985"),
+        ("urodzony 27.03.1985", "27.03.1985"),
     ],
 )
 def test_dates_of_birth_with_cue_before_or_after(text: str, value: str) -> None:
