@@ -3,8 +3,12 @@ text and dates of birth with the cue on either side: shapes written here, in sev
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
+from evalpipe.pii import Scrubber, scrub_table
 from evalpipe.pii.identifiers import (
     find_dates_of_birth,
     find_mrz,
@@ -185,3 +189,30 @@ def test_birth_date_keys() -> None:
         "data_nascita",
     ):
         assert key_entity(key) == "DATE_OF_BIRTH", key
+
+
+# ---------------------------------------------------------------- record level
+def _row(i: int, user: str, args: dict | None = None) -> dict:
+    parts: list[dict] = [{"role": "user", "parts": [{"type": "text", "content": user}]}]
+    if args is not None:
+        call = {"type": "tool_call", "id": "t1", "name": "verify_identity", "arguments": json.dumps(args)}
+        parts.append({"role": "assistant", "parts": [call]})
+    return {
+        "record_id": f"d{i}", "day": "2026-02-02", "source_format": "generic", "source_file": "d.jsonl",
+        "source_line": i + 1, "source_index": 0, "status": "ok", "input_messages": json.dumps(parts),
+        "output_messages": None, "system_instructions": None, "error_message": None, "metadata": None,
+    }  # fmt: skip
+
+
+def test_scrub_table_masks_documents_postcodes_and_birth_dates_in_records() -> None:
+    args = {"document_type": "passport", "number": "XK4410873", "order_id": "48213"}
+    user = (
+        "Hi, 618204773 is my passport number. My zip is 30309 and I was born 03/27/1985. "
+        "Order 48213 was delivered on 12.03.2025."
+    )
+    res = scrub_table(pd.DataFrame([_row(0, user, args)]), processes=1, scrubber=Scrubber(key="h12c-docs"))
+    out = res.scrubbed.to_dict("records")[0]["input_messages"]
+    for value in ("618204773", "30309", "03/27/1985", "XK4410873"):
+        assert value not in out, value
+    for kept in ("Order 48213", "12.03.2025", '\\"order_id\\": \\"48213\\"'):
+        assert kept in out, kept
