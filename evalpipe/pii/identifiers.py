@@ -556,7 +556,7 @@ _PASSPORT_CUE = re.compile(
 _PASSPORT_SHAPE = re.compile(r"^(?:[A-Z]{1,2}\d{6,8}|\d{8,9}|(?=(?:[A-Z]*\d){5})[A-Z0-9]{8,9})$")
 _NOT_DOC_BEFORE = re.compile(
     r"(?i)(?:order|invoice|ticket|ref(?:erence)?|case|account|acct|tracking|booking|flight|serial|sku|"
-    r"bestellung|rechnung|pedido|factura|commande|facture|bestelling|factuur|phone|tel)\W{0,3}(?:no\.?|nr\.?|number|#)?\W{0,3}$"
+    r"bestellung|rechnung|pedido|factura|commande|facture|bestelling|factuur|phone|tel|call|mobile|whatsapp)\W{0,3}(?:no\.?|nr\.?|number|#)?\W{0,3}$"
 )
 
 
@@ -676,7 +676,7 @@ _DOB = re.compile(
 _DOB_CUE = re.compile(
     r"(?i)\bdob\b|d\.o\.b\b|date[ _-]of[ _-]birth|birth[ _-]?date|birthday|\bborn\b|\bb-?day\b|"
     r"geburtsdatum|geburtstag|\bgeboren\b|\bgeb\.|geb\.?-?datum|cumpleaños|nacimiento|\bnacid[oa]\b|"
-    r"naissance|\bnée?\b|anniversaire|geboortedatum|\bgeboren\b|verjaardag|nascita|\bnat[oa]\b|"
+    r"naissance|\bnée?\b|anniversaire|geboortedatum|\bgeboren\b|verjaardag|nascita|(?-i:\bnat[oa]\b)|"
     r"compleanno|nascimento|\bnascid[oa]\b|aniversário|urodzenia|urodzon[ya]|urodziny|doğum|"
     r"födelsedatum|fødselsdato|生年月日|誕生日|出生|生日|생년월일|рождени|родил"
 )

@@ -172,6 +172,7 @@ def test_dates_of_birth_with_cue_before_or_after(text: str, value: str) -> None:
         "Order placed 12.03.2025. Date of birth changed?",
         "geliefert am 12.03.2025",
         "appointment on 03/14/2025",
+        "NATO summit on 12.03.2025",
     ],
 )
 def test_other_dates_stay(text: str) -> None:
