@@ -688,6 +688,13 @@ _NOT_DOB_GAP = re.compile(
     r"ordine|levering|besteld|afspraak|zamówien|dostaw|wizyt|renew|arriv|check|date of (?!birth)|"
     r"\bon\b.*\b(?:we|you|they|i)\b"
 )
+# Literal stems of every _DOB_CUE alternative (a substring test is ~100x cheaper than the regex).
+_DOB_STEMS = (
+    "dob", "d.o.b", "birth", "born", "b-day", "bday", "geb", "cumplea", "nacim", "nacid", "naiss", "né",
+    "anniv", "geboor", "verjaard", "nascit", "nato", "nata", "complean", "nascim", "nascid", "aniver",
+    "urodz", "doğum", "födelse", "fødsel", "生", "誕", "出生", "생", "рожд", "родил",
+)  # fmt: skip
+_YEARISH = re.compile(r"\d[./\-]\d{2,4}\b|\b\d{4}\b|[年년]")
 _DATE_RX = re.compile(r"(?i)(?<![\d/.\-])(?:" + _DATE + r")(?![/.\-]?\d)")
 
 
@@ -706,7 +713,10 @@ def _gap_ok(gap: str, limit: int) -> bool:
 def find_dates_of_birth(text: str) -> list[Hit]:
     """Dates next to a birth cue in the logs' languages: cue a few words before the date, or after it."""
     hits = [Hit(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.85, "dob_context") for m in _DOB.finditer(text)]
-    if not _DOB_CUE.search(text):
+    if not _YEARISH.search(text):
+        return hits  # cheap gates first: every date shape above holds a year, every cue one of the stems
+    low = text.lower()
+    if not any(stem in low for stem in _DOB_STEMS) or not _DOB_CUE.search(text):
         return hits
     for d in _DATE_RX.finditer(text):
         if any(h.start < d.end() and d.start() < h.end for h in hits):
@@ -820,6 +830,10 @@ _PC_CUE = re.compile(
 )
 # Between the cue and the value: "is", "ist", ":", "for the delivery is", "(new)"; no digits.
 _PC_GAP = re.compile(r"[^\d\n.!?;]{0,30}")
+# Literal stems of the case-insensitive _PC_CUE alternatives.
+_PC_STEMS = (
+    "post", "zip", "plz", "cód", "cod.", "c.a.p", "cep", "poczt", "pin", "индекс", "郵便", "邮", "우편", "eircode",
+)  # fmt: skip
 _PC_NOT_GAP = re.compile(
     r"(?i)file|archive|folder|attachment|download|rows|items|bytes|order|invoice|ticket|amount|total|price|"
     r"phone|bestell|rechnung|pedido|factura|commande|facture|\bfeld\b|field"
@@ -853,6 +867,14 @@ def find_postcodes(text: str) -> list[Hit]:
     ]
     if not any(c.isdigit() for c in text):
         return hits
+    low = text.lower()
+    if (
+        not any(stem in low for stem in _PC_STEMS)
+        and "CP" not in text
+        and "C.P." not in text
+        and "CAP" not in text
+    ):
+        return hits  # no cue word: a substring test is far cheaper than the cue regex
     for c in _PC_CUE.finditer(text):
         gap = _PC_GAP.match(text, c.end())
         v = _PC_VALUE.search(text, c.end(), min(len(text), gap.end() + 12))
