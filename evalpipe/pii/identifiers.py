@@ -340,6 +340,10 @@ _CODICE_FISCALE = re.compile(
 )
 _DOC_CONTEXT = re.compile(
     r"(?i)(passport|pass(?:port)?[ -]?(?:no|nr|number|#)|reisepass|passeport|pasaporte|paspoort|passaporto|"
+    r"travel[ -]document|travel[ -]doc|document (?:no|nr|number|#)|doc\.? ?(?:no|nr|number|#)|\bdoc(?:ument)? id\b|"
+    r"id[ -]document|identity document|reisedokument|passnummer|titre de voyage|documento de viaje|"
+    r"documento di viaggio|documento de viagem|reisdocument|numéro de document|número de documento|"
+    r"dokumentnummer|numer dokumentu|numer paszportu|pasaportu|"
     r"passaporte|driv(?:er'?s?|ing)[ -]licen[cs]e|\bDL\b|licen[cs]e (?:no|number|#)|führerschein|"
     r"fuhrerschein|permis de conduire|carnet de conducir|permiso de conducir|licencia de conducir|"
     r"rijbewijs|patente|carteira de motorista|personalausweis|ausweis(?:nummer)?|carte d'identité|"
@@ -512,7 +516,13 @@ def find_national_ids(text: str) -> list[Hit]:
         for m in rx.finditer(text):
             hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.85, rule))
     for m in _DOC_CONTEXT.finditer(text):
+        found = False
         for v in _DOC_TOKEN.finditer(text, m.end(), min(len(text), m.end() + 40)):
+            grouped = _DOC_GROUPED.match(text, v.start())
+            if grouped is not None and _doc_value_ok(grouped.group()):
+                hits.append(Hit(grouped.start(), grouped.end(), "NATIONAL_ID", 0.85, "id_document_grouped"))
+                found = True
+                break
             value = v.group()
             compact = re.sub(r"[ ./-]", "", value)
             if not (5 <= len(compact) <= 20 and any(c.isdigit() for c in compact)):
@@ -523,7 +533,103 @@ def find_national_ids(text: str) -> list[Hit]:
             if compact.isdigit() and len(compact) == 9 and "bsn" in kind and not _bsn_ok(compact):
                 break
             hits.append(Hit(v.start(), v.end(), "NATIONAL_ID", 0.85, "id_document_context"))
+            found = True
             break
+        if not found and _PASSPORT_CUE.match(text, m.start()):
+            hits += _passport_nearby(text, m.start(), m.end())
+    hits += find_mrz(text)
+    return hits
+
+
+# Passport numbers in the shapes people type them: "C01 X00 T47", "C01-X00-T47", "AB 1234567".
+_DOC_GROUPED = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z0-9]{1,5}(?:[ \u00a0-][A-Z0-9]{1,5}){1,4}|[A-Z]{1,3}[ \u00a0-]\d{6,9})(?![A-Za-z0-9])"
+)
+# Cues that name a passport / travel document (the number may stand before or a sentence away).
+_PASSPORT_CUE = re.compile(
+    r"(?i)passport|reisepass|passeport|pasaporte|paspoort|passaport|paszport|pasaport|travel[ -]doc|"
+    r"reisedokument|reisdocument|titre de voyage|documento de viaje|documento di viaggio|passnummer|"
+    r"パスポート|旅券|护照|여권|паспорт"
+)
+# A passport number by shape once a passport cue is in the same message: 1-2 letters + 6-8 digits,
+# 8-9 digits, or 9 letters/digits with at least five digits.
+_PASSPORT_SHAPE = re.compile(r"^(?:[A-Z]{1,2}\d{6,8}|\d{8,9}|(?=(?:[A-Z]*\d){5})[A-Z0-9]{8,9})$")
+_NOT_DOC_BEFORE = re.compile(
+    r"(?i)(?:order|invoice|ticket|ref(?:erence)?|case|account|acct|tracking|booking|flight|serial|sku|"
+    r"bestellung|rechnung|pedido|factura|commande|facture|bestelling|factuur|phone|tel|call|mobile|whatsapp)\W{0,3}(?:no\.?|nr\.?|number|#)?\W{0,3}$"
+)
+
+
+def _doc_value_ok(value: str) -> bool:
+    compact = re.sub(r"[\s\u00a0-]", "", value)
+    return 6 <= len(compact) <= 14 and sum(c.isdigit() for c in compact) >= 3
+
+
+def _passport_nearby(text: str, cue_start: int, cue_end: int) -> list[Hit]:
+    """A passport-shaped number before its cue ("533380006 is my passport number") or a sentence on."""
+    spans = [(max(0, cue_start - 80), cue_start, True), (cue_end, min(len(text), cue_end + 160), False)]
+    for lo, hi, backwards in spans:
+        cands = []
+        for v in _DOC_GROUPED.finditer(text, lo, hi):
+            if _doc_value_ok(v.group()) and _PASSPORT_SHAPE.match(re.sub(r"[\s\u00a0-]", "", v.group())):
+                cands.append(v)
+        for v in _DOC_TOKEN.finditer(text, lo, hi):
+            if _PASSPORT_SHAPE.match(v.group()) and not any(c.start() <= v.start() < c.end() for c in cands):
+                cands.append(v)
+        cands = [v for v in cands if not _NOT_DOC_BEFORE.search(text, max(0, v.start() - 20), v.start())]
+        if cands:
+            v = max(cands, key=lambda c: c.start()) if backwards else min(cands, key=lambda c: c.start())
+            return [Hit(v.start(), v.end(), "NATIONAL_ID", 0.8, "passport_nearby")]
+    return []
+
+
+# ---------------------------------------------------------------- ICAO 9303 machine-readable zone
+_MRZ_LINE = re.compile(r"(?<![A-Z0-9<])[A-Z0-9<]{28,92}(?![A-Z0-9<])")
+_MRZ_NAME_LINE = re.compile(r"^[PIACV][A-Z<][A-Z<]{3}[A-Z<]*<<[A-Z<]*$")
+
+
+def mrz_check(field: str) -> int:
+    """ICAO 9303 check digit: values 0-9 / A=10..Z=35 / '<'=0, weights 7-3-1 repeating, mod 10."""
+    total = 0
+    for i, c in enumerate(field):
+        v = int(c) if c.isdigit() else ord(c) - 55 if "A" <= c <= "Z" else 0
+        total += v * (7, 3, 1)[i % 3]
+    return total % 10
+
+
+def _mrz_data_line(line: str) -> bool:
+    """TD3 line 2 (number+check, birth date+check, expiry+check) or TD1 line 1 (type, state, number+check)."""
+
+    def ok(field: str, check: str) -> bool:
+        return check.isdigit() and mrz_check(field) == int(check)
+
+    if (
+        len(line) >= 28
+        and ok(line[0:9], line[9])
+        and (ok(line[13:19], line[19]) or ok(line[21:27], line[27]))
+    ):
+        return True  # TD3 / TD2 data line
+    if len(line) >= 15 and line[0] in "IAC" and ok(line[5:14], line[14]):
+        return True  # TD1 first line
+    return len(line) >= 18 and ok(line[0:6], line[6]) and ok(line[8:14], line[14])  # TD1 second line
+
+
+def find_mrz(text: str) -> list[Hit]:
+    """Machine-readable zones of passports and ID cards: the name line and the check-digit lines."""
+    if "<" not in text:
+        return []
+    hits: list[Hit] = []
+    for m in _MRZ_LINE.finditer(text):
+        line = m.group()
+        if "<" not in line:
+            continue
+        if len(line) > 46:  # two or three lines glued together: TD3 (2 x 44), TD2 (2 x 36), TD1 (3 x 30)
+            size = next((n for n in (44, 36, 30) if len(line) % n == 0), 0)
+            parts = [line[i : i + size] for i in range(0, len(line), size)] if size else []
+        else:
+            parts = [line]
+        if any(_MRZ_NAME_LINE.match(p) or _mrz_data_line(p) for p in parts):
+            hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.95, "mrz"))
     return hits
 
 
@@ -546,9 +652,10 @@ _DATE = (
     # (昭和55年), Korean 1986년 1월 15일
     r"(?:[0-9０-９]{4}|(?:明治|大正|昭和|平成|令和)(?:[0-9０-９]{1,2}|元))\s*年\s*[0-9０-９]{1,2}\s*月\s*[0-9０-９]{1,2}\s*日?|"
     r"\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일?|"
-    r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+of\s+(?:" + _MONTHS + r")\s+\d{4}|"
-    r"\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + _MONTHS + r")\s+(?:de\s+)?\d{4}|"
-    r"(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
+    r"\d{1,2}[-/](?:" + _MONTHS + r")[-/]\d{2,4}|"  # 03-Mar-1985
+    r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+)?of\s+(?:" + _MONTHS + r"),?\s+\d{4}|"
+    r"\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + _MONTHS + r"),?\s+(?:de\s+)?\d{4}|"
+    r"(?:" + _MONTHS + r")\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})"
 )
 _DOB = re.compile(
     r"(?i)(?:\bdob\b|d\.o\.b\.?|date of birth|birth ?date|birthday|\bb-?day\b|born(?: on)?|geburtsdatum|"
@@ -564,8 +671,67 @@ _DOB = re.compile(
 )
 
 
+# Birth cues for the looser pass below: the cue may stand a few words before the date or after it
+# ("1985-03-03 (date of birth)", "03/03/1985 is my birthday").
+_DOB_CUE = re.compile(
+    r"(?i)\bdob\b|d\.o\.b\b|date[ _-]of[ _-]birth|birth[ _-]?date|birthday|\bborn\b|\bb-?day\b|"
+    r"geburtsdatum|geburtstag|\bgeboren\b|\bgeb\.|geb\.?-?datum|cumpleaños|nacimiento|\bnacid[oa]\b|"
+    r"naissance|\bnée?\b|anniversaire|geboortedatum|\bgeboren\b|verjaardag|nascita|(?-i:\bnat[oa]\b)|"
+    r"compleanno|nascimento|\bnascid[oa]\b|aniversário|urodzenia|urodzon[ya]|urodziny|doğum|"
+    r"födelsedatum|fødselsdato|生年月日|誕生日|出生|生日|생년월일|рождени|родил"
+)
+# Words that make a nearby date something other than a birth date.
+_NOT_DOB_GAP = re.compile(
+    r"(?i)order|deliver|ship|expir|issued|valid|appointment|meeting|booking|flight|invoice|pa(?:id|yment)|"
+    r"created|updated|since|until|joined|registered|registration|signed up|today|yesterday|bestell|liefer|geliefert|ablauf|gültig|"
+    r"termin|pedido|entrega|env[ií]o|cita|commande|livr|rendez|échéance|vencim|caduc|scadenz|consegn|"
+    r"ordine|levering|besteld|afspraak|zamówien|dostaw|wizyt|renew|arriv|check|date of (?!birth)|"
+    r"\bon\b.*\b(?:we|you|they|i)\b"
+)
+# Literal stems of every _DOB_CUE alternative (a substring test is ~100x cheaper than the regex).
+_DOB_STEMS = (
+    "dob", "d.o.b", "birth", "born", "b-day", "bday", "geb", "cumplea", "nacim", "nacid", "naiss", "né",
+    "anniv", "geboor", "verjaard", "nascit", "nato", "nata", "complean", "nascim", "nascid", "aniver",
+    "urodz", "doğum", "födelse", "fødsel", "生", "誕", "出生", "생", "рожд", "родил",
+)  # fmt: skip
+_YEARISH = re.compile(r"\d[./\-]\d{2,4}\b|\b\d{4}\b|[年년]")
+_DATE_RX = re.compile(r"(?i)(?<![\d/.\-])(?:" + _DATE + r")(?![/.\-]?\d)")
+
+
+# Between a date and a cue after it: brackets, dashes, "is my", "(her", "als", "as the"...
+_AFTER_GAP = re.compile(
+    r"(?i)[\s,:;()\[\]\"'=/—–-]*(?:(?:is|was|are|as|als|est|es|è|ist|é|=|the|my|his|her|their|our|your|"
+    r"mein|meine|sein|seine|ihr|ihre|mon|ma|son|sa|mi|su|il|la|el|de|del|della|van|zijn|haar|mijn|data|"
+    r"fecha|date|da|di)[\s,:()]+){0,3}"
+)
+
+
+def _gap_ok(gap: str, limit: int) -> bool:
+    return len(gap) <= limit and not re.search(r"\d|[.!?;]\s|\n", gap) and not _NOT_DOB_GAP.search(gap)
+
+
 def find_dates_of_birth(text: str) -> list[Hit]:
-    return [Hit(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.85, "dob_context") for m in _DOB.finditer(text)]
+    """Dates next to a birth cue in the logs' languages: cue a few words before the date, or after it."""
+    hits = [Hit(m.start(1), m.end(1), "DATE_OF_BIRTH", 0.85, "dob_context") for m in _DOB.finditer(text)]
+    if not _YEARISH.search(text):
+        return hits  # cheap gates first: every date shape above holds a year, every cue one of the stems
+    low = text.lower()
+    if not any(stem in low for stem in _DOB_STEMS) or not _DOB_CUE.search(text):
+        return hits
+    for d in _DATE_RX.finditer(text):
+        if any(h.start < d.end() and d.start() < h.end for h in hits):
+            continue
+        lo = max(0, d.start() - 60)
+        before = [c for c in _DOB_CUE.finditer(text, lo, d.start()) if _gap_ok(text[c.end() : d.start()], 45)]
+        after = _DOB_CUE.search(text, d.end(), min(len(text), d.end() + 40))
+        after_ok = (
+            after is not None
+            and _AFTER_GAP.fullmatch(text, d.end(), after.start()) is not None
+            and not _NOT_DOB_GAP.search(text, max(0, d.start() - 30), d.start())
+        )
+        if before or after_ok:
+            hits.append(Hit(d.start(), d.end(), "DATE_OF_BIRTH", 0.8, "dob_near_cue"))
+    return hits
 
 
 # ---------------------------------------------------------------- MAC addresses
@@ -637,4 +803,100 @@ def find_emails(text: str) -> list[Hit]:
                 tld = m.group(1).lower()
                 if len(tld) == 2 or tld in _GTLDS:
                     hits.append(Hit(m.start(), m.end(), "EMAIL_ADDRESS", 0.9, "email_obfuscated"))
+    return hits
+
+
+# ---------------------------------------------------------------- postcodes in running text
+# Per-country shapes; a postcode in running text is only taken next to a postcode word (or in a
+# shape no other number has: "〒106-0032", "NSW 2000"), so "order 48213" and "€ 12500" stay.
+_PC_SHAPES = (
+    r"(?:[A-Za-z]{1,2}\d[A-Za-z\d]?[ \u00a0]?\d[A-Za-z]{2})"  # UK outward + inward
+    r"|(?:[A-Za-z]\d[A-Za-z][ \u00a0-]?\d[A-Za-z]\d)"  # CA
+    r"|(?:\d{4}[ \u00a0]?[A-Za-z]{2})"  # NL
+    r"|(?:[A-Za-z]\d{2}[ \u00a0]?[A-Za-z\d]{4})"  # IE Eircode
+    r"|(?:〒[ \u00a0]?\d{3}[-－]?\d{4})|(?:\d{3}[-－]\d{4})"  # JP
+    r"|(?:\d{5}-\d{4})|(?:\d{5}-\d{3})|(?:\d{4}-\d{3})"  # US ZIP+4, BR CEP, PT
+    r"|(?:\d{2}-\d{3})"  # PL
+    r"|(?:\d{3}[ \u00a0]\d{3})|(?:\d{3}[ \u00a0]\d{2})"  # IN PIN written 110 001, SE / CZ / GR
+    r"|(?:\d{4,6})"  # US / DE / FR / ES / IT (5), AT / CH / BE / DK / AU / NZ (4), IN / RU / CN (6)
+)
+_PC_VALUE = re.compile(r"(?<![\w-])(?:" + _PC_SHAPES + r")(?![\w-]|[.,]\d)")
+_PC_CUE = re.compile(
+    r"(?i:post[ -]?code|postal[ -]code|post[ -]code|zip(?:[ -]?code)?|postleitzahl|\bplz\b|code postal|"
+    r"código postal|codigo postal|c[oó]d\. ?postal|codice postale|\bc\.a\.p\.|código de endereçamento|\bcep\b|"
+    r"postnummer|postnr\.?|postcode|kod pocztowy|kodu pocztowego|\bpin[ -]?code\b|\bpincode\b|"
+    r"postinumero|posta kodu|почтовый индекс|\bиндекс\b|郵便番号|邮编|邮政编码|우편번호|eircode)"
+    r"|\bCP\b|\bC\.P\.|\bCAP\b|\bPIN\b"
+)
+# Between the cue and the value: "is", "ist", ":", "for the delivery is", "(new)"; no digits.
+_PC_GAP = re.compile(r"[^\d\n.!?;]{0,30}")
+# Literal stems of the case-insensitive _PC_CUE alternatives.
+_PC_STEMS = (
+    "post", "zip", "plz", "cód", "cod.", "c.a.p", "cep", "poczt", "pin", "индекс", "郵便", "邮", "우편", "eircode",
+)  # fmt: skip
+_PC_NOT_GAP = re.compile(
+    r"(?i)file|archive|folder|attachment|download|rows|items|bytes|order|invoice|ticket|amount|total|price|"
+    r"phone|bestell|rechnung|pedido|factura|commande|facture|\bfeld\b|field"
+)
+_AU_STATE_PC = re.compile(r"(?<![\w-])(?:NSW|VIC|QLD|TAS|ACT|WA|SA|NT)[ \u00a0]+(\d{4})(?![\w-])")
+_JP_MARK = re.compile(r"〒[ \u00a0]?\d{3}[-－]?\d{4}(?!\d)")
+
+
+def _pc_shape_ok(cue: str, value: str) -> bool:
+    """Shapes a cue admits: 'PIN' only six digits (India), 'CAP' / 'CP' only five digits."""
+    c = cue.lower()
+    compact = re.sub(r"[\s\u00a0-－〒]", "", value)
+    if c == "pin" or "pin" in c and "code" in c:
+        return compact.isdigit() and len(compact) == 6
+    if c in ("cap", "cp", "c.p.", "c.a.p."):
+        return compact.isdigit() and len(compact) == 5
+    if compact.isdigit() and len(compact) == 6 and "pin" not in c and "индекс" not in c and "邮" not in c:
+        return False
+    return any(ch.isdigit() for ch in compact)
+
+
+def find_postcodes(text: str) -> list[Hit]:
+    """Postcodes in running text, the cue before ("my zip is 94105") or after ("SW1A 1AA is the postcode")."""
+    hits: list[Hit] = []
+    hits += [
+        Hit(m.start(1), m.end(1), "STREET_ADDRESS", 0.8, "postcode_au_state")
+        for m in _AU_STATE_PC.finditer(text)
+    ]
+    hits += [
+        Hit(m.start(), m.end(), "STREET_ADDRESS", 0.85, "postcode_jp_mark") for m in _JP_MARK.finditer(text)
+    ]
+    if not any(c.isdigit() for c in text):
+        return hits
+    low = text.lower()
+    if (
+        not any(stem in low for stem in _PC_STEMS)
+        and "CP" not in text
+        and "C.P." not in text
+        and "CAP" not in text
+    ):
+        return hits  # no cue word: a substring test is far cheaper than the cue regex
+    for c in _PC_CUE.finditer(text):
+        gap = _PC_GAP.match(text, c.end())
+        v = _PC_VALUE.search(text, c.end(), min(len(text), gap.end() + 12))
+        if v is not None and _PC_NOT_GAP.search(text, c.end(), v.start()):
+            continue  # "the zip file has 12345 rows", "PLZ-Feld, Bestellung 48213"
+        if (
+            v is not None
+            and not re.search(r"\d", text[c.end() : v.start()])
+            and _pc_shape_ok(c.group(), v.group())
+        ):
+            hits.append(Hit(v.start(), v.end(), "STREET_ADDRESS", 0.8, "postcode_cue"))
+            continue
+        # value before the cue: "94105 is my zip", "1017 CT (postcode)", "10115 als PLZ"
+        lo = max(0, c.start() - 40)
+        for v in reversed(list(_PC_VALUE.finditer(text, lo, c.start()))):
+            between = text[v.end() : c.start()]
+            if re.fullmatch(
+                r"(?i)[\s,:()\[\]\"'—–-]*(?:(?:is|was|as|als|est|es|è|ist|é|=|the|my|our|your|"
+                r"his|her|their|mein|meine|mon|ma|mi|su|il|la|el|de|van|mijn|new|neue|old|"
+                r"nouveau|nuevo|nuovo)[\s,:()]+){0,3}",
+                between,
+            ) and _pc_shape_ok(c.group(), v.group()):
+                hits.append(Hit(v.start(), v.end(), "STREET_ADDRESS", 0.8, "postcode_cue_after"))
+            break
     return hits

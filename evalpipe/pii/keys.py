@@ -65,10 +65,19 @@ _PII_KEYS: dict[str, tuple[str, ...]] = {
                     "licencenumber", "taxid", "tin", "steuerid", "steueridentifikationsnummer", "personalausweis",
                     "ausweisnummer", "aadhaar", "aadhar", "pannumber", "codicefiscale", "cpf", "curp", "rfc",
                     "idnumber", "idcard", "documentnumber", "numerodocumento", "reisepass", "pasaporte",
-                    "passeport", "paspoort", "führerschein", "fuhrerschein", "rijbewijs", "permisdeconduire"),
+                    "passeport", "paspoort", "führerschein", "fuhrerschein", "rijbewijs", "permisdeconduire",
+                    "passportid", "passportnr", "passportnum", "passportno", "passportnumber", "reisepassnummer",
+                    "passnummer", "passnr", "numeropasaporte", "numeropasseport", "numeropassaporto",
+                    "paspoortnummer", "numerpaszportu", "traveldocument", "traveldocumentnumber", "traveldoc",
+                    "traveldocumentno", "reisedokument", "titredevoyage", "documentodeviaje", "iddocument",
+                    "iddocumentnumber", "docnumber", "docno", "documentno", "documentnr", "dokumentnummer",
+                    "numerodocumento", "numerodedocumento", "numerodudocument", "identitydocument",
+                    "identitydocumentnumber", "idnumber", "idno", "mrz", "mrzline1", "mrzline2"),
     "DATE_OF_BIRTH": ("dob", "dateofbirth", "birthdate", "birthday", "geburtsdatum", "fechanacimiento",
                       "fechadenacimiento", "datedenaissance", "datenaissance", "geboortedatum", "datadinascita",
-                      "datanascimento", "生年月日"),
+                      "datanascimento", "datanascita", "生年月日", "birthdt", "dateofbirthiso", "geboortedatum", "dataurodzenia",
+                      "datadenascimento", "fechanac", "datenaiss", "gebdatum", "geburtstag", "birthdateiso",
+                      "dobiso", "cumpleanos", "dogumtarihi", "дата рождения", "датарождения", "出生日期"),
     "CREDIT_CARD": ("cardnumber", "ccnumber", "creditcard", "creditcardnumber", "cardno", "kartennummer",
                     "numerotarjeta", "numerodetarjeta", "numerocarte", "kaartnummer", "pan_number"),
     "IBAN_CODE": ("iban", "accountnumber", "bankaccount", "bankaccountnumber", "kontonummer", "numerocuenta",
@@ -372,6 +381,58 @@ def _person_value(v: str, strict: bool) -> bool:
         if not all(w[:1].isupper() or not w[:1].isascii() for w in words if len(w) > 3):
             return False
     return keep_ner_person(v) or not strict and not v.islower()
+
+
+# A record that says what it holds in a sibling field: {"document_type": "passport", "number": "…"},
+# {"field": "date_of_birth", "value": "…"}.  The value-like keys then read as the named kind.
+_LABEL_KEYS = frozenset(
+    {"type", "documenttype", "doctype", "idtype", "kind", "documentkind", "field", "fieldname", "label",
+     "attribute", "attr", "name", "key", "category", "tipo", "tipodocumento", "tipodedocumento",
+     "typedocument", "typededocument", "dokumentart", "dokumenttyp", "art", "typ", "soort", "documentsoort",
+     "rodzajdokumentu"}
+)  # fmt: skip
+_VALUE_KEYS = frozenset(
+    {"number", "value", "no", "nr", "num", "id", "numero", "nummer", "code", "documentnumber", "docnumber",
+     "val", "text", "data", "identifier", "numer", "numéro", "número", "wert", "valor", "valeur", "valore",
+     "waarde", "documentid", "docid"}
+)  # fmt: skip
+_DOC_TYPE_WORDS = re.compile(
+    r"(?i)passport|reisepass|passeport|pasaporte|paspoort|passaporto|passaporte|paszport|pasaport|"
+    r"travel[ _-]?doc|reisedokument|titre de voyage|documento de viaje|id[ _-]?card|identity|ausweis|"
+    r"carte d'identit|dni|nie|driv\w* ?licen|führerschein|rijbewijs|permis|national[ _-]?id|パスポート|护照"
+)
+
+
+def sibling_key(obj: dict, key: str) -> str:
+    """The key `key`'s value should be read under, given what its siblings in `obj` say it is."""
+    if fold(re.sub(r"[^0-9A-Za-z\u00c0-\uffff]", "", key)) not in _VALUE_KEYS:
+        return key
+    for k, v in obj.items():
+        if k == key or not isinstance(k, str) or not isinstance(v, str) or len(v) > 60:
+            continue
+        if "".join(split_key(k)) not in _LABEL_KEYS:
+            continue
+        if _DOC_TYPE_WORDS.search(v) and "".join(split_key(k)) not in ("name", "key", "field", "label"):
+            return "passport_number"
+        ent = key_entity(v) if re.fullmatch(r"[\w .-]{2,40}", v) else None
+        if ent in (
+            "DATE_OF_BIRTH",
+            "NATIONAL_ID",
+            "PHONE_NUMBER",
+            "EMAIL_ADDRESS",
+            "IBAN_CODE",
+            "CREDIT_CARD",
+        ):
+            return v
+        if ent == "STREET_ADDRESS" and "".join(split_key(v)) in _POSTCODE_KEYS:
+            return v
+    return key
+
+
+_POSTCODE_KEYS = frozenset(
+    {"postcode", "postalcode", "zip", "zipcode", "plz", "postleitzahl", "codepostal", "codigopostal", "cap",
+     "cep", "pincode", "kodpocztowy", "postnummer"}
+)  # fmt: skip
 
 
 def keyed_number_entity(key: str | None, value: int | float) -> str | None:

@@ -22,6 +22,7 @@ from evalpipe.pii.identifiers import (
     find_ibans,
     find_macs,
     find_national_ids,
+    find_postcodes,
     find_ssns,
     regions_for,
 )
@@ -268,6 +269,11 @@ def _min_zipf(text: str, h: Hit) -> float:
     return 3.5
 
 
+def find_addresses_and_postcodes(text: str) -> list[Hit]:
+    """Street addresses by structure plus postcodes standing alone in running text (identifiers.py)."""
+    return find_addresses(text) + find_postcodes(text)
+
+
 ALL_FINDERS = {
     "CREDIT_CARD": find_cards,
     "IBAN_CODE": find_ibans,
@@ -276,7 +282,7 @@ ALL_FINDERS = {
     "EMAIL_ADDRESS": find_emails,
     "PHONE_NUMBER": find_phones,
     "IP_ADDRESS": find_ips,
-    "STREET_ADDRESS": find_addresses,
+    "STREET_ADDRESS": find_addresses_and_postcodes,
     "PERSON": find_names,
     "NATIONAL_ID": find_national_ids,
     "DATE_OF_BIRTH": find_dates_of_birth,

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
 from evalpipe.pii.identifiers import phone_variants
-from evalpipe.pii.keys import keyed_entity, keyed_number_entity, keyed_score
+from evalpipe.pii.keys import keyed_entity, keyed_number_entity, keyed_score, sibling_key
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
@@ -522,7 +522,7 @@ def _walk(obj: Any, plan: _Plan, key: str | None = None, depth: int = 0) -> None
         plan.leaves.append(obj)
     elif isinstance(obj, dict):
         for k, v in obj.items():  # keys stay: they are schema, not content
-            _walk(v, plan, k if isinstance(k, str) else None, depth)
+            _walk(v, plan, sibling_key(obj, k) if isinstance(k, str) else None, depth)
     elif isinstance(obj, list | tuple):
         for v in obj:
             _walk(v, plan, key, depth)
@@ -572,7 +572,7 @@ def _substitute(
         return scrubbed[obj].text
     if isinstance(obj, dict):
         return {
-            k: _substitute(v, scrubbed, keyed, k if isinstance(k, str) else None, depth)
+            k: _substitute(v, scrubbed, keyed, sibling_key(obj, k) if isinstance(k, str) else None, depth)
             for k, v in obj.items()
         }
     if isinstance(obj, list | tuple):
