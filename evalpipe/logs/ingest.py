@@ -156,7 +156,7 @@ class IngestBatch:
 
 
 def _open(path: Any):
-    f = path.open("rb") if hasattr(path, "open") else open(path, "rb")  # noqa: SIM115
+    f = path.open("rb") if hasattr(path, "open") else open(path, "rb")
     head = f.read(2)
     f.seek(0)
     return gzip.GzipFile(fileobj=f) if head == b"\x1f\x8b" else f

@@ -269,10 +269,10 @@ class OpenAICompatJudgeClient:
         """POST one chat completion under the shared retry policy; (response JSON, None) or (None, error)."""
         from evalpipe.openai_http import MalformedResponse, post_with_retries
 
-        def parse(resp) -> dict:  # noqa: ANN001 - httpx.Response
+        def parse(resp) -> dict:
             try:
                 payload = resp.json()
-                payload["choices"][0]["message"]  # noqa: B018 - shape check
+                payload["choices"][0]["message"]
                 return payload
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 raise MalformedResponse(type(exc).__name__) from exc
@@ -325,7 +325,7 @@ class OpenAICompatJudgeClient:
         probs, mass = option_probs_from_logprobs(top, options)
         return OptionProbs(probs, mass)
 
-    def _map(self, fn, prompts: list):  # noqa: ANN001, ANN202
+    def _map(self, fn, prompts: list):
         if self.concurrency == 1 or len(prompts) <= 1:
             return [fn(p) for p in prompts]
         from concurrent.futures import ThreadPoolExecutor

@@ -309,7 +309,7 @@ def gate_from_warehouse(query, report_id: str | None = None) -> tuple[int, str, 
             df = query(
                 "SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1", []
             )
-    except Exception as e:  # noqa: BLE001 - no warehouse or no table yet: cannot decide
+    except Exception as e:
         return EXIT_UNDECIDED, "undecided", report_id, [f"no report available ({type(e).__name__}: {e})"]
     if df.empty:
         return (
