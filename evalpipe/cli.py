@@ -324,8 +324,8 @@ def cmd_labels(args: argparse.Namespace) -> int:
             f"read {res.n_read}, imported {res.n_imported}, rejected {res.n_rejected}"
             + (f" -> {res.path} ({res.version})" if res.path else "")
         )
-        for e in res.errors:
-            out.print(f"  rejected: {e}", soft_wrap=True)
+        for err in res.errors:
+            out.print(f"  rejected: {err}", soft_wrap=True)
         for sup in res.superseded:
             out.print(
                 f"  {sup['annotator']} relabelled {sup['item_id']}: {sup['score']} ({sup['timestamp']}) -> "
