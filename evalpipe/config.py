@@ -311,14 +311,15 @@ class ProductionScoresFile(_Strict):
 
 
 # --------------------------------------------------------------------------- metric_validity.yaml
-_DEFAULT_OUTCOMES: tuple[Literal["negative_feedback", "escalation"], ...] = ("negative_feedback", "escalation")
+_Outcome = Literal["negative_feedback", "escalation", "asked_again", "handoff"]
+_DEFAULT_OUTCOMES: tuple[_Outcome, ...] = ("negative_feedback", "escalation")
 
 
 class MetricValidityFile(_Strict):
     """`data/metric_validity.yaml`: does a production metric predict what users experienced?"""
 
     window_days: int = Field(14, ge=1, description="the last N scored days")
-    outcomes: list[Literal["negative_feedback", "escalation", "asked_again", "handoff"]] = Field(
+    outcomes: list[_Outcome] = Field(
         default_factory=lambda: list(_DEFAULT_OUTCOMES)
     )
     feedback_population: Literal["all", "rated"] = "all"

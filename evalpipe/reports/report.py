@@ -28,7 +28,14 @@ from typing import Any
 import pandas as pd
 
 from evalpipe.stats import plots
-from evalpipe.stats.compare import VERDICTS, CompareConfig, GateDecision, compare_systems, gate_decision
+from evalpipe.stats.compare import (
+    VERDICTS,
+    CompareConfig,
+    GateDecision,
+    MetricSpec,
+    compare_systems,
+    gate_decision,
+)
 
 EXIT_PROCEED, EXIT_BLOCK, EXIT_UNDECIDED = 0, 1, 2
 
@@ -265,7 +272,7 @@ def build_report(
     excluded = excluded_metrics or {}
     kept = scores[~scores["metric"].isin(excluded)]
     informational = set(informational or ())
-    metrics = {}
+    metrics: dict[str, MetricSpec | dict[Any, Any] | str] = {}  # CompareConfig.metrics' type
     for m in list(config.metrics) + sorted(informational - set(config.metrics)):
         spec = config.spec(m)
         metrics[m] = dataclasses.replace(spec, gating=spec.gating and m not in informational)
