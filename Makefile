@@ -1,6 +1,6 @@
 # evalpipe: two commands on a fresh machine.
 #   make demo   set up .venv and run the pipeline end to end on the shipped sample data
-#   make test   set up .venv and run lint + the whole test suite (what CI runs)
+#   make test   set up .venv and run the checks (ruff, format, mypy) + the whole test suite (what CI runs)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 # torch on shared CPUs: spinning OpenMP workers steal the other core (measured 15-28 vs 67-103 tok/s)
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup demo test test-fast lint ui sample-data bench clean browser
+.PHONY: setup demo test test-fast lint check ui sample-data bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,13 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/evalpipe demo
 
-lint: setup
+# Static checks CI runs before the tests: lint (incl. RUF100, unused noqa), formatting, types.
+check: setup
 	$(BIN)/ruff check evalpipe evalpipe_tests benchmarks
+	$(BIN)/ruff format --check evalpipe evalpipe_tests benchmarks
+	$(BIN)/mypy evalpipe
+
+lint: check
 
 # Debian's chromium for the UI screenshot test; skipped (with a message) where apt is unavailable.
 browser:
@@ -37,7 +42,7 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "chromium not installable here: the UI screenshot test will be skipped"
 
-test: setup lint browser
+test: setup check browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: setup

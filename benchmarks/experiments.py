@@ -36,13 +36,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import statsmodels.api as sm  # noqa: E402
-from scipy import stats  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from sklearn.metrics import roc_auc_score
 
-from evalpipe.stats.experiments import (  # noqa: E402
+from evalpipe.stats.experiments import (
     ExperimentConfig,
     ExperimentMetric,
     analyze_experiment,
@@ -50,7 +50,7 @@ from evalpipe.stats.experiments import (  # noqa: E402
     simulate_calls,
     simulate_peeking,
 )
-from evalpipe.stats.validity import ValidityConfig, ValidityMetric, metric_validity  # noqa: E402
+from evalpipe.stats.validity import ValidityConfig, ValidityMetric, metric_validity
 
 ALPHA = 0.05
 DEV = {"p_control": 0.2, "sessions_per_day": 60, "calls_per_session": 3.0, "session_sd": 1.0}

@@ -27,16 +27,16 @@ from pathlib import Path
 # collapse 2-thread throughput (measured 15-28 vs 67-103 tok/s). Set before torch is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch  # noqa: E402
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalpipe.inference.backends.transformers_backend import TransformersBackend  # noqa: E402
-from evalpipe.inference.hidden import run_hidden_states  # noqa: E402
-from evalpipe.inference.models import DEFAULT_MODEL, load_model_and_tokenizer, resolve_model_dir  # noqa: E402
-from evalpipe.inference.runner import run_inference  # noqa: E402
-from evalpipe.inference.systems import load_systems, parse_system  # noqa: E402
-from evalpipe.inference.templating import Templater  # noqa: E402
+from evalpipe.inference.backends.transformers_backend import TransformersBackend
+from evalpipe.inference.hidden import run_hidden_states
+from evalpipe.inference.models import DEFAULT_MODEL, load_model_and_tokenizer, resolve_model_dir
+from evalpipe.inference.runner import run_inference
+from evalpipe.inference.systems import load_systems, parse_system
+from evalpipe.inference.templating import Templater
 
 QUESTIONS = [
     "How do I reset my password?",

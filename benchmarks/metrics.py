@@ -32,8 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from evalpipe.metrics.constraints import check_constraints, check_constraints_many  # noqa: E402
-from evalpipe.metrics.embedding import Embedder, load_sentence_transformer  # noqa: E402
+from evalpipe.metrics.constraints import check_constraints, check_constraints_many
+from evalpipe.metrics.embedding import Embedder, load_sentence_transformer
 
 PLANS = [("Starter", 12), ("Team", 29), ("Business", 59)]
 OPENERS = ["", "Sure! ", "Thanks for reaching out. ", "Good question. ", "Hi there, ", "Happy to help. "]

@@ -38,15 +38,15 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from evalpipe.metrics.constraints import (  # noqa: E402
+from evalpipe.metrics.constraints import (
     check_constraints,
     check_json,
     check_no_pii,
     detect_language,
 )
-from evalpipe.metrics.embedding import Embedder, load_sentence_transformer  # noqa: E402
-from evalpipe.metrics.faithfulness import faithfulness  # noqa: E402
-from evalpipe.production.scoring import ProductionScoringConfig, parse_call, score_calls  # noqa: E402
+from evalpipe.metrics.embedding import Embedder, load_sentence_transformer
+from evalpipe.metrics.faithfulness import faithfulness
+from evalpipe.production.scoring import ProductionScoringConfig, parse_call, score_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,9 +22,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evalpipe.sampling import SamplingConfig, dedup, stratified_sample  # noqa: E402
-from evalpipe.sampling.minhash import MinHasher, near_duplicate_groups  # noqa: E402
-from evalpipe.sampling.synthetic import synthetic_features  # noqa: E402
+from evalpipe.sampling import SamplingConfig, dedup, stratified_sample
+from evalpipe.sampling.minhash import MinHasher, near_duplicate_groups
+from evalpipe.sampling.synthetic import synthetic_features
 
 STRATA = ["intent", "language_group", "feedback", "error_class"]
 

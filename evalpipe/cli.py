@@ -32,7 +32,7 @@ INGEST_FORMATS = (
 )
 
 
-def _print_frame(df, fmt: str) -> None:  # noqa: ANN001
+def _print_frame(df, fmt: str) -> None:
     if fmt == "csv":
         sys.stdout.write(df.to_csv(index=False))
     elif fmt == "json":
@@ -125,7 +125,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     stats: list[IngestStats] = []
     n_out = n_failed = 0
 
-    def default(o):  # noqa: ANN001, ANN202
+    def default(o):
         if isinstance(o, dt.datetime):
             return o.isoformat()
         raise TypeError
@@ -193,7 +193,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------ datasets
-def _window_text(window) -> str:  # noqa: ANN001
+def _window_text(window) -> str:
     days = window.get("days") if isinstance(window, dict) else window
     if isinstance(days, list) and days:
         return days[0] if len(days) == 1 else f"{days[0]}..{days[-1]}"
@@ -281,7 +281,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------ labels
-def _latest_golden(lake: str):  # noqa: ANN202
+def _latest_golden(lake: str):
     """Golden items of the newest dataset version (example_id, question, reference), or None."""
     import pandas as pd
 
@@ -324,8 +324,8 @@ def cmd_labels(args: argparse.Namespace) -> int:
             f"read {res.n_read}, imported {res.n_imported}, rejected {res.n_rejected}"
             + (f" -> {res.path} ({res.version})" if res.path else "")
         )
-        for e in res.errors:
-            out.print(f"  rejected: {e}", soft_wrap=True)
+        for err in res.errors:
+            out.print(f"  rejected: {err}", soft_wrap=True)
         for sup in res.superseded:
             out.print(
                 f"  {sup['annotator']} relabelled {sup['item_id']}: {sup['score']} ({sup['timestamp']}) -> "
@@ -339,7 +339,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
     wh = Warehouse(args.warehouse, lake_root=None)
     try:
         cand = wh.query("SELECT * FROM judge_verdicts")
-    except Exception as e:  # noqa: BLE001 - table missing before the first judged run
+    except Exception as e:
         cand = pd.DataFrame()
         console.print(
             f"[yellow]no judge verdicts in {args.warehouse} ({type(e).__name__}); golden only[/yellow]"

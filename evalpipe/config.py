@@ -311,12 +311,16 @@ class ProductionScoresFile(_Strict):
 
 
 # --------------------------------------------------------------------------- metric_validity.yaml
+_Outcome = Literal["negative_feedback", "escalation", "asked_again", "handoff"]
+_DEFAULT_OUTCOMES: tuple[_Outcome, ...] = ("negative_feedback", "escalation")
+
+
 class MetricValidityFile(_Strict):
     """`data/metric_validity.yaml`: does a production metric predict what users experienced?"""
 
     window_days: int = Field(14, ge=1, description="the last N scored days")
-    outcomes: list[Literal["negative_feedback", "escalation", "asked_again", "handoff"]] = Field(
-        default_factory=lambda: ["negative_feedback", "escalation"]
+    outcomes: list[_Outcome] = Field(
+        default_factory=lambda: list(_DEFAULT_OUTCOMES)
     )
     feedback_population: Literal["all", "rated"] = "all"
     min_events: int = Field(30, ge=0, description="fewer bad (or good) outcomes: insufficient feedback")
@@ -430,9 +434,9 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if origin in (Union, types.UnionType):
         return [m for a in args for m in _models_in(a)]
     if origin is dict and len(args) == 2:
-        return [_DictOf(m) for m in _models_in(args[1])]  # type: ignore[list-item]
+        return [_DictOf(m) for m in _models_in(args[1])]  # type: ignore[misc]
     if origin in (list, tuple) and args:
-        return [_DictOf(m) for m in _models_in(args[0])]  # type: ignore[list-item]
+        return [_DictOf(m) for m in _models_in(args[0])]  # type: ignore[misc]
     return []
 
 

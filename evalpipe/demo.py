@@ -34,7 +34,7 @@ def shipped_days(source_root: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
 
 
-def register_systems(instance, path: str) -> list[str]:  # noqa: ANN001
+def register_systems(instance, path: str) -> list[str]:
     """Add one `systems` partition per system in systems.yaml (what integration_eval_chain_sensor does after a new dataset)."""
     from evalpipe.inference import load_systems
 
@@ -49,7 +49,7 @@ def register_systems(instance, path: str) -> list[str]:  # noqa: ANN001
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # runs keep full logs in the UI
 
 
-def _step(label: str, result) -> bool:  # noqa: ANN001
+def _step(label: str, result) -> bool:
     ok = result.success
     console.print(f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {label}")
     return ok
@@ -152,7 +152,7 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
     return 0
 
 
-def _print_validity_and_experiments(wh) -> None:  # noqa: ANN001
+def _print_validity_and_experiments(wh) -> None:
     """The metric-validity verdicts and every production experiment's verdict (issue 14)."""
     from rich.markup import escape
 
@@ -167,7 +167,7 @@ def _print_validity_and_experiments(wh) -> None:  # noqa: ANN001
         e = wh.query(
             "SELECT experiment, as_of_day, verdict, reasons FROM experiment_reports ORDER BY experiment"
         )
-    except Exception as err:  # noqa: BLE001 - the demo still reports the gate
+    except Exception as err:
         console.print(f"[yellow]no validity / experiment tables: {escape(str(err))}[/yellow]")
         return
     for r in e.itertuples():
@@ -176,7 +176,7 @@ def _print_validity_and_experiments(wh) -> None:  # noqa: ANN001
             console.print(f"  - {escape(reason)}")
 
 
-def print_production_quality(wh) -> None:  # noqa: ANN001
+def print_production_quality(wh) -> None:
     """Yesterday's production quality per model and metric, 95% CI, and whether it is drifting.
 
     Rates: Wilson interval on the effective size n_eff (session design effect and weights

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 FIRST_DAY = "2026-11-16"
 
 
-def _setting(default: object, env: str, doc: str) -> object:
+def _setting(default: Any, env: str, doc: str) -> Any:
     return Field(default, description=doc, json_schema_extra={"env": env})
 
 
@@ -53,7 +53,7 @@ class Settings(BaseModel):
     @classmethod
     def env_names(cls) -> dict[str, str]:
         """field -> environment variable name."""
-        return {name: (f.json_schema_extra or {})["env"] for name, f in cls.model_fields.items()}  # type: ignore[index]
+        return {name: cast("dict[str, str]", f.json_schema_extra)["env"] for name, f in cls.model_fields.items()}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -18,7 +18,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ def resolve_layers(layers: str | list[int] | None, num_layers: int) -> list[int]
     if layers is None or layers == "all":
         return list(range(num_layers + 1))
     out = []
-    for i in layers:
+    for i in cast(list[int], layers):  # any other string fails below, as before
         j = i + num_layers + 1 if i < 0 else i
         if not 0 <= j <= num_layers:
             raise ValueError(f"layer {i} out of range for a model with {num_layers} layers (0..{num_layers})")

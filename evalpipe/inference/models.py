@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
         gguf_path.parent, gguf_file=gguf_path.name, dtype=torch.float32
     )
     # The weights are already de-quantized fp32; drop the GGUF "quantizer" so the model serializes.
-    model.hf_quantizer = None
+    cast(Any, model).hf_quantizer = None  # transformers types it as a quantizer, never None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     tmp.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def load_model_and_tokenizer(
         m = AutoModelForCausalLM.from_pretrained(
             path, dtype=getattr(torch, dtype), attn_implementation=attn_implementation
         )
-        m.to(device).eval()
+        cast(Any, m).to(device).eval()  # transformers' `to` wrapper has a self-typed stub
         _LOADED[key] = (m, tok)
         return m, tok
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 from evalpipe.logs.errors import RecordError
 
@@ -29,6 +29,10 @@ def dig(obj: Any, path: str, default: Any = _MISSING) -> Any:
     return cur
 
 
+@overload
+def as_str(value: Any, path: str, *, optional: Literal[False]) -> str: ...
+@overload
+def as_str(value: Any, path: str, *, optional: bool = True) -> str | None: ...
 def as_str(value: Any, path: str, *, optional: bool = True) -> str | None:
     if value is None:
         if optional:

@@ -49,6 +49,9 @@ except ImportError:  # pragma: no cover
 
     _JSONError = (ValueError,)
 
+# A line that is not JSON, or not UTF-8: quarantined or skipped, never fatal.
+_DECODE_ERRORS: tuple[type[Exception], ...] = (*_JSONError, UnicodeDecodeError)
+
 FORMATS = (
     "openai",
     "otel",
@@ -156,7 +159,7 @@ class IngestBatch:
 
 
 def _open(path: Any):
-    f = path.open("rb") if hasattr(path, "open") else open(path, "rb")  # noqa: SIM115
+    f = path.open("rb") if hasattr(path, "open") else open(path, "rb")
     head = f.read(2)
     f.seek(0)
     return gzip.GzipFile(fileobj=f) if head == b"\x1f\x8b" else f
@@ -206,7 +209,7 @@ def detect_format(path: Any, cfg: SourceConfig, sniff_lines: int = 20) -> str | 
             continue
         try:
             obj = _loads(data)
-        except (*_JSONError, UnicodeDecodeError):
+        except _DECODE_ERRORS:
             continue
         if otel.looks_like_traces(obj):
             return "otel"
@@ -232,7 +235,7 @@ def batch_role(path: Any, cfg: SourceConfig, sniff_lines: int = 20) -> str | Non
             continue
         try:
             obj = _loads(data)
-        except (*_JSONError, UnicodeDecodeError):
+        except _DECODE_ERRORS:
             continue
         if openai_batch.looks_like_input(obj):
             return "input"
@@ -453,7 +456,7 @@ class _Ingestor:
             if not too_large:
                 try:
                     c = openai_batch.created_of(_loads(data))
-                except (*_JSONError, UnicodeDecodeError):
+                except _DECODE_ERRORS:
                     c = None
                 if c is not None:
                     created.append(c)
@@ -544,7 +547,7 @@ class _Ingestor:
                         obj = _loads(data)
                         if isinstance(obj, dict):
                             seen.update(obj.keys())
-                    except (*_JSONError, UnicodeDecodeError):
+                    except _DECODE_ERRORS:
                         pass
                 yield (
                     "q",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -39,7 +39,7 @@ def _similarities(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
 def _warm_claims(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
     """Encode every claim and context sentence once, so faithfulness finds them cached."""
     warm = [
-        s for x in items for s in split_claims(x.text) + [t for c in x.context for t in split_sentences(c)]
+        s for x in items for s in split_claims(cast(str, x.text)) + [t for c in x.context for t in split_sentences(c)]
     ]
     try:
         env.embedder.encode(warm)
@@ -65,7 +65,7 @@ def _judge(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
     judge = env.judge
     try:
         verdicts = judge.score(
-            [JudgeItem(x.question, x.text, x.reference, x.context or None, x.example_id) for x in items]
+            [JudgeItem(x.question, cast(str, x.text), x.reference, x.context or None, x.example_id) for x in items]
         )
         out: dict[int, Any] = {x.index: v for x, v in zip(items, verdicts, strict=True)}
     except Exception as exc:
@@ -105,7 +105,7 @@ def _budgeted(name: str) -> None:
         return Score(
             name,
             val,
-            budget is None or float(val) <= float(budget),
+            budget is None or float(cast(float, val)) <= float(budget),  # _missing() excluded None
             detail=f"budget {budget}" if budget is not None else "no budget",
         )
 

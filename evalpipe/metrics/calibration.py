@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ def _confusion(h: np.ndarray, j: np.ndarray) -> np.ndarray:
     return np.bincount((h - 1) * 5 + (j - 1), minlength=25).reshape(5, 5).astype(float)
 
 
-def quadratic_kappa(human: Sequence[int], judge: Sequence[int]) -> float:
+def quadratic_kappa(human: Sequence[int] | np.ndarray, judge: Sequence[int] | np.ndarray) -> float:
     """Cohen's kappa with quadratic weights over the labels 1..5 (equals sklearn's)."""
     h, j = np.asarray(human, dtype=int), np.asarray(judge, dtype=int)
     if len(h) == 0:
@@ -55,7 +56,7 @@ def quadratic_kappa(human: Sequence[int], judge: Sequence[int]) -> float:
 
 
 def kappa_bootstrap_ci(
-    human: Sequence[int], judge: Sequence[int], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    human: Sequence[int] | np.ndarray, judge: Sequence[int] | np.ndarray, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of quadratic kappa, resampling items (seeded, vectorised).
 
@@ -87,7 +88,7 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def krippendorff_alpha(ratings: np.ndarray | Sequence[Sequence[float]], level: str = "ordinal") -> float:
+def krippendorff_alpha(ratings: np.ndarray | Sequence[Sequence[float]], level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal") -> float:
     """Krippendorff's alpha over a raters x items matrix (NaN = not rated), values in 1..5.
 
     Uses the `krippendorff` package (checked in the tests against Krippendorff's published
@@ -192,7 +193,7 @@ def calibrate(
     js = [None if s is None or (isinstance(s, float) and math.isnan(s)) else s for s in judge_scores]
     keep = [i for i, s in enumerate(js) if s is not None]
     n, n_failed = len(keep), len(js) - len(keep)
-    jraw = np.array([float(js[i]) for i in keep], dtype=float)
+    jraw = np.array([float(s) for s in js if s is not None], dtype=np.float64)  # = the `keep` rows
     j = np.clip(np.round(jraw), 1, 5).astype(int)
     h = np.array([int(human_scores[i]) for i in keep], dtype=int)
     hp = np.array([bool(human_pass[i]) for i in keep], dtype=bool)
@@ -241,7 +242,7 @@ def calibrate(
                 if it in score_of
             ]
             ha = np.array([p[0] for p in pairs], dtype=int)
-            ja = np.array([p[1] for p in pairs], dtype=float)
+            ja = np.array([p[1] for p in pairs], dtype=np.float64)
             ji = np.clip(np.round(ja), 1, 5).astype(int)
             ok = len(pairs) >= 2 and len(set(ha.tolist()) | set(ji.tolist())) > 1
             per_annotator[str(ann)] = {

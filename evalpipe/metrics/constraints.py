@@ -179,7 +179,7 @@ def detect_language(text: str) -> tuple[str | None, float]:
 def check_language(answer: str, question: str | None, expected: str = "match") -> ConstraintResult:
     """Answer language equals the question's ("match") or a fixed code; undecidable text passes."""
     a_lang, _ = detect_language(answer)
-    target = expected
+    target: str | None = expected
     if expected == "match":
         target, _ = detect_language(question or "")
     if a_lang is None or target is None:

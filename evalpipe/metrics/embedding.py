@@ -157,12 +157,12 @@ class Embedder:
 
     def encode(self, texts: Sequence[str | None]) -> np.ndarray:
         """Embeddings for `texts` (None/empty -> zero vector), shape (len(texts), dim)."""
-        texts = ["" if t is None else str(t) for t in texts]
-        keys = [text_key(t) for t in texts]
+        strs = ["" if t is None else str(t) for t in texts]
+        keys = [text_key(t) for t in strs]
         found: dict[str, np.ndarray] = {}
         missing: dict[str, str] = {}
         with self._lock:
-            for k, t in zip(keys, texts, strict=True):
+            for k, t in zip(keys, strs, strict=True):
                 if k in found or k in missing or not t.strip():
                     continue
                 v = self._lru.get(k)
@@ -198,10 +198,10 @@ class Embedder:
                         self._disk.put_many([mkeys[i] for i in idx], vecs)
         if not found:
             dim = self._probe_dim()
-            return np.zeros((len(texts), dim), dtype=np.float32)
+            return np.zeros((len(strs), dim), dtype=np.float32)
         dim = len(next(iter(found.values())))
         zero = np.zeros(dim, dtype=np.float32)
-        return np.stack([found.get(k, zero) for k in keys]) if texts else np.zeros((0, dim), np.float32)
+        return np.stack([found.get(k, zero) for k in keys]) if strs else np.zeros((0, dim), np.float32)
 
     def _probe_dim(self) -> int:
         with self._lock:

@@ -155,7 +155,8 @@ def evaluate(
         judge_verdicts_out=judge_verdicts_out,
     )
     items = _items(examples, outputs, cfg.get("partitions", {}), dataset_version)
-    derived, specs = registry.derived_metrics(), {}
+    derived = registry.derived_metrics()
+    specs: dict[str, registry.MetricSpec] = {}
     plans = [_plan(x, env, derived, specs) for x in items]
 
     for name, step in registry.precomputes():

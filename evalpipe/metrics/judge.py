@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from evalpipe.metrics.constraints import extract_json, is_refusal
 
@@ -269,10 +269,10 @@ class OpenAICompatJudgeClient:
         """POST one chat completion under the shared retry policy; (response JSON, None) or (None, error)."""
         from evalpipe.openai_http import MalformedResponse, post_with_retries
 
-        def parse(resp) -> dict:  # noqa: ANN001 - httpx.Response
+        def parse(resp) -> dict:
             try:
                 payload = resp.json()
-                payload["choices"][0]["message"]  # noqa: B018 - shape check
+                payload["choices"][0]["message"]
                 return payload
             except (ValueError, KeyError, IndexError, TypeError) as exc:
                 raise MalformedResponse(type(exc).__name__) from exc
@@ -325,7 +325,7 @@ class OpenAICompatJudgeClient:
         probs, mass = option_probs_from_logprobs(top, options)
         return OptionProbs(probs, mass)
 
-    def _map(self, fn, prompts: list):  # noqa: ANN001, ANN202
+    def _map(self, fn, prompts: list):
         if self.concurrency == 1 or len(prompts) <= 1:
             return [fn(p) for p in prompts]
         from concurrent.futures import ThreadPoolExecutor
@@ -539,14 +539,16 @@ class PointwiseJudge:
             per_sample = [cached_complete(self.client, prompts, k, self.cache) for k in range(self.samples)]
         verdicts = []
         for i, it in enumerate(items):
-            scores, reasons, counts, last_err = [], [], {"parse_failure": 0, "refusal": 0, "error": 0}, ""
+            scores: list[int] = []
+            reasons: list[str | None] = []
+            counts, last_err = {"parse_failure": 0, "refusal": 0, "error": 0}, ""
             n_cached = 0
             for k in range(self.samples):
                 reply = per_sample[k][i]
                 n_cached += reply.cached
                 s, reason, status = parse_pointwise(reply.text)
-                if status == "ok":
-                    scores.append(s)
+                if status == "ok":  # an "ok" parse always carries a score
+                    scores.append(cast(int, s))
                     reasons.append(reason)
                 else:
                     counts[status] += 1
@@ -596,12 +598,13 @@ class PointwiseJudge:
     def _constrained_cached(self, prompts: list[Messages]) -> list[JudgeReply]:
         client = self.client
         assert isinstance(client, ConstrainedClient)
+        constrained: ConstrainedClient = client  # the narrowing does not reach into _Adapter
 
         class _Adapter:  # constrained replies cached like json ones, under their own fingerprint
             fingerprint = f"{client.fingerprint}|constrained"
 
             def complete(self, ps: list[Messages], sample_index: int = 0) -> list[JudgeReply]:
-                return client.complete_constrained(ps)
+                return constrained.complete_constrained(ps)
 
         return cached_complete(_Adapter(), prompts, 0, self.cache)
 

@@ -217,7 +217,7 @@ class LocalModelJudgeClient:
             att[i, width - len(s) :] = 1
         return ids.to(self.device), att.to(self.device)
 
-    def _chunks(self, seqs: list[list[int]]):  # noqa: ANN202
+    def _chunks(self, seqs: list[list[int]]):
         """Length-sorted batches (little padding); yields (original indices, seqs)."""
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]), reverse=True)
         for s in range(0, len(order), self.batch_size):

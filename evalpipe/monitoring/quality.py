@@ -11,6 +11,7 @@ use it, because a day's own rate is the wrong null variance (0 on a zero-count d
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -179,7 +180,7 @@ def quality_drift(
         g = g.reset_index(drop=True)
         if len(g) <= ref_days:
             continue
-        side = "up" if HIGHER_IS_WORSE.get(metric, False) else "down"
+        side: Literal["up", "down"] = "up" if HIGHER_IS_WORSE.get(metric, False) else "down"
         if metric in BINARY_METRICS:
             # Design-weighted, session-clustered rates: counts on Kish's effective size, so the
             # beta-binomial predictive carries the design effect instead of assuming iid calls.

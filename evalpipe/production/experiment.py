@@ -404,7 +404,7 @@ def experiment_from_warehouse(query, name: str | None = None) -> tuple[int, list
             + "ORDER BY experiment",
             [name] if name else [],
         )
-    except Exception as e:  # noqa: BLE001 - no warehouse or no table yet: cannot decide
+    except Exception as e:
         return EXIT_UNDECIDED, [{"experiment": name or "-", "verdict": "undecided", "error": str(e)}]
     if df.empty:
         return EXIT_UNDECIDED, [

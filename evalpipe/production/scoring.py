@@ -26,7 +26,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -396,7 +396,8 @@ def score_calls(
         found = [(m.group(1), m.group(0)) for m in _PSEUDONYM.finditer(text) if m.group(1) in pii_types]
         return found + default_pii_detector(normalise_pseudonyms(text))
 
-    jrows, prow = [], []
+    jrows: list[tuple[float | None, str, str]] = []
+    prow: list[tuple[float | None, str, str]] = []
     for p in parsed:
         if p.answer is None:
             jrows.append((None, NOT_CHECKABLE, _why_no_answer(p)))
@@ -414,7 +415,7 @@ def score_calls(
         prow.append((float(r.passed), OK, r.detail))
     rows["constraint.json"], rows["constraint.no_pii"] = jrows, prow
 
-    trows = []
+    trows: list[tuple[float | None, str, str]] = []
     for p in parsed:
         if not p.tool_results and not p.tool_calls:
             trows.append((None, NOT_CHECKABLE, "no tool activity"))
@@ -449,7 +450,8 @@ def _faith_rows(p: ParsedCall, r: FaithfulnessResult | None, threshold: float, r
         why = "no retrieved context"
     if why is not None:
         return ((None, NOT_CHECKABLE, why),) * 3
-    out = []
+    assert r is not None and p.answer is not None  # else `why` is set above
+    out: list[tuple[float | None, str, str]] = []
     if r.score is None:
         out += [(None, NOT_CHECKABLE, "no checkable claim")] * 2
     else:
@@ -544,7 +546,7 @@ def _judge_rows(
 
 
 def _long_frame(
-    drawn: pd.DataFrame, rows: dict[str, Sequence[tuple[float | None, str, str]]]
+    drawn: pd.DataFrame, rows: Mapping[str, Sequence[tuple[float | None, str, str]]]
 ) -> pd.DataFrame:
     n = len(drawn)
     base = pd.DataFrame(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,8 @@ class ReportConfig:
 def load_report_config(path: str | Path, baseline: str, candidates: list[str] | None = None) -> ReportConfig:
     raw = read_yaml(path)
     validate_config(raw, ReportFile, path)  # unknown keys, types, metric types: a ConfigError naming them
-    specs, sources, judges, informational = {}, {}, set(), set()
+    specs: dict[str, MetricSpec | dict[Any, Any] | str] = {}  # CompareConfig.metrics' type
+    sources, judges, informational = {}, set(), set()
     for name, m in raw["metrics"].items():
         sources[name] = (m["source"], m.get("field", "value"))
         specs[name] = MetricSpec(
@@ -162,7 +163,7 @@ def probe_inputs(
         per_layer.append(mat)
     keep = [i for i, e in enumerate(ids or []) if e in labels.index]
     x = np.stack([m[keep] for m in per_layer], axis=1) if keep else np.zeros((0, len(layers), 1))
-    kept_ids = [ids[i] for i in keep]
+    kept_ids = [cast(list[str], ids)[i] for i in keep]  # keep is empty when ids is None
     y = labels.loc[kept_ids].to_numpy()
     groups_map = example_slices(dataset).set_index("example_id")["paraphrase_group"]
     groups = groups_map.reindex(kept_ids).fillna(pd.Series(kept_ids, index=kept_ids)).to_numpy()

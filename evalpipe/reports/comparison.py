@@ -42,7 +42,7 @@ def latest_validity_summary(query: Callable[..., pd.DataFrame]) -> pd.DataFrame 
             "SELECT * FROM metric_validity_summary WHERE window_end = "
             "(SELECT max(window_end) FROM metric_validity_summary)"
         )
-    except Exception:  # noqa: BLE001 - no metric_validity run yet: no production evidence
+    except Exception:
         return None
 
 

@@ -28,7 +28,14 @@ from typing import Any
 import pandas as pd
 
 from evalpipe.stats import plots
-from evalpipe.stats.compare import VERDICTS, CompareConfig, GateDecision, compare_systems, gate_decision
+from evalpipe.stats.compare import (
+    VERDICTS,
+    CompareConfig,
+    GateDecision,
+    MetricSpec,
+    compare_systems,
+    gate_decision,
+)
 
 EXIT_PROCEED, EXIT_BLOCK, EXIT_UNDECIDED = 0, 1, 2
 
@@ -265,7 +272,7 @@ def build_report(
     excluded = excluded_metrics or {}
     kept = scores[~scores["metric"].isin(excluded)]
     informational = set(informational or ())
-    metrics = {}
+    metrics: dict[str, MetricSpec | dict[Any, Any] | str] = {}  # CompareConfig.metrics' type
     for m in list(config.metrics) + sorted(informational - set(config.metrics)):
         spec = config.spec(m)
         metrics[m] = dataclasses.replace(spec, gating=spec.gating and m not in informational)
@@ -309,7 +316,7 @@ def gate_from_warehouse(query, report_id: str | None = None) -> tuple[int, str, 
             df = query(
                 "SELECT report_id, decision, reasons FROM reports ORDER BY materialized_at DESC LIMIT 1", []
             )
-    except Exception as e:  # noqa: BLE001 - no warehouse or no table yet: cannot decide
+    except Exception as e:
         return EXIT_UNDECIDED, "undecided", report_id, [f"no report available ({type(e).__name__}: {e})"]
     if df.empty:
         return (

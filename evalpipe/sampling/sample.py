@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,7 @@ def stratified_sample(features_df: pd.DataFrame, config: SamplingConfig | dict) 
         )
 
     n_pop = len(pop)
-    total = int(np.ceil(config.rate * n_pop)) if config.rate is not None else int(config.size)
+    total = int(np.ceil(config.rate * n_pop)) if config.rate is not None else int(cast(int, config.size))
     total = min(total, n_pop)
     scores = None
     if config.allocation == "neyman":

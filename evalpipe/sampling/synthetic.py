@@ -7,6 +7,7 @@ deliberate exact and near duplicates so dedup has something to do.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,8 @@ def synthetic_scrubbed_logs(
         )
         if rng.random() < 0.1:
             text = text.rstrip("?") + " ??"  # near duplicate
+        err: str | None
+        finish: str | None
         status, err, finish = "ok", None, "stop"
         u = rng.random()
         if u < 0.05:
@@ -102,7 +105,7 @@ def synthetic_scrubbed_logs(
             else []
         )
         ctx = [{"id": "kb/pricing.md#plans", "content": "Team: $29 per user per month.", "score": 0.8}]
-        row = {c: None for c in LLM_CALL_COLUMNS}
+        row: dict[str, Any] = {c: None for c in LLM_CALL_COLUMNS}
         row.update(
             {
                 "record_id": f"r{seed:03d}-{i:06d}",

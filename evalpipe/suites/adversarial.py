@@ -163,7 +163,7 @@ def adversarial_rows(
         )
     for i in range(min(per_category, 2)):
         carrier = rng.choice(_CARRIERS)
-        filler = []
+        filler: list[str] = []
         n = 0
         while n < overlong_chars:
             line = f"[log {len(filler):05d}] " + " ".join(rng.choice(_WORDS) for _ in range(12))

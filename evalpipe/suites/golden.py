@@ -196,7 +196,7 @@ def golden_rows(
         source = {"file": f"data/golden/{rel}", "item": iid, "generator": "golden/1"}
         if compute:
             source["computed"] = compute
-        base = {
+        base: dict[str, Any] = {  # make_row keyword arguments, validated there
             "partition": "golden",
             "context": ctx,
             "reference": reference,

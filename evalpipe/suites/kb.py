@@ -22,7 +22,7 @@ def _load(kb_dir: str) -> dict[str, str]:
     passages: dict[str, str] = {}
     for path in sorted(Path(kb_dir).glob("*.md")):
         doc = f"kb/{path.name}"
-        current, buf = "intro", []
+        current, buf = "intro", list[str]()
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("# "):
                 continue

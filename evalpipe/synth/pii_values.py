@@ -110,7 +110,7 @@ EMAIL_DOMAINS = [
     "hotmail.es",
     "libero.it",
 ]
-STREETS = {
+STREETS: dict[str, list[str]] = {
     "en": [
         "Elm Street",
         "Oak Avenue",
@@ -125,7 +125,7 @@ STREETS = {
     "de": ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Schillerstraße"],
     "fr": ["rue de la Paix", "avenue Victor Hugo", "boulevard Haussmann", "rue Lafayette"],
 }
-CITIES = {
+CITIES: dict[str, list[tuple[str, ...]]] = {
     "en": [
         ("Springfield", "IL", "62704"),
         ("Austin", "TX", "78701"),

@@ -390,7 +390,7 @@ class DayGenerator:
             )
             messages.append(Msg("tool", result, tool_call_id=tc_id))
 
-        context = []
+        context: list[dict[str, Any]] = []
         for article in cv.KB_FOR_INTENT[intent]:
             passages = self.kb.get(article, [])
             if passages:
@@ -427,7 +427,7 @@ class DayGenerator:
             if wrong is not None:
                 answer, hallucinated = wrong, True
         output: Msg | None = Msg("assistant", answer)
-        finish = "stop"
+        finish: str | None = "stop"
         error_type = error_message = error_code = None
         roll = rng.random()
         if roll < 0.012:

@@ -182,7 +182,10 @@ class Warehouse:
         (`allowed_directories`), no extension install or autoload, and the configuration locked
         so a `SET` cannot undo it.  The published file is opened `read_only`.
         """
-        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
         if self.published_path.exists():
             con = duckdb.connect(str(self.published_path), read_only=True, config=config)
         else:

@@ -7,13 +7,13 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import dagster as dg  # noqa: E402
-import pytest  # noqa: E402
+import dagster as dg
+import pytest
 
-from evalpipe.defs.metrics.assets import judge_calibration  # noqa: E402
-from evalpipe.defs.metrics.resources import JudgeResource  # noqa: E402
-from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource  # noqa: E402
-from evalpipe.warehouse.duck import Warehouse  # noqa: E402
+from evalpipe.defs.metrics.assets import judge_calibration
+from evalpipe.defs.metrics.resources import JudgeResource
+from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
+from evalpipe.warehouse.duck import Warehouse
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_judge_calibration_asset_logprob_mode_scores_every_item(tmp_path, tiny_c
     from evalpipe.metrics.judge import PointwiseJudge
 
     class TinyJudge(JudgeResource):
-        def build(self, cache_root: str):  # noqa: ANN201
+        def build(self, cache_root: str):
             return PointwiseJudge(tiny_client, mode="logprob")
 
     wh_path = tmp_path / "wh.duckdb"

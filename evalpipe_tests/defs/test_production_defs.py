@@ -142,7 +142,7 @@ def test_demo_prints_yesterdays_production_quality_with_cis(env, capsys):
 class _FakeJudgeResource(JudgeResource):
     """Builds a stand-in judge with a fixed fingerprint (no model)."""
 
-    def build(self, cache_root: str):  # noqa: ANN201
+    def build(self, cache_root: str):
         return type("J", (), {"fingerprint": "fake-judge"})()
 
 

@@ -124,7 +124,7 @@ def dagster_server(tmp_path_factory):
         OMP_WAIT_POLICY="PASSIVE",
     )
     dagster = Path(sys.executable).parent / "dagster"
-    log = open(tmp / "dagster_dev.log", "w")  # noqa: SIM115
+    log = open(tmp / "dagster_dev.log", "w")
     proc = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO,

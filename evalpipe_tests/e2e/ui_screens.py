@@ -26,11 +26,11 @@ ARGS = [
 ]
 
 
-def _click(locator) -> bool:  # noqa: ANN001
+def _click(locator) -> bool:
     try:
         locator.first.click(timeout=3000)
         return True
-    except Exception:  # noqa: BLE001 - optional UI elements
+    except Exception:
         return False
 
 

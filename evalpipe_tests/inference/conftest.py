@@ -7,12 +7,12 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # shared CPUs: no spinning OpenMP threads
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import pytest
+import torch
 
-from evalpipe.inference.backends.transformers_backend import TransformersBackend  # noqa: E402
-from evalpipe.inference.models import build_tiny_llama  # noqa: E402
-from evalpipe.inference.systems import parse_system  # noqa: E402
+from evalpipe.inference.backends.transformers_backend import TransformersBackend
+from evalpipe.inference.models import build_tiny_llama
+from evalpipe.inference.systems import parse_system
 
 PROMPTS = [
     "What is the capital of France?",

@@ -30,10 +30,10 @@ class ScriptedScorer:
 
     fingerprint = "scripted"
 
-    def complete(self, prompts, sample_index=0):  # noqa: ANN001, ANN201
+    def complete(self, prompts, sample_index=0):
         raise AssertionError("logprob mode only")
 
-    def option_probs(self, prompts, options):  # noqa: ANN001, ANN201
+    def option_probs(self, prompts, options):
         out = []
         for p in prompts:
             k = len(p) % 5

@@ -7,11 +7,11 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import jsonschema  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import jsonschema
+import pytest
+import torch
 
-from evalpipe.metrics.judge import (  # noqa: E402
+from evalpipe.metrics.judge import (
     POINTWISE_SCHEMA,
     SCORE_LABELS,
     JudgeItem,
@@ -21,7 +21,7 @@ from evalpipe.metrics.judge import (  # noqa: E402
     _messages_pointwise,
     parse_pointwise,
 )
-from evalpipe.metrics.local_judge import LocalModelJudgeClient, option_token_ids  # noqa: E402
+from evalpipe.metrics.local_judge import LocalModelJudgeClient, option_token_ids
 
 ITEMS = [
     JudgeItem(

@@ -5,6 +5,7 @@ night from one to the next.  Run keys make every step happen once per dataset ve
 """
 
 import datetime as dt
+from typing import cast
 
 import dagster as dg
 
@@ -57,7 +58,7 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
     if run.job_name == eval_dataset_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
         names = sorted(load_systems(load_settings().systems))
-        existing = set(context.instance.get_dynamic_partitions(systems_partitions.name))
+        existing = set(context.instance.get_dynamic_partitions(cast(str, systems_partitions.name)))
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(

@@ -70,7 +70,7 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext):
     send_alert(context.log, "run failed", alert)
 
 
-def send_alert(log, what: str, alert: dict) -> None:  # noqa: ANN001
+def send_alert(log, what: str, alert: dict) -> None:
     """The one alert path: an ERROR log line, plus a POST to $EVALPIPE_ALERT_WEBHOOK_URL when set."""
     log.error(f"ALERT {what}: {json.dumps(alert, default=str)}")
     url = os.environ.get("EVALPIPE_ALERT_WEBHOOK_URL")

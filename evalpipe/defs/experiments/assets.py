@@ -25,7 +25,7 @@ WINDOW_INS = {
 }
 
 
-def _frames(scrubbed_logs: dict[str, pa.Table], production_scores: dict[str, pd.DataFrame]):  # noqa: ANN202
+def _frames(scrubbed_logs: dict[str, pa.Table], production_scores: dict[str, pd.DataFrame]):
     logs = (
         pd.concat([t.to_pandas() for t in scrubbed_logs.values()], ignore_index=True)
         if scrubbed_logs

@@ -2,6 +2,8 @@
 alert path (log line + optional webhook), once per crossing."""
 
 import json
+from collections.abc import Mapping
+from typing import cast
 
 import dagster as dg
 
@@ -33,7 +35,7 @@ def experiment_boundary_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("no new production_experiment_report materialization")
     mat = event.asset_materialization
     md = mat.metadata.get("verdicts") if mat is not None else None
-    verdicts = dict(md.value) if md is not None else {}
+    verdicts: dict[str, str] = dict(cast("Mapping[str, str]", md.value)) if md is not None else {}
     alerted = []
     for name, verdict, before in crossings(verdicts, cursor.get("verdicts", {})):
         send_alert(

@@ -23,7 +23,7 @@ def _pii_detector(pii_config: str):
     return lambda text: scrubber.analyze_texts([text])[0]
 
 
-def _add_missing_columns(con, table: str, row: dict) -> None:  # noqa: ANN001
+def _add_missing_columns(con, table: str, row: dict) -> None:
     """A table created by an older run lacks the newer calibration columns: add them (nullable)."""
     have = (
         {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}

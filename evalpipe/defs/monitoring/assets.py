@@ -1,6 +1,7 @@
 """Daily production quality and its drift alarms."""
 
 import base64
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -96,7 +97,8 @@ def quality_drift(
             con.execute("DROP TABLE IF EXISTS quality_drift")
             warehouse.get().replace_rows("quality_drift", drift, {}, con=con)
     status = drift_status(drift)
-    images, drifted = [], []  # drifted series first
+    images: list[Any] = []
+    drifted: list[Any] = []  # drifted series first
     now = {(a["system"], a["metric"]): a for a in status["cusum_alarms"]}
     for (system, metric), g in drift.groupby(["system", "metric"]) if len(drift) else []:
         # always the headline series; any other series while it is drifted, titled with since when

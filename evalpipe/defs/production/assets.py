@@ -16,7 +16,7 @@ class ProductionScoresConfig(dg.Config):
     config_path: str | None = None  # None: the deployment's file (ConfigFilesResource.production_scores)
 
 
-def _judge_if_calibrated(judge: JudgeResource, lake: LakeResource, warehouse: WarehouseResource):  # noqa: ANN202
+def _judge_if_calibrated(judge: JudgeResource, lake: LakeResource, warehouse: WarehouseResource):
     """The judge only when its latest calibration passed (judge_calibration table), else None."""
     j = judge.build(lake.cache_root)
     if j is None:

@@ -170,7 +170,7 @@ def prompt_sensitivity(
 def _gating_validity(
     warehouse: WarehouseResource,
     cfg,
-    report_path: str,  # noqa: ANN001
+    report_path: str,
 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """Latest production validity verdict per gating metric (none yet: an empty summary)."""
     return gating_validity_for(cfg, latest_validity_summary(warehouse.get().query), report_path)

@@ -9,7 +9,7 @@ other top-level field is kept in `metadata`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from evalpipe.logs.errors import RecordError
 from evalpipe.logs.fields import (
@@ -156,7 +156,7 @@ def to_canonical(obj: Any) -> dict[str, Any]:
 
     ts = obj.get("timestamp", obj.get("created_at"))
     if ts is None and response is not None and response.get("created") is not None:
-        started = dt.datetime.fromtimestamp(as_int(response["created"], "response.created"), tz=dt.UTC)
+        started = dt.datetime.fromtimestamp(cast(int, as_int(response["created"], "response.created")), tz=dt.UTC)
     else:
         started = as_timestamp(ts, "timestamp")
 

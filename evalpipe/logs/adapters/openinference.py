@@ -59,7 +59,8 @@ def _message(item: Any) -> dict[str, Any] | None:
         for tc in m.get("tool_calls") or []:
             t = tc.get("tool_call") if isinstance(tc, dict) else None
             if isinstance(t, dict):
-                fn = t.get("function") if isinstance(t.get("function"), dict) else {}
+                fn_obj = t.get("function")
+                fn = fn_obj if isinstance(fn_obj, dict) else {}
                 parts.append(
                     {
                         "type": "tool_call",
@@ -111,7 +112,7 @@ def _from_raw_values(attrs: dict[str, Any]) -> tuple[list | None, list | None]:
     return inputs, outputs or None
 
 
-def read(attrs: dict[str, Any], events: list[tuple[str, int, dict]], start_ns: int) -> dict[str, Any]:
+def read(attrs: dict[str, Any], events: list[tuple[str, int, Any]], start_ns: int) -> dict[str, Any]:
     """The OpenInference attributes in canonical terms; None values defer to the GenAI reader."""
     view: dict[str, Any] = {}
     ins = [m for m in map(_message, unflatten(attrs, "llm.input_messages.")) if m is not None]

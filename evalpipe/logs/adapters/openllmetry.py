@@ -96,7 +96,7 @@ def _messages(items: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def read(attrs: dict[str, Any], events: list[tuple[str, int, dict]], start_ns: int) -> dict[str, Any]:
+def read(attrs: dict[str, Any], events: list[tuple[str, int, Any]], start_ns: int) -> dict[str, Any]:
     """What the legacy attributes say, in canonical terms; None values defer to the GenAI reader."""
     view: dict[str, Any] = {}
     prompts = unflatten(attrs, "gen_ai.prompt.")

@@ -294,7 +294,7 @@ def span_to_canonical(
     attrs = attributes(span.get("attributes"), "span.attributes")
     res_attrs = attributes(resource.get("attributes"), "resource.attributes")
     status = as_dict(span.get("status"), "span.status")
-    code = status.get("code")
+    code: Any = status.get("code")
     # OTLP/JSON says integers; protobuf's JSON mapping writes enum names unless told otherwise.
     code = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, code)
     status_code = as_int(code, "span.status.code")
@@ -307,7 +307,7 @@ def span_to_canonical(
         except (TypeError, ValueError) as e:
             raise RecordError("schema_violation", f"{key}: not a JSON string") from e
 
-    span_events = [
+    span_events: list[tuple[str, int, Any]] = [
         (
             str(ev.get("name")),
             as_int(ev.get("timeUnixNano"), "span.events[].timeUnixNano") or 0,
@@ -380,7 +380,7 @@ def span_to_canonical(
         raise RecordError("schema_violation", "app.tags: expected a list of strings")
     fb = attrs.get("app.feedback.score")
     ttft = as_float(attrs.get("app.time_to_first_token_ms"), "app.time_to_first_token_ms")
-    row = {
+    row: dict[str, Any] = {
         "call_id": span_id,
         "trace_id": trace_id,
         "span_id": span_id,

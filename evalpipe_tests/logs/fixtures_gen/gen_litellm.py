@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).parent))
-import standin  # noqa: E402
+import standin
 
 
 def main(out: Path) -> None:
@@ -30,10 +30,10 @@ def main(out: Path) -> None:
     payloads: list[dict] = []
 
     class Capture(CustomLogger):
-        def log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
+        def log_success_event(self, kwargs, response_obj, start_time, end_time):
             payloads.append(kwargs["standard_logging_object"])
 
-        def log_failure_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
+        def log_failure_event(self, kwargs, response_obj, start_time, end_time):
             payloads.append(kwargs["standard_logging_object"])
 
     litellm.callbacks = [Capture()]
@@ -59,7 +59,7 @@ def main(out: Path) -> None:
                     pass
             else:
                 litellm.completion(**kw)
-        except Exception as e:  # noqa: BLE001 - the failing calls are part of the fixture
+        except Exception as e:
             assert c["error"], f"call {i} failed unexpectedly: {e!r}"
         deadline = time.time() + 10  # success callbacks of streams run on a worker thread
         while len(payloads) == n and time.time() < deadline:

@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import standin  # noqa: E402
+import standin
 
 
 def main(out: Path) -> None:

@@ -20,7 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import standin  # noqa: E402
+import standin
 
 
 def main(producer: str, out: Path) -> None:
@@ -46,7 +46,7 @@ def main(producer: str, out: Path) -> None:
         OpenAIInstrumentor().instrument(tracer_provider=tp)
         packages = ["openinference-instrumentation-openai", "openinference-instrumentation"]
 
-        def extra_ctx(c):  # noqa: ANN001, ANN202
+        def extra_ctx(c):
             return using_attributes(session_id=c["session"], user_id=c["user"])
     else:
         raise SystemExit(f"unknown producer {producer!r}")
