@@ -46,10 +46,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pii_corpus import Record, build_corpus  # noqa: E402
-from pii_heldout import build_split, write_jsonl  # noqa: E402
-from pii_presidio import run_isolated  # noqa: E402
-from pii_score import leak_examples, print_comparison, score_rows  # noqa: E402
+from pii_corpus import Record, build_corpus
+from pii_heldout import build_split, write_jsonl
+from pii_presidio import run_isolated
+from pii_score import leak_examples, print_comparison, score_rows
 
 Pred = tuple[int, int, str]
 
@@ -140,7 +140,7 @@ def canonical_rows(records: list[Record]) -> list[dict]:
     return rows
 
 
-def ingest_records(records: list, workdir: Path):  # noqa: ANN201
+def ingest_records(records: list, workdir: Path):
     """Labelled log lines -> canonical rows through the real ingest path (format `openai`)."""
     import pyarrow as pa
     from upath import UPath
@@ -150,15 +150,19 @@ def ingest_records(records: list, workdir: Path):  # noqa: ANN201
     path = workdir / "gateway.jsonl"
     write_jsonl(records, path)
     stats: list = []
-    batches = list(ingest_paths(list_source_files(UPath(path)), SourceConfig.load(), fmt="openai", stats_out=stats))
+    batches = list(
+        ingest_paths(list_source_files(UPath(path)), SourceConfig.load(), fmt="openai", stats_out=stats)
+    )
     table = pa.concat_tables([b.rows for b in batches])
     quarantined = sum(b.quarantine.num_rows for b in batches)
     if table.num_rows != len(records) or quarantined:
-        raise SystemExit(f"ingest accepted {table.num_rows} of {len(records)} labelled lines ({quarantined} quarantined)")
+        raise SystemExit(
+            f"ingest accepted {table.num_rows} of {len(records)} labelled lines ({quarantined} quarantined)"
+        )
     return table
 
 
-def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict:  # noqa: ANN001
+def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict:
     """evalpipe and Presidio defaults on one split of the labelled log corpus; returns their Scores."""
     import tempfile
 
@@ -168,8 +172,11 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         table = ingest_records(records, Path(tmp))
     rows = table.to_pylist()
-    print(f"\n{split}: {len(records)} log lines, {sum(len(r.gold) for r in records)} gold entries (value, field), "
-          f"{sum(len(r.benign) for r in records)} benign entries; scrubbing ...", flush=True)
+    print(
+        f"\n{split}: {len(records)} log lines, {sum(len(r.gold) for r in records)} gold entries (value, field), "
+        f"{sum(len(r.benign) for r in records)} benign entries; scrubbing ...",
+        flush=True,
+    )
     scrubber.clear_cache()
     t0 = time.perf_counter()
     res = scrub_table(table, processes=args.processes, scrubber=scrubber)
@@ -179,20 +186,30 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict
     theirs_rows, t_theirs = run_isolated(rows, scrubber.config.model_name)
     theirs = score_rows(records, rows, theirs_rows, t_theirs)
     if split == "dev" and args.show_dev_leaks:
-        print(f"\nfirst {args.show_dev_leaks} leaks of evalpipe on dev (never printed for the held-out split):")
-        for line in leak_examples(records, rows, [by_id.get(r["record_id"]) for r in rows], args.show_dev_leaks):
+        print(
+            f"\nfirst {args.show_dev_leaks} leaks of evalpipe on dev (never printed for the held-out split):"
+        )
+        for line in leak_examples(
+            records, rows, [by_id.get(r["record_id"]) for r in rows], args.show_dev_leaks
+        ):
             print("  " + line)
     scores = {"evalpipe": ours, "Presidio": theirs}
-    print_comparison(f"{split} split ({'held out: report only' if split == 'heldout' else 'for tuning'})", scores)
-    print(f"throughput: evalpipe scrub_table ({args.processes} processes, pool start included) "
-          f"{ours.records_per_s:.1f} rec/s, Presidio defaults (1 process) {theirs.records_per_s:.1f} rec/s, "
-          f"ratio {ours.records_per_s / theirs.records_per_s:.1f}x")
+    print_comparison(
+        f"{split} split ({'held out: report only' if split == 'heldout' else 'for tuning'})", scores
+    )
+    print(
+        f"throughput: evalpipe scrub_table ({args.processes} processes, pool start included) "
+        f"{ours.records_per_s:.1f} rec/s, Presidio defaults (1 process) {theirs.records_per_s:.1f} rec/s, "
+        f"ratio {ours.records_per_s / theirs.records_per_s:.1f}x"
+    )
     return scores
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="small sizes: 300 shipped, 60 dev, 120 held-out records")
+    ap.add_argument(
+        "--quick", action="store_true", help="small sizes: 300 shipped, 60 dev, 120 held-out records"
+    )
     ap.add_argument("--corpus", choices=("all", "shipped", "dev", "heldout"), default="all")
     ap.add_argument("--n", type=int, default=2000, help="shipped corpus size")
     ap.add_argument("--n-dev", type=int, default=400)
@@ -200,7 +217,9 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20240601, help="shipped corpus seed")
     ap.add_argument("--corpus-seed", type=int, default=12, help="dev / heldout corpus seed")
-    ap.add_argument("--show-dev-leaks", type=int, default=0, metavar="N", help="print evalpipe's first N leaks on dev")
+    ap.add_argument(
+        "--show-dev-leaks", type=int, default=0, metavar="N", help="print evalpipe's first N leaks on dev"
+    )
     args = ap.parse_args()
     os.environ.setdefault("EVALPIPE_PII_KEY", "benchmark-key")
     from evalpipe.pii import Scrubber
@@ -214,7 +233,11 @@ def main() -> None:
         scrubber.scrub_texts(["warm up John Smith"])
         for split in ("dev", "heldout"):
             if args.corpus in ("all", split):
-                n = (60 if split == "dev" else 120) if args.quick else (args.n_dev if split == "dev" else args.n_heldout)
+                n = (
+                    (60 if split == "dev" else 120)
+                    if args.quick
+                    else (args.n_dev if split == "dev" else args.n_heldout)
+                )
                 summary[split] = run_labelled(split, n, args, scrubber)
     if args.corpus in ("all", "shipped"):
         run_shipped(args)

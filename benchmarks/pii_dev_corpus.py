@@ -114,7 +114,9 @@ class _V:
         r, d = self.r, self.d
         return {
             "nl": lambda: r.choice([f"06-{d(8)}", f"020 {d(3)} {d(4)}", f"(010) {d(3)} {d(4)}"]),
-            "en_GB": lambda: r.choice([f"07{r.randint(400, 999)} {d(6)}", f"(0161) {r.randint(200, 899)} {d(4)}"]),
+            "en_GB": lambda: r.choice(
+                [f"07{r.randint(400, 999)} {d(6)}", f"(0161) {r.randint(200, 899)} {d(4)}"]
+            ),
             "en_IN": lambda: f"{r.choice('6789')}{d(4)} {d(5)}",
             "en_AU": lambda: r.choice([f"04{d(2)} {d(3)} {d(3)}", f"(02) {r.randint(8, 9)}{d(3)} {d(4)}"]),
             "it": lambda: f"3{r.randint(20, 49)} {d(3)} {d(4)}",
@@ -132,14 +134,30 @@ class _V:
     def address(self, loc: str) -> str:
         r, d = self.r, self.d
         streets = {
-            "nl": lambda: f"{r.choice(['Keizersgracht', 'Bloemstraat', 'Vondellaan', 'Marktplein'])} {r.randint(1, 300)}, {r.randint(1000, 9999)} {self.a(2, 'ABCDEFGHJKLMNPRTVWXZ')} {r.choice(['Utrecht', 'Haarlem', 'Delft'])}",
-            "de": lambda: f"{r.choice(['Birkenweg', 'Mozartgasse', 'Ringstraße', 'Am Anger'])} {r.randint(1, 90)}{r.choice(['', 'b'])}, {r.randint(1010, 9999)} {r.choice(['Wien', 'Graz', 'Linz'])}",
-            "en_GB": lambda: f"{r.randint(1, 200)} {r.choice(['Ashdown', 'Kingsley', 'Marlow', 'Fernhill'])} {r.choice(['Close', 'Crescent', 'Grove', 'Mews'])}, {r.choice(['Leeds LS6', 'Bristol BS8', 'York YO10'])} {r.randint(1, 9)}{self.a(2, 'ABDEFGHJLNPQRSTUWXYZ')}",
-            "en_IN": lambda: f"Flat {r.randint(101, 905)}, {r.choice(['Lakshmi Towers', 'Green Park Residency'])}, {r.randint(2, 18)}th Main Road, {r.choice(['Jayanagar', 'Koramangala'])}, Bengaluru {r.randint(560001, 560100)}",
-            "en_AU": lambda: f"Unit {r.randint(1, 30)}/{r.randint(2, 200)} {r.choice(['Wattle', 'Banksia', 'Jacaranda'])} {r.choice(['St', 'Rd', 'Pde'])}, {r.choice(['Newtown NSW', 'Carlton VIC', 'Paddington QLD'])} {r.randint(2000, 4999)}",
-            "ja": lambda: f"〒{d(3)}-{d(4)} {r.choice(['東京都新宿区西新宿', '大阪府大阪市北区梅田', '神奈川県横浜市中区山下町'])}{r.randint(1, 9)}-{r.randint(1, 20)}-{r.randint(1, 30)}",
-            "it": lambda: f"{r.choice(['Via Garibaldi', 'Corso Vittorio Emanuele', 'Piazza Navona'])} {r.randint(1, 150)}, {d(5)} {r.choice(['Torino', 'Bologna', 'Napoli'])}",
-            "en_US": lambda: f"{r.randint(10, 9999)} {r.choice(['Quarry Ridge', 'Old Mill', 'Bluebonnet'])} {r.choice(['Trail', 'Parkway', 'Circle'])}, {r.choice(['Boulder, CO', 'Tempe, AZ', 'Akron, OH'])} {d(5)}",
+            "nl": lambda: (
+                f"{r.choice(['Keizersgracht', 'Bloemstraat', 'Vondellaan', 'Marktplein'])} {r.randint(1, 300)}, {r.randint(1000, 9999)} {self.a(2, 'ABCDEFGHJKLMNPRTVWXZ')} {r.choice(['Utrecht', 'Haarlem', 'Delft'])}"
+            ),
+            "de": lambda: (
+                f"{r.choice(['Birkenweg', 'Mozartgasse', 'Ringstraße', 'Am Anger'])} {r.randint(1, 90)}{r.choice(['', 'b'])}, {r.randint(1010, 9999)} {r.choice(['Wien', 'Graz', 'Linz'])}"
+            ),
+            "en_GB": lambda: (
+                f"{r.randint(1, 200)} {r.choice(['Ashdown', 'Kingsley', 'Marlow', 'Fernhill'])} {r.choice(['Close', 'Crescent', 'Grove', 'Mews'])}, {r.choice(['Leeds LS6', 'Bristol BS8', 'York YO10'])} {r.randint(1, 9)}{self.a(2, 'ABDEFGHJLNPQRSTUWXYZ')}"
+            ),
+            "en_IN": lambda: (
+                f"Flat {r.randint(101, 905)}, {r.choice(['Lakshmi Towers', 'Green Park Residency'])}, {r.randint(2, 18)}th Main Road, {r.choice(['Jayanagar', 'Koramangala'])}, Bengaluru {r.randint(560001, 560100)}"
+            ),
+            "en_AU": lambda: (
+                f"Unit {r.randint(1, 30)}/{r.randint(2, 200)} {r.choice(['Wattle', 'Banksia', 'Jacaranda'])} {r.choice(['St', 'Rd', 'Pde'])}, {r.choice(['Newtown NSW', 'Carlton VIC', 'Paddington QLD'])} {r.randint(2000, 4999)}"
+            ),
+            "ja": lambda: (
+                f"〒{d(3)}-{d(4)} {r.choice(['東京都新宿区西新宿', '大阪府大阪市北区梅田', '神奈川県横浜市中区山下町'])}{r.randint(1, 9)}-{r.randint(1, 20)}-{r.randint(1, 30)}"
+            ),
+            "it": lambda: (
+                f"{r.choice(['Via Garibaldi', 'Corso Vittorio Emanuele', 'Piazza Navona'])} {r.randint(1, 150)}, {d(5)} {r.choice(['Torino', 'Bologna', 'Napoli'])}"
+            ),
+            "en_US": lambda: (
+                f"{r.randint(10, 9999)} {r.choice(['Quarry Ridge', 'Old Mill', 'Bluebonnet'])} {r.choice(['Trail', 'Parkway', 'Circle'])}, {r.choice(['Boulder, CO', 'Tempe, AZ', 'Akron, OH'])} {d(5)}"
+            ),
         }
         return streets.get(loc, streets["en_US"])()
 
@@ -151,20 +169,24 @@ PROVIDERS = {
     "sendgrid": lambda v: "SG." + v.a(22) + "." + v.a(43),
     "twilio_sk": lambda v: "SK" + v.a(32, "0123456789abcdef"),
     "twilio_ac": lambda v: "AC" + v.a(32, "0123456789abcdef"),
-    "azure_storage": lambda v: "DefaultEndpointsProtocol=https;AccountName=stor"
-    + v.a(6, string.ascii_lowercase)
-    + ";AccountKey="
-    + v.a(86, string.ascii_letters + string.digits + "+/")
-    + "==",
+    "azure_storage": lambda v: (
+        "DefaultEndpointsProtocol=https;AccountName=stor"
+        + v.a(6, string.ascii_lowercase)
+        + ";AccountKey="
+        + v.a(86, string.ascii_letters + string.digits + "+/")
+        + "=="
+    ),
     "mailgun": lambda v: "key-" + v.a(32, "0123456789abcdef"),
     "telegram": lambda v: v.d(10) + ":AA" + v.a(33, string.ascii_letters + string.digits + "_-"),
     "whsec": lambda v: "whsec_" + v.a(32),
-    "slack_webhook": lambda v: "https://hooks.slack.com/services/T"
-    + v.a(8, string.ascii_uppercase + string.digits)
-    + "/B"
-    + v.a(8, string.ascii_uppercase + string.digits)
-    + "/"
-    + v.a(24),
+    "slack_webhook": lambda v: (
+        "https://hooks.slack.com/services/T"
+        + v.a(8, string.ascii_uppercase + string.digits)
+        + "/B"
+        + v.a(8, string.ascii_uppercase + string.digits)
+        + "/"
+        + v.a(24)
+    ),
     "aws_secret": lambda v: v.a(40, string.ascii_letters + string.digits + "/+"),
     "redis": lambda v: v.a(14),
     "curl": lambda v: v.a(6, string.ascii_lowercase) + v.d(3) + "!" + v.a(3),
@@ -205,13 +227,25 @@ def build_dev_rows(n: int = 400, seed: int = 777) -> list[DevRow]:
             "addr": ("STREET_ADDRESS", v.address(loc)),
             "card": ("CREDIT_CARD", v.card()),
             "iban": ("IBAN_CODE", v.iban()),
-            "email_obf": ("EMAIL_ADDRESS", f"{v.a(6, string.ascii_lowercase)} [at] {v.a(5, string.ascii_lowercase)} [dot] com"),
-            "email_enc": ("EMAIL_ADDRESS", f"{v.a(5, string.ascii_lowercase)}.{v.a(4, string.ascii_lowercase)}%40{v.a(6, string.ascii_lowercase)}.org"),
+            "email_obf": (
+                "EMAIL_ADDRESS",
+                f"{v.a(6, string.ascii_lowercase)} [at] {v.a(5, string.ascii_lowercase)} [dot] com",
+            ),
+            "email_enc": (
+                "EMAIL_ADDRESS",
+                f"{v.a(5, string.ascii_lowercase)}.{v.a(4, string.ascii_lowercase)}%40{v.a(6, string.ascii_lowercase)}.org",
+            ),
             "ssn": ("US_SSN", f"{r.randint(100, 665)}{r.randint(10, 99)}{r.randint(1000, 9999)}"),
-            "nino": ("NATIONAL_ID", f"{r.choice('ABCEHJLMPRSWXY')}{r.choice('ABCEGHJLMPRSWXY')} {v.d(2)} {v.d(2)} {v.d(2)} {r.choice('ABCD')}"),
+            "nino": (
+                "NATIONAL_ID",
+                f"{r.choice('ABCEHJLMPRSWXY')}{r.choice('ABCEGHJLMPRSWXY')} {v.d(2)} {v.d(2)} {v.d(2)} {r.choice('ABCD')}",
+            ),
             "passport": ("NATIONAL_ID", r.choice(string.ascii_uppercase) + v.d(8)),
             "dl": ("NATIONAL_ID", v.a(5, string.ascii_uppercase) + v.d(6) + v.a(2, string.ascii_uppercase)),
-            "dob": ("DATE_OF_BIRTH", f"{r.randint(1, 28):02d}/{r.randint(1, 12):02d}/{r.randint(1950, 2004)}"),
+            "dob": (
+                "DATE_OF_BIRTH",
+                f"{r.randint(1, 28):02d}/{r.randint(1, 12):02d}/{r.randint(1950, 2004)}",
+            ),
             "mac": ("MAC_ADDRESS", ":".join(v.a(2, "0123456789abcdef") for _ in range(6))),
             "b0": ("", benign[0]),
             "b1": ("", benign[1]),
@@ -260,10 +294,18 @@ def build_dev_rows(n: int = 400, seed: int = 777) -> list[DevRow]:
             {
                 "role": "assistant",
                 "parts": [
-                    {"type": "tool_call", "id": f"c{i}", "name": "lookup_customer", "arguments": json.dumps(args_obj)}
+                    {
+                        "type": "tool_call",
+                        "id": f"c{i}",
+                        "name": "lookup_customer",
+                        "arguments": json.dumps(args_obj),
+                    }
                 ],
             },
-            {"role": "tool", "parts": [{"type": "tool_call_response", "id": f"c{i}", "response": json.dumps(result_obj)}]},
+            {
+                "role": "tool",
+                "parts": [{"type": "tool_call_response", "id": f"c{i}", "response": json.dumps(result_obj)}],
+            },
         ]
         row = {
             "record_id": f"dev{i}",
@@ -275,7 +317,12 @@ def build_dev_rows(n: int = 400, seed: int = 777) -> list[DevRow]:
             "status": "ok",
             "input_messages": json.dumps(msgs, ensure_ascii=False),
             "output_messages": json.dumps(
-                [{"role": "assistant", "parts": [{"type": "text", "content": f"Thanks! {benign[1]} is noted."}]}]
+                [
+                    {
+                        "role": "assistant",
+                        "parts": [{"type": "text", "content": f"Thanks! {benign[1]} is noted."}],
+                    }
+                ]
             ),
             "system_instructions": None,
             "error_message": None,
@@ -329,7 +376,9 @@ def main() -> None:
     sc = score(dev, out)
     tot = sum(v[0] for v in sc["by_entity"].values())
     lk = sum(v[1] for v in sc["by_entity"].values())
-    print(f"dev split: {len(dev)} rows, {tot} planted values, {dt:.1f}s ({len(dev) / dt:.0f} rows/s, 1 process)")
+    print(
+        f"dev split: {len(dev)} rows, {tot} planted values, {dt:.1f}s ({len(dev) / dt:.0f} rows/s, 1 process)"
+    )
     for ent, (n, k) in sorted(sc["by_entity"].items()):
         print(f"  {ent:<16} {n:>5} leaked {k:>4}  ({k / n:.1%})")
     bk, bt = sc["benign"]

@@ -52,17 +52,60 @@ from faker import Faker
 LOCALES = ("de_DE", "nl_NL", "fr_FR", "es_ES", "en_GB", "en_IN", "ja_JP", "en_AU", "it_IT", "pl_PL", "en_US")
 NONLATIN_LOCALES = ("ja_JP", "zh_CN", "ru_RU", "ar_AA", "hi_IN", "ko_KR")
 COUNTRY = {
-    "de_DE": "DE", "nl_NL": "NL", "fr_FR": "FR", "es_ES": "ES", "en_GB": "GB", "en_IN": "IN",
-    "ja_JP": "JP", "en_AU": "AU", "it_IT": "IT", "pl_PL": "PL", "en_US": "US",
+    "de_DE": "DE",
+    "nl_NL": "NL",
+    "fr_FR": "FR",
+    "es_ES": "ES",
+    "en_GB": "GB",
+    "en_IN": "IN",
+    "ja_JP": "JP",
+    "en_AU": "AU",
+    "it_IT": "IT",
+    "pl_PL": "PL",
+    "en_US": "US",
 }
-IBAN_COUNTRY = {"de_DE": "DE", "nl_NL": "NL", "fr_FR": "FR", "es_ES": "ES", "en_GB": "GB", "it_IT": "IT", "pl_PL": "PL"}
+IBAN_COUNTRY = {
+    "de_DE": "DE",
+    "nl_NL": "NL",
+    "fr_FR": "FR",
+    "es_ES": "ES",
+    "en_GB": "GB",
+    "it_IT": "IT",
+    "pl_PL": "PL",
+}
 
 ENTITIES = (
-    "PERSON", "ADDRESS", "POSTCODE", "PHONE", "EMAIL", "CREDIT_CARD", "IBAN", "US_SSN", "UK_NI",
-    "PASSPORT", "DRIVING_LICENCE", "NATIONAL_ID", "DATE_OF_BIRTH", "IP_ADDRESS", "MAC_ADDRESS", "SECRET",
+    "PERSON",
+    "ADDRESS",
+    "POSTCODE",
+    "PHONE",
+    "EMAIL",
+    "CREDIT_CARD",
+    "IBAN",
+    "US_SSN",
+    "UK_NI",
+    "PASSPORT",
+    "DRIVING_LICENCE",
+    "NATIONAL_ID",
+    "DATE_OF_BIRTH",
+    "IP_ADDRESS",
+    "MAC_ADDRESS",
+    "SECRET",
 )
 SPLITS = ("dev", "heldout")
-FIELDS = ("system", "user", "assistant", "tool_args", "tool_result", "context", "error", "feedback", "metadata", "user_id", "tags")
+FIELDS = (
+    "system",
+    "user",
+    "assistant",
+    "tool_args",
+    "tool_result",
+    "context",
+    "error",
+    "feedback",
+    "metadata",
+    "user_id",
+    "tags",
+)
 
 
 @dataclass(frozen=True)
@@ -115,7 +158,8 @@ def identifying_tokens(entity: str, value: str) -> tuple[str, ...]:
     """Pieces of a value that identify it on their own: what a partial mask must not leave behind."""
     if entity == "SECRET":
         segs = [
-            s for s in _SEGMENT_RE.findall(value)
+            s
+            for s in _SEGMENT_RE.findall(value)
             if len(s) >= 6 and (any(c.isdigit() for c in s) or (s != s.lower() and s != s.upper()))
         ]
         return tuple(dict.fromkeys(segs))
@@ -131,38 +175,125 @@ def identifying_tokens(entity: str, value: str) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- benign pools
-PRODUCTS = ("Dark Mode", "Pro plan", "Team plan", "Enterprise tier", "Starter bundle", "Family Sharing",
-            "Smart Reply", "Focus Mode", "Offline Maps", "Auto-Renew", "Priority Support", "Business Premium")
-COMPANIES = ("Acme Cloud", "Jira Cloud", "Charles Schwab", "Wells Fargo", "Morgan Stanley", "Marks & Spencer",
-             "Johnson & Johnson", "Goldman Sachs", "Tim Hortons", "Harley-Davidson", "Ernst & Young",
-             "Procter & Gamble", "Deutsche Bahn", "Albert Heijn", "Leroy Merlin", "El Corte Inglés", "Dell Technologies")
-BROWSERS = ("Chrome 131", "Safari 17.4", "Firefox 128 ESR", "Chrome on Android 14", "Edge 130 on Windows 11 Pro")
-SOFTWARE = ("Android 14", "Chrome 131", "Safari 17.4", "Firefox 128 ESR", "Windows 11 Pro", "macOS Sonoma 14.6",
-            "iOS 17.5.1", "Microsoft Teams", "Google Sheets", "Apple Pay", "Google Pay", "PayPal", "WhatsApp")
-CITY_CONTEXT = ("our Berlin office", "the Amsterdam data centre", "the Paris region", "eu-west-1 (Ireland)",
-                "the Madrid warehouse", "Sydney time", "the Mumbai support hub", "the Tokyo region",
-                "the Warsaw team", "the Milan showroom", "London Heathrow")
-TECH = ("HTTP 401 Unauthorized", "ERR_SSL_PROTOCOL_ERROR", "gpt-4o-mini", "eu-central-1", "UTF-8", "OAuth 2.0",
-        "SAML SSO", "2FA", "Error 0x80070005", "TLS 1.3", "HTTP 429 Too Many Requests")
-NONLATIN_BENIGN = ("ありがとうございます", "よろしくお願いします", "Спасибо за помощь", "谢谢你的帮助", "धन्यवाद")
+PRODUCTS = (
+    "Dark Mode",
+    "Pro plan",
+    "Team plan",
+    "Enterprise tier",
+    "Starter bundle",
+    "Family Sharing",
+    "Smart Reply",
+    "Focus Mode",
+    "Offline Maps",
+    "Auto-Renew",
+    "Priority Support",
+    "Business Premium",
+)
+COMPANIES = (
+    "Acme Cloud",
+    "Jira Cloud",
+    "Charles Schwab",
+    "Wells Fargo",
+    "Morgan Stanley",
+    "Marks & Spencer",
+    "Johnson & Johnson",
+    "Goldman Sachs",
+    "Tim Hortons",
+    "Harley-Davidson",
+    "Ernst & Young",
+    "Procter & Gamble",
+    "Deutsche Bahn",
+    "Albert Heijn",
+    "Leroy Merlin",
+    "El Corte Inglés",
+    "Dell Technologies",
+)
+BROWSERS = (
+    "Chrome 131",
+    "Safari 17.4",
+    "Firefox 128 ESR",
+    "Chrome on Android 14",
+    "Edge 130 on Windows 11 Pro",
+)
+SOFTWARE = (
+    "Android 14",
+    "Chrome 131",
+    "Safari 17.4",
+    "Firefox 128 ESR",
+    "Windows 11 Pro",
+    "macOS Sonoma 14.6",
+    "iOS 17.5.1",
+    "Microsoft Teams",
+    "Google Sheets",
+    "Apple Pay",
+    "Google Pay",
+    "PayPal",
+    "WhatsApp",
+)
+CITY_CONTEXT = (
+    "our Berlin office",
+    "the Amsterdam data centre",
+    "the Paris region",
+    "eu-west-1 (Ireland)",
+    "the Madrid warehouse",
+    "Sydney time",
+    "the Mumbai support hub",
+    "the Tokyo region",
+    "the Warsaw team",
+    "the Milan showroom",
+    "London Heathrow",
+)
+TECH = (
+    "HTTP 401 Unauthorized",
+    "ERR_SSL_PROTOCOL_ERROR",
+    "gpt-4o-mini",
+    "eu-central-1",
+    "UTF-8",
+    "OAuth 2.0",
+    "SAML SSO",
+    "2FA",
+    "Error 0x80070005",
+    "TLS 1.3",
+    "HTTP 429 Too Many Requests",
+)
+NONLATIN_BENIGN = (
+    "ありがとうございます",
+    "よろしくお願いします",
+    "Спасибо за помощь",
+    "谢谢你的帮助",
+    "धन्यवाद",
+)
 
 
 def version_string(rng: random.Random) -> str:
     a, b, c, d = rng.randint(1, 12), rng.randint(0, 20), rng.randint(0, 30), rng.randint(1, 99)
-    return rng.choice((f"firmware {a}.{b}.{c}.{d}", f"version {a}.{b}.{c}", f"build 10.0.{19000 + b * 7}.{3000 + d}", f"v{a}.{b}.{c}"))
+    return rng.choice(
+        (
+            f"firmware {a}.{b}.{c}.{d}",
+            f"version {a}.{b}.{c}",
+            f"build 10.0.{19000 + b * 7}.{3000 + d}",
+            f"v{a}.{b}.{c}",
+        )
+    )
 
 
 def order_ref(rng: random.Random) -> str:
-    return rng.choice((
-        f"order #{rng.randint(100000, 999999)}", f"ORD-2026-{rng.randint(100000, 999999)}",
-        f"INV-{rng.randint(10000, 99999)}", f"ticket #{rng.randint(10000, 99999)}",
-        f"RMA-{rng.randint(1000, 9999)}-{V.chars(rng, V.UPPER, 2)}",
-    ))
+    return rng.choice(
+        (
+            f"order #{rng.randint(100000, 999999)}",
+            f"ORD-2026-{rng.randint(100000, 999999)}",
+            f"INV-{rng.randint(10000, 99999)}",
+            f"ticket #{rng.randint(10000, 99999)}",
+            f"RMA-{rng.randint(1000, 9999)}-{V.chars(rng, V.UPPER, 2)}",
+        )
+    )
 
 
 def plain_date(rng: random.Random) -> str:
     d = dt.date(2026, 9, 1) + dt.timedelta(days=rng.randint(0, 90))
-    return rng.choice((d.isoformat(), f"{d.day} {V.MONTHS_EN[d.month - 1]} {d.year}", f"{d.day:02d}/{d.month:02d}/{d.year}"))
+    return rng.choice(
+        (d.isoformat(), f"{d.day} {V.MONTHS_EN[d.month - 1]} {d.year}", f"{d.day:02d}/{d.month:02d}/{d.year}")
+    )
 
 
 # ------------------------------------------------------------------------------ context
@@ -180,7 +311,9 @@ _IT_CITIES: list[str] = []
 
 def _it_cities() -> list[str]:
     if not _IT_CITIES:
-        provider = next(p for p in _faker("it_IT").providers if type(p).__module__.startswith("faker.providers.address"))
+        provider = next(
+            p for p in _faker("it_IT").providers if type(p).__module__.startswith("faker.providers.address")
+        )
         _IT_CITIES.extend(sorted(set(provider.cities)))
     return _IT_CITIES
 
@@ -205,10 +338,10 @@ class Ctx:
             self._seeded.add(loc)
         return f
 
-    def choice(self, seq):  # noqa: ANN001, ANN201
+    def choice(self, seq):
         return self.rng.choice(seq)
 
-    def pick(self, *options):  # noqa: ANN002, ANN201
+    def pick(self, *options):
         """One of several phrasings; callables are called only when chosen (their gold is planted then)."""
         o = self.rng.choice(options)
         return o() if callable(o) else o
@@ -231,12 +364,21 @@ class Ctx:
         if style == "nonlatin":
             loc = self.choice(NONLATIN_LOCALES)
             f = self.fk(loc)
-            value = f"{f.last_name()}{'' if loc in ('zh_CN', 'ko_KR') else ' '}{f.first_name()}" if loc in (
-                "ja_JP", "zh_CN", "ko_KR") else f"{f.first_name()} {f.last_name()}"
+            value = (
+                f"{f.last_name()}{'' if loc in ('zh_CN', 'ko_KR') else ' '}{f.first_name()}"
+                if loc in ("ja_JP", "zh_CN", "ko_KR")
+                else f"{f.first_name()} {f.last_name()}"
+            )
             return self.pii("PERSON", value, fld, "nonlatin")
         first, last = self.person(loc)
-        value = {"full": f"{first} {last}", "first": first, "last": last, "lower": f"{first} {last}".lower(),
-                 "initial": f"{first[0]}. {last}", "upper": f"{first} {last}".upper()}[style]
+        value = {
+            "full": f"{first} {last}",
+            "first": first,
+            "last": last,
+            "lower": f"{first} {last}".lower(),
+            "initial": f"{first[0]}. {last}",
+            "upper": f"{first} {last}".upper(),
+        }[style]
         return self.pii("PERSON", value, fld, style)
 
     # -- places
@@ -245,7 +387,11 @@ class Ctx:
         f, r = self.fk(loc), self.rng
         num = str(r.randint(1, 180))
         if loc == "de_DE":
-            street = f"{f.street_name()} {num}" if r.random() < 0.6 else f"{f.last_name()}straße {num}{r.choice(('', 'a', 'b'))}"
+            street = (
+                f"{f.street_name()} {num}"
+                if r.random() < 0.6
+                else f"{f.last_name()}straße {num}{r.choice(('', 'a', 'b'))}"
+            )
             pc, city = f.postcode(), f.city()
             full = f"{street}, {pc} {city}"
         elif loc == "nl_NL":
@@ -254,7 +400,11 @@ class Ctx:
             street, city = f"{f.street_name()} {num}{r.choice(('', '-2', 'A', ' bis'))}", f.city()
             full = f"{street}, {pc} {city}"
         elif loc == "fr_FR":
-            street = f"{num}{r.choice(('', ' bis', ' ter'))}, {f.street_name()}" if r.random() < 0.5 else f"{num} rue {f.last_name()}"
+            street = (
+                f"{num}{r.choice(('', ' bis', ' ter'))}, {f.street_name()}"
+                if r.random() < 0.5
+                else f"{num} rue {f.last_name()}"
+            )
             pc, city = f.postcode(), f.city()
             full = f"{street}, {pc} {city}"
         elif loc == "es_ES":
@@ -298,7 +448,10 @@ class Ctx:
     def address_json(self, fld: str, loc: str | None = None) -> dict[str, str]:
         """Address as separate JSON fields (street, postcode, city), each planted."""
         p = self.address_parts(loc)
-        out = {"street": self.pii("ADDRESS", p["street"], fld, "street"), "postcode": self.pii("POSTCODE", p["postcode"], fld, "json")}
+        out = {
+            "street": self.pii("ADDRESS", p["street"], fld, "street"),
+            "postcode": self.pii("POSTCODE", p["postcode"], fld, "json"),
+        }
         if p["city"]:
             out["city"] = self.pii("ADDRESS", p["city"], fld, "city")
         return out
@@ -338,7 +491,12 @@ class Ctx:
     def card(self, fld: str, brand: str | None = None, style: str | None = None) -> str:
         brand = brand or self.choice(tuple(V.CARD_BRANDS))
         style = style or self.choice(V.CARD_STYLES)
-        return self.pii("CREDIT_CARD", V.format_card(V.card_number(self.rng, brand), brand, style), fld, f"{brand}/{style}")
+        return self.pii(
+            "CREDIT_CARD",
+            V.format_card(V.card_number(self.rng, brand), brand, style),
+            fld,
+            f"{brand}/{style}",
+        )
 
     def iban(self, fld: str, country: str | None = None, style: str | None = None) -> str:
         country = country or IBAN_COUNTRY.get(self.loc) or self.choice(tuple(V.IBAN_LAYOUT))
@@ -370,14 +528,19 @@ class Ctx:
     def national_id(self, fld: str, kind: str | None = None) -> str:
         kind = kind or self.choice(("es_dni", "nl_bsn", "pl_pesel", "in_aadhaar", "in_pan", "it_cf"))
         value = {
-            "es_dni": lambda: V.es_dni(self.rng), "nl_bsn": lambda: V.nl_bsn(self.rng),
-            "pl_pesel": lambda: V.pl_pesel(self.rng, V.dob_date(self.rng)), "in_aadhaar": lambda: V.in_aadhaar(self.rng),
-            "in_pan": lambda: V.in_pan(self.rng), "it_cf": lambda: V.it_codice_fiscale(self.rng),
+            "es_dni": lambda: V.es_dni(self.rng),
+            "nl_bsn": lambda: V.nl_bsn(self.rng),
+            "pl_pesel": lambda: V.pl_pesel(self.rng, V.dob_date(self.rng)),
+            "in_aadhaar": lambda: V.in_aadhaar(self.rng),
+            "in_pan": lambda: V.in_pan(self.rng),
+            "it_cf": lambda: V.it_codice_fiscale(self.rng),
         }[kind]()
         return self.pii("NATIONAL_ID", value, fld, kind)
 
     def dob(self, fld: str, style: str | None = None) -> str:
-        style = style or self.choice(("iso", "dmy_dot", "dmy_slash", "mdy_slash", "long_en", "us_long", "ja", "dmy_dash"))
+        style = style or self.choice(
+            ("iso", "dmy_dot", "dmy_slash", "mdy_slash", "long_en", "us_long", "ja", "dmy_dash")
+        )
         return self.pii("DATE_OF_BIRTH", V.format_dob(V.dob_date(self.rng), style), fld, style)
 
     def ip(self, fld: str, v6: bool | None = None) -> str:
@@ -404,7 +567,12 @@ class Ctx:
 
     # -- the log line
     def ids(self, prefix: str) -> str:
-        return prefix + hashlib.blake2b(f"{self.split}/{self.family}/{self.index}/{prefix}".encode(), digest_size=8).hexdigest()
+        return (
+            prefix
+            + hashlib.blake2b(
+                f"{self.split}/{self.family}/{self.index}/{prefix}".encode(), digest_size=8
+            ).hexdigest()
+        )
 
     def line(
         self,
@@ -422,7 +590,9 @@ class Ctx:
         user_id: str | None = None,
         model: str = "gpt-4o-mini",
     ) -> dict:
-        ts = dt.datetime(2026, 10, 5, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=7 * self.index + self.rng.randint(0, 6))
+        ts = dt.datetime(2026, 10, 5, 8, tzinfo=dt.UTC) + dt.timedelta(
+            minutes=7 * self.index + self.rng.randint(0, 6)
+        )
         msgs = ([{"role": "system", "content": system}] if system else []) + messages
         obj: dict = {
             "request_id": self.ids("req_"),
@@ -445,8 +615,17 @@ class Ctx:
                 "object": "chat.completion",
                 "created": int(ts.timestamp()),
                 "model": model + "-2024-07-18",
-                "choices": [{"index": 0, "message": msg, "finish_reason": "tool_calls" if answer_tool_calls else "stop"}],
-                "usage": {"prompt_tokens": self.rng.randint(200, 3000), "completion_tokens": self.rng.randint(20, 600)},
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": msg,
+                        "finish_reason": "tool_calls" if answer_tool_calls else "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": self.rng.randint(200, 3000),
+                    "completion_tokens": self.rng.randint(20, 600),
+                },
             }
         if context:
             obj["retrieved_context"] = context
@@ -460,14 +639,24 @@ class Ctx:
 
 
 def tool(name: str, desc: str, *params: str) -> dict:
-    return {"type": "function", "function": {"name": name, "description": desc, "parameters": {
-        "type": "object", "properties": {p: {"type": "string"} for p in params}}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": desc,
+            "parameters": {"type": "object", "properties": {p: {"type": "string"} for p in params}},
+        },
+    }
 
 
 def call(c: Ctx, name: str, args: dict) -> tuple[dict, str]:
     """An assistant turn calling a tool, with the arguments as the JSON string OpenAI sends."""
     cid = "call_" + hashlib.blake2b(f"{c.index}/{name}/{len(c.gold)}".encode(), digest_size=6).hexdigest()
-    tc = {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)}}
+    tc = {
+        "id": cid,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+    }
     return {"role": "assistant", "content": None, "tool_calls": [tc]}, cid
 
 
@@ -548,13 +737,15 @@ def build_split(split: str, n: int, seed: int = 12) -> list[LogRecord]:
     out = []
     for i in range(n):
         name, fn = fams[i % len(fams)]
-        rec_seed = int.from_bytes(hashlib.blake2b(f"{split}/{seed}/{i}".encode(), digest_size=8).digest(), "big")
+        rec_seed = int.from_bytes(
+            hashlib.blake2b(f"{split}/{seed}/{i}".encode(), digest_size=8).digest(), "big"
+        )
         c = Ctx(split, name, rec_seed, i)
         out.append(_finalise(c, fn(c)))
     return out
 
 
-def write_jsonl(records: list[LogRecord], path) -> None:  # noqa: ANN001
+def write_jsonl(records: list[LogRecord], path) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r.line, ensure_ascii=False) + "\n")

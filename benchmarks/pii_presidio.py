@@ -16,11 +16,18 @@ import sys
 import time
 from typing import Any
 
-JSON_COLUMNS = ("system_instructions", "input_messages", "output_messages", "retrieved_context", "tools", "metadata")
+JSON_COLUMNS = (
+    "system_instructions",
+    "input_messages",
+    "output_messages",
+    "retrieved_context",
+    "tools",
+    "metadata",
+)
 STRUCTURAL_KEYS = {"role", "type", "finish_reason"}
 
 
-def engines(model_name: str):  # noqa: ANN201
+def engines(model_name: str):
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
@@ -31,7 +38,7 @@ def engines(model_name: str):  # noqa: ANN201
     return analyzer, AnonymizerEngine()
 
 
-def presidio_row(row: dict, analyzer, anonymizer) -> dict:  # noqa: ANN001
+def presidio_row(row: dict, analyzer, anonymizer) -> dict:
     """Presidio defaults on every string of a canonical row's text fields (JSON columns walked, keys kept)."""
     from evalpipe.logs.schema import TEXT_FIELDS
 
@@ -41,7 +48,7 @@ def presidio_row(row: dict, analyzer, anonymizer) -> dict:  # noqa: ANN001
         res = analyzer.analyze(text, language="en")
         return anonymizer.anonymize(text=text, analyzer_results=res).text if res else text
 
-    def walk(o, key=None):  # noqa: ANN001, ANN202
+    def walk(o, key=None):
         if isinstance(o, dict):
             return {k: walk(v, k) for k, v in o.items()}
         if isinstance(o, list):

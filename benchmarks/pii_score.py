@@ -51,8 +51,22 @@ LOC_BY_COLUMN = {
     "params": "tools",
 }
 MESSAGE_COLUMNS = ("input_messages", "output_messages")
-SKIP_COLUMNS = {"record_id", "day", "source_format", "source_file", "source_line", "source_index", "scrubber_version"}
-ROLE_LOC = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system", "tool": "tool_result"}
+SKIP_COLUMNS = {
+    "record_id",
+    "day",
+    "source_format",
+    "source_file",
+    "source_line",
+    "source_index",
+    "scrubber_version",
+}
+ROLE_LOC = {
+    "user": "user",
+    "assistant": "assistant",
+    "system": "system",
+    "developer": "system",
+    "tool": "tool_result",
+}
 
 
 def _decode(o: Any) -> Any:
@@ -236,8 +250,12 @@ def _shape_key(entity: str, kind: str) -> str:
     return f"{entity}/{kind}" if kind else entity
 
 
-def score_rows(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
-               scrubbed_rows: Sequence[Mapping[str, Any] | None], seconds: float = float("nan")) -> Score:
+def score_rows(
+    records: Sequence[Any],
+    orig_rows: Sequence[Mapping[str, Any]],
+    scrubbed_rows: Sequence[Mapping[str, Any] | None],
+    seconds: float = float("nan"),
+) -> Score:
     """records[i].gold / .benign describe orig_rows[i]; scrubbed_rows[i] is None if it was held back."""
     sc = Score(records=len(records), seconds=seconds)
     for rec, orig, new in zip(records, orig_rows, scrubbed_rows, strict=True):
@@ -268,7 +286,9 @@ def score_rows(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
             for loc, text in o_loc.items():
                 if val in text:
                     sc.field_values[loc] += 1
-                    sc.field_leaked[loc] += new is not None and survives(s_loc.get(loc, ""), b_loc[loc], val, g.tokens)
+                    sc.field_leaked[loc] += new is not None and survives(
+                        s_loc.get(loc, ""), b_loc[loc], val, g.tokens
+                    )
         for phrase in dict.fromkeys(b.phrase for b in rec.benign):
             sc.benign += 1
             kept = new is not None and s_all.count(phrase) >= o_all.count(phrase)
@@ -285,8 +305,12 @@ def score_rows(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
     return sc
 
 
-def leak_examples(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]],
-                  scrubbed_rows: Sequence[Mapping[str, Any] | None], limit: int = 20) -> list[str]:
+def leak_examples(
+    records: Sequence[Any],
+    orig_rows: Sequence[Mapping[str, Any]],
+    scrubbed_rows: Sequence[Mapping[str, Any] | None],
+    limit: int = 20,
+) -> list[str]:
     """Leaked values with what survived and the scrubbed text around it (for the dev split only)."""
     out: list[str] = []
     for rec, orig, new in zip(records, orig_rows, scrubbed_rows, strict=True):
@@ -300,11 +324,15 @@ def leak_examples(records: Sequence[Any], orig_rows: Sequence[Mapping[str, Any]]
             if not survives(s_all, b_all, g.value, g.tokens):
                 continue
             left = [t for t in g.tokens if count(s_all, t, True) > count(b_all, t, True)]
-            m = re.search(re.escape(g.value), s_all) or (re.search(re.escape(left[0]), s_all, re.I) if left else None)
+            m = re.search(re.escape(g.value), s_all) or (
+                re.search(re.escape(left[0]), s_all, re.I) if left else None
+            )
             at = m.start() if m else 0
-            snippet = s_all[max(0, at - 60): at + len(g.value) + 60].replace("\n", " | ")
-            out.append(f"[{rec.family}] {g.entity}/{g.kind} {g.value!r} "
-                       f"{'whole value' if g.value in s_all else 'tokens ' + repr(left)} left in: ...{snippet}...")
+            snippet = s_all[max(0, at - 60) : at + len(g.value) + 60].replace("\n", " | ")
+            out.append(
+                f"[{rec.family}] {g.entity}/{g.kind} {g.value!r} "
+                f"{'whole value' if g.value in s_all else 'tokens ' + repr(left)} left in: ...{snippet}..."
+            )
             if len(out) >= limit:
                 return out
     return out
@@ -321,18 +349,30 @@ def print_comparison(title: str, scores: Mapping[str, Score]) -> None:
     w = 12
     print(f"\n== {title}")
     first = scores[names[0]]
-    print(f"records {first.records}, planted values {sum(first.values.values())} (unique per record), "
-          f"benign phrases {first.benign} (unique per record)")
+    print(
+        f"records {first.records}, planted values {sum(first.values.values())} (unique per record), "
+        f"benign phrases {first.benign} (unique per record)"
+    )
     head = f"{'':<26}{'planted':>8}" + "".join(f"{n[:w]:>{w + 2}}" for n in names)
 
-    def table(label: str, planted: Counter, leaked_of: Callable[[Score], Counter], keys: Iterable[str]) -> None:
+    def table(
+        label: str, planted: Counter, leaked_of: Callable[[Score], Counter], keys: Iterable[str]
+    ) -> None:
         print(f"\n{label} (leaked)")
         print(head)
         for k in keys:
-            print(f"{k:<26}{planted[k]:>8}" + "".join(f"{_rate(leaked_of(s)[k], planted[k]):>{w + 2}}" for s in scores.values()))
+            print(
+                f"{k:<26}{planted[k]:>8}"
+                + "".join(f"{_rate(leaked_of(s)[k], planted[k]):>{w + 2}}" for s in scores.values())
+            )
 
     table("per entity", first.values, lambda s: s.leaked, sorted(first.values))
-    table("per field (value checked where it was written)", first.field_values, lambda s: s.field_leaked, sorted(first.field_values))
+    table(
+        "per field (value checked where it was written)",
+        first.field_values,
+        lambda s: s.field_leaked,
+        sorted(first.field_values),
+    )
     table("per shape", first.shapes, lambda s: s.shapes_leaked, sorted(first.shapes))
     table("secrets by kind", first.secrets, lambda s: s.secrets_leaked, sorted(first.secrets))
     print("\nsummary")
@@ -340,7 +380,10 @@ def print_comparison(title: str, scores: Mapping[str, Score]) -> None:
     rows = [
         ("values leaked", lambda s: f"{s.leak_rate:.1%}"),
         ("secrets leaked", lambda s: f"{sum(s.secrets_leaked.values())}/{sum(s.secrets.values())}"),
-        ("secret kinds with a leak", lambda s: f"{sum(1 for v in s.secrets_leaked.values() if v)}/{len(s.secrets)}"),
+        (
+            "secret kinds with a leak",
+            lambda s: f"{sum(1 for v in s.secrets_leaked.values() if v)}/{len(s.secrets)}",
+        ),
         ("names leaked", lambda s: _rate(s.leaked["PERSON"], s.values["PERSON"]).strip()),
         ("addresses leaked", lambda s: _rate(s.leaked["ADDRESS"], s.values["ADDRESS"]).strip()),
         ("benign phrases kept", lambda s: f"{s.benign_kept_rate:.1%}"),
@@ -354,4 +397,3 @@ def print_comparison(title: str, scores: Mapping[str, Score]) -> None:
     for n, s in scores.items():
         lost = ", ".join(f"{p!r} x{k}" for p, k in s.benign_lost.most_common(8))
         print(f"benign phrases most often lost by {n}: {lost or '-'}")
-

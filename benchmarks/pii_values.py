@@ -130,7 +130,16 @@ IBAN_LAYOUT = {
     "IE": "4a14n",
     "PT": "21n",
 }
-IBAN_STYLES = ("groups", "compact", "double_space", "nbsp", "dots", "spaced_dash", "lower_groups", "lower_compact")
+IBAN_STYLES = (
+    "groups",
+    "compact",
+    "double_space",
+    "nbsp",
+    "dots",
+    "spaced_dash",
+    "lower_groups",
+    "lower_compact",
+)
 
 
 def iban(rng: random.Random, country: str) -> str:
@@ -260,7 +269,11 @@ def passport(rng: random.Random, country: str) -> str:
     if country == "IN":
         return rng.choice("JKLMNPRSTUVWZ") + chars(rng, DIGITS, 7)
     if country == "NL":
-        return chars(rng, "ABCDEFGHIJKLMNPRSTUVWXYZ", 2) + chars(rng, "ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 6) + rng.choice(DIGITS)
+        return (
+            chars(rng, "ABCDEFGHIJKLMNPRSTUVWXYZ", 2)
+            + chars(rng, "ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 6)
+            + rng.choice(DIGITS)
+        )
     if country == "JP":
         return rng.choice(("TK", "TR", "MZ", "TZ")) + chars(rng, DIGITS, 7)
     if country == "ES":
@@ -280,7 +293,9 @@ def driving_licence(rng: random.Random, country: str) -> str:
     if country == "US":
         return rng.choice(UPPER) + chars(rng, DIGITS, 7)  # California style
     if country == "DE":
-        return rng.choice("BJ") + chars(rng, DIGITS, 3) + chars(rng, UPPER + DIGITS, 6) + chars(rng, DIGITS, 1)
+        return (
+            rng.choice("BJ") + chars(rng, DIGITS, 3) + chars(rng, UPPER + DIGITS, 6) + chars(rng, DIGITS, 1)
+        )
     if country == "AU":
         return chars(rng, DIGITS, 8)
     if country == "IN":
@@ -315,13 +330,24 @@ def in_aadhaar(rng: random.Random) -> str:
 
 
 def in_pan(rng: random.Random) -> str:
-    return chars(rng, UPPER, 3) + rng.choice("PCHFAT") + chars(rng, UPPER, 1) + chars(rng, DIGITS, 4) + chars(rng, UPPER, 1)
+    return (
+        chars(rng, UPPER, 3)
+        + rng.choice("PCHFAT")
+        + chars(rng, UPPER, 1)
+        + chars(rng, DIGITS, 4)
+        + chars(rng, UPPER, 1)
+    )
 
 
 def it_codice_fiscale(rng: random.Random) -> str:
     return (
-        chars(rng, UPPER, 6) + chars(rng, DIGITS, 2) + rng.choice("ABCDEHLMPRST") + chars(rng, DIGITS, 2)
-        + rng.choice(UPPER) + chars(rng, DIGITS, 3) + rng.choice(UPPER)
+        chars(rng, UPPER, 6)
+        + chars(rng, DIGITS, 2)
+        + rng.choice("ABCDEHLMPRST")
+        + chars(rng, DIGITS, 2)
+        + rng.choice(UPPER)
+        + chars(rng, DIGITS, 3)
+        + rng.choice(UPPER)
     )
 
 
@@ -380,7 +406,9 @@ def _jwt(rng: random.Random) -> str:
 
     header = enc(b'{"alg":"HS256","typ":"JWT"}')
     sub = chars(rng, DIGITS, 8)
-    payload = enc(f'{{"sub":"{sub}","iat":{rng.randint(1_700_000_000, 1_790_000_000)},"scope":"read write"}}'.encode())
+    payload = enc(
+        f'{{"sub":"{sub}","iat":{rng.randint(1_700_000_000, 1_790_000_000)},"scope":"read write"}}'.encode()
+    )
     return f"{header}.{payload}.{enc(rng.randbytes(32))}"
 
 
@@ -400,9 +428,17 @@ SIMPLE_SECRETS = {
     "telegram_bot": lambda r: f"{r.randint(100_000_000, 7_999_999_999)}:AA" + chars(r, B64URL, 33),
     "stripe_secret": lambda r: r.choice(("sk_live_", "rk_live_")) + chars(r, ALNUM, 24 + 8 * r.randint(0, 9)),
     "stripe_webhook_secret": lambda r: "whsec_" + chars(r, ALNUM, 32),
-    "slack_bot_token": lambda r: f"xoxb-{r.randint(10**10, 10**12)}-{r.randint(10**10, 10**12)}-" + chars(r, ALNUM, 24),
-    "slack_webhook": lambda r: "https://hooks.slack.com/services/T" + chars(r, UPPER + DIGITS, 8)
-    + "/B" + chars(r, UPPER + DIGITS, 10) + "/" + chars(r, ALNUM, 24),
+    "slack_bot_token": lambda r: (
+        f"xoxb-{r.randint(10**10, 10**12)}-{r.randint(10**10, 10**12)}-" + chars(r, ALNUM, 24)
+    ),
+    "slack_webhook": lambda r: (
+        "https://hooks.slack.com/services/T"
+        + chars(r, UPPER + DIGITS, 8)
+        + "/B"
+        + chars(r, UPPER + DIGITS, 10)
+        + "/"
+        + chars(r, ALNUM, 24)
+    ),
     "github_pat": lambda r: "ghp_" + chars(r, ALNUM, 36),
     "github_fine_grained": lambda r: "github_pat_" + chars(r, ALNUM, 22) + "_" + chars(r, ALNUM, 59),
     "openai": lambda r: "sk-proj-" + chars(r, B64URL, 48) + "T3BlbkFJ" + chars(r, B64URL, 48),
@@ -417,15 +453,31 @@ SIMPLE_SECRETS = {
 }
 
 PASSWORD_WORDS = (
-    "Tulpen", "Sonnenblume", "Fietsband", "Croissant", "Paella", "Biscuit", "Kangaroo", "Espresso",
-    "Pierogi", "Monsoon", "Sakura", "Gelato", "Harbour", "Lighthouse", "Marmite", "Zebra",
+    "Tulpen",
+    "Sonnenblume",
+    "Fietsband",
+    "Croissant",
+    "Paella",
+    "Biscuit",
+    "Kangaroo",
+    "Espresso",
+    "Pierogi",
+    "Monsoon",
+    "Sakura",
+    "Gelato",
+    "Harbour",
+    "Lighthouse",
+    "Marmite",
+    "Zebra",
 )
 
 
 def password(rng: random.Random) -> str:
     if rng.random() < 0.5:
         return f"{rng.choice(PASSWORD_WORDS)}{rng.randint(10, 9999)}{rng.choice('!?#$%&*')}"
-    return chars(rng, ALNUM, rng.randint(3, 6)) + rng.choice("!@#%^&*") + chars(rng, ALNUM, rng.randint(6, 12))
+    return (
+        chars(rng, ALNUM, rng.randint(3, 6)) + rng.choice("!@#%^&*") + chars(rng, ALNUM, rng.randint(6, 12))
+    )
 
 
 def pem_private_key(rng: random.Random) -> tuple[str, str]:
@@ -450,7 +502,7 @@ def putty_ppk(rng: random.Random, comment: str) -> tuple[str, list[str]]:
 def ssh2_private(rng: random.Random, comment: str) -> tuple[str, str]:
     body = _b64_block(rng, 300, 70)
     return (
-        f"---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"{comment}\"\n{body}\n"
+        f'---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: "{comment}"\n{body}\n'
         "---- END SSH2 ENCRYPTED PRIVATE KEY ----",
         body,
     )

@@ -36,13 +36,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("MKL_NUM_THREADS", "2")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
-from statsmodels.stats.contingency_tables import mcnemar  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.contingency_tables import mcnemar
 
-from evalpipe.stats import simulate as sim  # noqa: E402
-from evalpipe.stats.compare import CompareConfig, compare_systems  # noqa: E402
+from evalpipe.stats import simulate as sim
+from evalpipe.stats.compare import CompareConfig, compare_systems
 
 SLICE_LEVELS = {"partition": 3, "intent": 10, "language": 5, "stratum": 12}  # 30 slices (+ "all")
 
@@ -123,7 +123,7 @@ def load_baseline_compare(ref: str):
     spec = importlib.util.spec_from_loader("evalpipe_baseline_compare", loader=None)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
-    exec(compile(src, f"{ref}:evalpipe/stats/compare.py", "exec"), mod.__dict__)  # noqa: S102
+    exec(compile(src, f"{ref}:evalpipe/stats/compare.py", "exec"), mod.__dict__)
     return mod
 
 

@@ -419,9 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sql", help="read-only SQL over the warehouse and the lake")
     s.add_argument("query")
     s.add_argument("--format", default="table", choices=["table", "csv", "json"])
-    s.add_argument(
-        "--warehouse", default=cfg.warehouse
-    )
+    s.add_argument("--warehouse", default=cfg.warehouse)
     s.add_argument("--lake", default=cfg.lake)
     s.add_argument("--reports", default=cfg.reports)
     s.set_defaults(fn=cmd_sql)
@@ -439,9 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="release gate from the latest (or given) report: exit 0 proceed, 1 block, 2 cannot decide",
     )
     g.add_argument("--report", default=None, help="report id (default: the latest)")
-    g.add_argument(
-        "--warehouse", default=cfg.warehouse
-    )
+    g.add_argument("--warehouse", default=cfg.warehouse)
     g.set_defaults(fn=cmd_gate)
 
     ex = sub.add_parser(
@@ -450,9 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--name", default=None, help="one experiment (default: every experiment)")
     ex.add_argument("--markdown", action="store_true", help="also print the full Markdown report")
-    ex.add_argument(
-        "--warehouse", default=cfg.warehouse
-    )
+    ex.add_argument("--warehouse", default=cfg.warehouse)
     ex.set_defaults(fn=cmd_experiment)
 
     lb = sub.add_parser(
@@ -471,9 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--pairwise", default=None, help="export: JSONL of pairwise verdicts (order_consistent)")
     lb.add_argument("--seed", type=int, default=0)
     lb.add_argument("--labels-dir", default="data/human_labels")
-    lb.add_argument(
-        "--warehouse", default=cfg.warehouse
-    )
+    lb.add_argument("--warehouse", default=cfg.warehouse)
     lb.add_argument("--lake", default=cfg.lake)
     lb.set_defaults(fn=cmd_labels)
 

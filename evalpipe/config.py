@@ -319,9 +319,7 @@ class MetricValidityFile(_Strict):
     """`data/metric_validity.yaml`: does a production metric predict what users experienced?"""
 
     window_days: int = Field(14, ge=1, description="the last N scored days")
-    outcomes: list[_Outcome] = Field(
-        default_factory=lambda: list(_DEFAULT_OUTCOMES)
-    )
+    outcomes: list[_Outcome] = Field(default_factory=lambda: list(_DEFAULT_OUTCOMES))
     feedback_population: Literal["all", "rated"] = "all"
     min_events: int = Field(30, ge=0, description="fewer bad (or good) outcomes: insufficient feedback")
     predictive_low: float = Field(0.55, ge=0, le=1, description="AUROC CI lower bound for 'predictive'")

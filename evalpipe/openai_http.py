@@ -74,7 +74,11 @@ class _Step:
 
 def _judge(resp: httpx.Response, parse: Callable[[httpx.Response], T]) -> _Step:
     if resp.status_code in RETRY_STATUS:
-        return _Step(False, error=f"HTTP {resp.status_code}: {resp.text[:200]}", retry_after=resp.headers.get("retry-after"))
+        return _Step(
+            False,
+            error=f"HTTP {resp.status_code}: {resp.text[:200]}",
+            retry_after=resp.headers.get("retry-after"),
+        )
     if resp.status_code >= 400:
         return _Step(True, error=f"HTTP {resp.status_code}: {resp.text[:200]}")
     try:

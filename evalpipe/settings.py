@@ -34,26 +34,56 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     lake: str = _setting("data/lake", "EVALPIPE_LAKE", "clean Parquet lake (local folder or fsspec URL)")
-    restricted: str = _setting("data/restricted", "EVALPIPE_RESTRICTED", "restricted zone: unscrubbed canonical rows")
-    warehouse: str = _setting("data/warehouse/evalpipe.duckdb", "EVALPIPE_WAREHOUSE", "live DuckDB warehouse file")
+    restricted: str = _setting(
+        "data/restricted", "EVALPIPE_RESTRICTED", "restricted zone: unscrubbed canonical rows"
+    )
+    warehouse: str = _setting(
+        "data/warehouse/evalpipe.duckdb", "EVALPIPE_WAREHOUSE", "live DuckDB warehouse file"
+    )
     cache: str = _setting("data/cache", "EVALPIPE_CACHE", "output/judge caches and pointer files")
     reports: str = _setting("data/reports", "EVALPIPE_REPORTS", "rendered Markdown/HTML reports")
-    log_sources: str = _setting("data/log_sources.yaml", "EVALPIPE_LOG_SOURCES", "where raw logs live and how to read them")
-    source_root: str | None = _setting(None, "EVALPIPE_SOURCE_ROOT", "overrides `source_root` of log_sources.yaml")
+    log_sources: str = _setting(
+        "data/log_sources.yaml", "EVALPIPE_LOG_SOURCES", "where raw logs live and how to read them"
+    )
+    source_root: str | None = _setting(
+        None, "EVALPIPE_SOURCE_ROOT", "overrides `source_root` of log_sources.yaml"
+    )
     systems: str = _setting("data/systems.yaml", "EVALPIPE_SYSTEMS", "systems under test")
-    pii: str = _setting("data/pii.yaml", "EVALPIPE_PII_CONFIG", "scrubber settings (used by scrubbing and by the no_pii metric)")
-    metrics: str = _setting("data/metrics.yaml", "EVALPIPE_METRICS_CONFIG", "metrics per partition, judge settings")
-    report: str = _setting("data/report.yaml", "EVALPIPE_REPORT_CONFIG", "report metrics, tolerances and gate settings")
+    pii: str = _setting(
+        "data/pii.yaml",
+        "EVALPIPE_PII_CONFIG",
+        "scrubber settings (used by scrubbing and by the no_pii metric)",
+    )
+    metrics: str = _setting(
+        "data/metrics.yaml", "EVALPIPE_METRICS_CONFIG", "metrics per partition, judge settings"
+    )
+    report: str = _setting(
+        "data/report.yaml", "EVALPIPE_REPORT_CONFIG", "report metrics, tolerances and gate settings"
+    )
     sampling: str = _setting("data/sampling.yaml", "EVALPIPE_SAMPLING_CONFIG", "distribution sample design")
-    production_scores: str = _setting("data/production_scores.yaml", "EVALPIPE_PRODUCTION_SCORES_CONFIG", "reference-free scoring of production calls")
-    metric_validity: str = _setting("data/metric_validity.yaml", "EVALPIPE_METRIC_VALIDITY_CONFIG", "metric validity against user outcomes")
-    experiments: str = _setting("data/experiments.yaml", "EVALPIPE_EXPERIMENTS_CONFIG", "declared production experiments")
-    judge_mode: Literal["local", "endpoint", "off"] = _setting("local", "EVALPIPE_JUDGE_MODE", "local model, the metrics.yaml endpoint, or no judge")
+    production_scores: str = _setting(
+        "data/production_scores.yaml",
+        "EVALPIPE_PRODUCTION_SCORES_CONFIG",
+        "reference-free scoring of production calls",
+    )
+    metric_validity: str = _setting(
+        "data/metric_validity.yaml",
+        "EVALPIPE_METRIC_VALIDITY_CONFIG",
+        "metric validity against user outcomes",
+    )
+    experiments: str = _setting(
+        "data/experiments.yaml", "EVALPIPE_EXPERIMENTS_CONFIG", "declared production experiments"
+    )
+    judge_mode: Literal["local", "endpoint", "off"] = _setting(
+        "local", "EVALPIPE_JUDGE_MODE", "local model, the metrics.yaml endpoint, or no judge"
+    )
 
     @classmethod
     def env_names(cls) -> dict[str, str]:
         """field -> environment variable name."""
-        return {name: cast("dict[str, str]", f.json_schema_extra)["env"] for name, f in cls.model_fields.items()}
+        return {
+            name: cast("dict[str, str]", f.json_schema_extra)["env"] for name, f in cls.model_fields.items()
+        }
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -39,7 +39,9 @@ def _similarities(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
 def _warm_claims(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
     """Encode every claim and context sentence once, so faithfulness finds them cached."""
     warm = [
-        s for x in items for s in split_claims(cast(str, x.text)) + [t for c in x.context for t in split_sentences(c)]
+        s
+        for x in items
+        for s in split_claims(cast(str, x.text)) + [t for c in x.context for t in split_sentences(c)]
     ]
     try:
         env.embedder.encode(warm)
@@ -65,7 +67,10 @@ def _judge(items: list[MetricInput], env: MetricEnv) -> dict[int, Any]:
     judge = env.judge
     try:
         verdicts = judge.score(
-            [JudgeItem(x.question, cast(str, x.text), x.reference, x.context or None, x.example_id) for x in items]
+            [
+                JudgeItem(x.question, cast(str, x.text), x.reference, x.context or None, x.example_id)
+                for x in items
+            ]
         )
         out: dict[int, Any] = {x.index: v for x, v in zip(items, verdicts, strict=True)}
     except Exception as exc:

@@ -56,7 +56,12 @@ def quadratic_kappa(human: Sequence[int] | np.ndarray, judge: Sequence[int] | np
 
 
 def kappa_bootstrap_ci(
-    human: Sequence[int] | np.ndarray, judge: Sequence[int] | np.ndarray, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+    human: Sequence[int] | np.ndarray,
+    judge: Sequence[int] | np.ndarray,
+    *,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of quadratic kappa, resampling items (seeded, vectorised).
 
@@ -88,7 +93,10 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def krippendorff_alpha(ratings: np.ndarray | Sequence[Sequence[float]], level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal") -> float:
+def krippendorff_alpha(
+    ratings: np.ndarray | Sequence[Sequence[float]],
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "ordinal",
+) -> float:
     """Krippendorff's alpha over a raters x items matrix (NaN = not rated), values in 1..5.
 
     Uses the `krippendorff` package (checked in the tests against Krippendorff's published

@@ -214,7 +214,6 @@ def cached_option_probs(
 # ---------------------------------------------------------------------------------------------
 
 
-
 class OpenAICompatJudgeClient:
     """Judge over an OpenAI-compatible chat-completions endpoint.
 
@@ -282,7 +281,12 @@ class OpenAICompatJudgeClient:
             self.stats["retries"] += attempt > 1
 
         out = post_with_retries(
-            self._http, f"{self.base_url}/chat/completions", body, parse, self.policy, on_attempt=attempt_started
+            self._http,
+            f"{self.base_url}/chat/completions",
+            body,
+            parse,
+            self.policy,
+            on_attempt=attempt_started,
         )
         if not out.ok:
             self.stats["failures"] += 1

@@ -191,7 +191,7 @@ def regions_for(lang: str | None, extra: tuple[str, ...] = ()) -> tuple[str, ...
 
 
 @lru_cache(maxsize=1)
-def _phonenumbers():  # noqa: ANN202 - module, imported lazily (0.2 s)
+def _phonenumbers():
     import phonenumbers
 
     return phonenumbers
@@ -285,7 +285,7 @@ def _glued(text: str, s: int, e: int) -> bool:
     return before.isalnum() or after.isalnum() and after not in "xX"
 
 
-def _parse_valid(pn, raw: str, regions: tuple[str, ...], possible: bool = False):  # noqa: ANN001, ANN202
+def _parse_valid(pn, raw: str, regions: tuple[str, ...], possible: bool = False):
     """The first region under which `raw` parses as a valid number (phonenumbers' own rules).
 
     `possible`: for '+CC' numbers a possible length suffices (fictional 555 numbers are still phones).

@@ -28,7 +28,7 @@ def ensure_offline_tldextract() -> None:
 
     offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=os.environ["TLDEXTRACT_CACHE"])
 
-    def extract(url: str, include_psl_private_domains: bool | None = False, session=None):  # noqa: ANN001
+    def extract(url: str, include_psl_private_domains: bool | None = False, session=None):
         return offline(url, include_psl_private_domains=include_psl_private_domains)
 
     tld_module.TLD_EXTRACTOR = offline

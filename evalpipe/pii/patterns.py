@@ -244,7 +244,9 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         h
         for h in hits
         if keep_ner_person(text[h.start : h.end], extra, _min_zipf(text, h), langs)
-        and not (in_org_position(text, h.start, h.end) if h.rule in SHAPE_RULES else after_job_title(text, h.start))
+        and not (
+            in_org_position(text, h.start, h.end) if h.rule in SHAPE_RULES else after_job_title(text, h.start)
+        )
     ]
 
 

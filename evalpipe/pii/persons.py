@@ -194,8 +194,11 @@ def _name_tokens(
         max_zipf = 4.6
     out: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", seq):
-        if out and m.start() and re.search(r"[\w'’][.!?;:,]$", seq[: m.start()].rstrip()) and (
-            out[-1][1] - out[-1][0] > 2
+        if (
+            out
+            and m.start()
+            and re.search(r"[\w'’][.!?;:,]$", seq[: m.start()].rstrip())
+            and (out[-1][1] - out[-1][0] > 2)
         ):
             break  # "name on card Will Smith. Will the refund …": a sentence end, not an initial
         tok = m.group().rstrip(".,;:!?")
@@ -341,14 +344,25 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             and any(_candidate(t, extra, langs) for t in run)
         ):
             hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
-        elif len(run) == 1 and k0 == i and slot and _candidate(run[0], extra, langs) and (
-            prev in _PERSON_BEFORE or prev in _WEAK_BEFORE and is_first_name(run[0], langs)
+        elif (
+            len(run) == 1
+            and k0 == i
+            and slot
+            and _candidate(run[0], extra, langs)
+            and (prev in _PERSON_BEFORE or prev in _WEAK_BEFORE and is_first_name(run[0], langs))
         ):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
-        elif len(run) == 1 and k0 == i and _SENDER.match(text, words[i].end()) and _sentence_start(text, words[i].start()):
+        elif (
+            len(run) == 1
+            and k0 == i
+            and _SENDER.match(text, words[i].end())
+            and _sentence_start(text, words[i].start())
+        ):
             tok = run[0]
-            if not is_product_term(tok, extra) and fold(tok) not in NOT_NAMES and (
-                is_first_name(tok, langs) or len(tok) >= 3 and zipf(tok) < 3.0
+            if (
+                not is_product_term(tok, extra)
+                and fold(tok) not in NOT_NAMES
+                and (is_first_name(tok, langs) or len(tok) >= 3 and zipf(tok) < 3.0)
             ):
                 hits.append(Hit(words[i].start(), words[i].end(), "PERSON", 0.7, "philter_sender"))
         i = j + 1
@@ -398,12 +412,17 @@ _LOWER_PAIR = re.compile(r"(?<![\w@.<])([a-zà-öø-ÿ]{2,})(?=[ \t]+([a-zà-ö�
 _EAST_ASIAN = r"[" + _CJK + _KANA + _HANGUL + r"]"
 _OTHER_SCRIPT = r"[" + _CYR + _ARAB + _DEVA + _GREEK + _HEB + r"]"
 _FOREIGN_RUN = re.compile(
-    r"(?<![\w\d])(?:" + _EAST_ASIAN + r"{1,4}(?:[ \t\u3000]" + _EAST_ASIAN + r"{1,4}){0,2}|"
-    + _OTHER_SCRIPT + r"{2,}(?:[ \t]" + _OTHER_SCRIPT + r"{2,}){0,2})(?![\w\d])"
+    r"(?<![\w\d])(?:"
+    + _EAST_ASIAN
+    + r"{1,4}(?:[ \t\u3000]"
+    + _EAST_ASIAN
+    + r"{1,4}){0,2}|"
+    + _OTHER_SCRIPT
+    + r"{2,}(?:[ \t]"
+    + _OTHER_SCRIPT
+    + r"{2,}){0,2})(?![\w\d])"
 )
-_SPACED_CJK = re.compile(
-    r"(?<![\w\d])" + _EAST_ASIAN + r"{1,3}[ \u3000]" + _EAST_ASIAN + r"{1,3}(?![\w\d])"
-)
+_SPACED_CJK = re.compile(r"(?<![\w\d])" + _EAST_ASIAN + r"{1,3}[ \u3000]" + _EAST_ASIAN + r"{1,3}(?![\w\d])")
 _DEVICE = re.compile(
     r"(?i:((?:[^\W\d_][\w-]*[ \t]+){0,3}[^\W\d_][\w-]*)['’]s[ \t]+"
     r"(?:phone|iphone|ipad|android|laptop|macbook|pc|desktop|tablet|galaxy|pixel|watch|tv|kindle|echo|"
@@ -441,7 +460,9 @@ def _lowercase_names(text: str, langs: tuple[str, ...]) -> list[Hit]:
         if zipf(last, langs) >= 5.0 or zipf(last) >= 5.5 or fold(last) in NOT_NAMES or len(last) < 3:
             continue
         out.append(Hit(m.start(1), m.end(2), "PERSON", 0.75, "name_lowercase_pair"))
-    return [h for i, h in enumerate(out) if not (i and out[i - 1].end > h.start)]  # "angela owen", not "owen ref"
+    return [
+        h for i, h in enumerate(out) if not (i and out[i - 1].end > h.start)
+    ]  # "angela owen", not "owen ref"
 
 
 def _device_owner(text: str, langs: tuple[str, ...]) -> list[Hit]:
@@ -459,7 +480,9 @@ def _device_owner(text: str, langs: tuple[str, ...]) -> list[Hit]:
                 first -= 1  # "maría del carmen"
                 continue
             parts = w.group().split("-")
-            if any(is_product_term(c) or zipf(c, langs) >= 5.0 and not is_first_name(c, langs) for c in parts):
+            if any(
+                is_product_term(c) or zipf(c, langs) >= 5.0 and not is_first_name(c, langs) for c in parts
+            ):
                 break
             named = named or any(is_first_name(c, langs) or zipf(c, langs) < 3.0 for c in parts)
             first -= 1
@@ -503,7 +526,9 @@ def _whole_value_name(text: str, extra: frozenset[str]) -> list[Hit]:
     toks = [t for t in m.group(1).split() if not re.fullmatch(_PARTICLE, t.lower())]
     if not is_first_name(toks[0], ("en",)) or fold(toks[-1]) in _PRODUCT_HEADS:
         return []
-    if any(is_product_term(t, extra) or (not is_first_name(t, ("en",)) and zipf(t, ("en",)) >= 4.6) for t in toks):
+    if any(
+        is_product_term(t, extra) or (not is_first_name(t, ("en",)) and zipf(t, ("en",)) >= 4.6) for t in toks
+    ):
         return []
     return [Hit(m.start(1), m.end(1), "PERSON", 0.8, "name_whole_value")]
 
@@ -555,7 +580,9 @@ def in_org_position(text: str, start: int, end: int) -> bool:
         return True
     prev = prev.strip(",;:()\"'")
     return prev.endswith(">") or (
-        prev[:1].isupper() and not prev.isupper() and (is_first_name(prev, ("en",)) or zipf(prev, ("en",)) < 3.5)
+        prev[:1].isupper()
+        and not prev.isupper()
+        and (is_first_name(prev, ("en",)) or zipf(prev, ("en",)) < 3.5)
     )
 
 
@@ -580,7 +607,10 @@ def name_parts(value: str) -> list[str]:
 
 
 def keep_ner_person(
-    value: str, extra: frozenset[str] = frozenset(), min_zipf: float = 3.5, langs: tuple[str, ...] | None = None
+    value: str,
+    extra: frozenset[str] = frozenset(),
+    min_zipf: float = 3.5,
+    langs: tuple[str, ...] | None = None,
 ) -> bool:
     """False for NER PERSON spans made only of safe tokens ("Does", "Bearer", "Jira Cloud").
 

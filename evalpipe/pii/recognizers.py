@@ -37,7 +37,12 @@ class FinderRecognizer(LocalRecognizer):
         for h in self._finder(text):
             if h.entity not in entities:
                 continue
-            if orgs and h.rule in SHAPE_RULES and (h.start, h.end) in orgs and _all_given_names(text[h.start : h.end]):
+            if (
+                orgs
+                and h.rule in SHAPE_RULES
+                and (h.start, h.end) in orgs
+                and _all_given_names(text[h.start : h.end])
+            ):
                 continue  # spaCy reads "Morgan Stanley" as an organisation; its shape says nothing
             out.append(
                 RecognizerResult(

@@ -116,7 +116,7 @@ class ScrubbedText(NamedTuple):
     spans: tuple[Span, ...]  # offsets in the *input* text
 
 
-def load_spacy_model(model_name: str):  # noqa: ANN201 - spacy.Language, imported lazily
+def load_spacy_model(model_name: str):
     """Load an installed spaCy model with only the components NER needs enabled.
 
     The small model's NER has its own tok2vec, so tagger/parser/lemmatizer are disabled (2x faster,
@@ -171,7 +171,7 @@ class Scrubber:
                     context_suffix_count=0,
                 )
 
-            def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):  # noqa: ANN001, ANN201
+            def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
                 return raw_results
 
         models = nlp_configuration(self.config.model_name)["models"]
@@ -179,7 +179,7 @@ class Scrubber:
         class _NoLemmaSpacyNlpEngine(SpacyNlpEngine):
             """Skips per-token lemma/offset lists: only context enhancement uses them, and it is off."""
 
-            def _doc_to_nlp_artifact(self, doc, language):  # noqa: ANN001, ANN202
+            def _doc_to_nlp_artifact(self, doc, language):
                 from presidio_analyzer.nlp_engine import NlpArtifacts
 
                 entities, scores = self._get_updated_entities(
@@ -402,13 +402,13 @@ class Scrubber:
         """("ok", row, counts, values) or ("fail", reason, detail, None) per row, in order."""
         try:
             return [("ok", *r) for r in self._scrub_rows(rows)]
-        except Exception:  # noqa: BLE001 - isolate the failing record(s) below
+        except Exception:
             pass
         results: list[tuple[str, Any, Any, Any]] = []
         for row in rows:
             try:
                 results.append(("ok", *self._scrub_rows([row])[0]))
-            except Exception as exc:  # noqa: BLE001 - fail closed: quarantined, never passed on
+            except Exception as exc:
                 # The message may quote record text: keep only the exception type and record id.
                 results.append(
                     ("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None)

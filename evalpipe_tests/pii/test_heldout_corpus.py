@@ -165,11 +165,11 @@ def test_cards_pass_luhn_and_ibans_pass_mod97(heldout: list[H.LogRecord], dev: l
     assert not V.iban_ok("DE89 3704 0044 0532 0130 01") and V.iban_ok("de89 3704 0044 0532 0130 00")
 
 
-def _scrub_strings(row: dict, fn) -> dict:  # noqa: ANN001
+def _scrub_strings(row: dict, fn) -> dict:
     """Apply fn to every string leaf of a canonical row's text fields (a stand-in scrubber)."""
     from evalpipe.logs.schema import TEXT_FIELDS
 
-    def walk(o):  # noqa: ANN001, ANN202
+    def walk(o):
         if isinstance(o, dict):
             return {k: walk(v) for k, v in o.items()}
         if isinstance(o, list):
@@ -252,11 +252,11 @@ def test_presidio_baseline_walks_every_string_of_the_text_fields() -> None:
         start, end, entity_type = 0, 4, "X"
 
     class Analyzer:
-        def analyze(self, text: str, language: str):  # noqa: ANN201
+        def analyze(self, text: str, language: str):
             return [Hit()] if text.startswith("Anna") else []
 
     class Anonymizer:
-        def anonymize(self, text: str, analyzer_results):  # noqa: ANN001, ANN201
+        def anonymize(self, text: str, analyzer_results):
             return type("R", (), {"text": "<X>" + text[4:]})()
 
     row = {

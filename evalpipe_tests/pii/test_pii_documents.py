@@ -19,7 +19,7 @@ from evalpipe.pii.identifiers import (
 from evalpipe.pii.keys import key_entity, keyed_entity, sibling_key
 
 
-def _found(finder, text: str) -> list[str]:  # noqa: ANN001
+def _found(finder, text: str) -> list[str]:
     return [text[h.start : h.end] for h in finder(text)]
 
 

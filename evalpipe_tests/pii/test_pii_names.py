@@ -85,8 +85,13 @@ def test_name_parts_leave_words_and_particles_out():
     assert name_parts("Lizbeth de Gruijter") == ["Lizbeth", "Gruijter"]
     assert name_parts("Will Ferrant") == ["Ferrant"]  # "Will" is a word first
     assert name_parts("Ottokar") == []
-    parts = name_part_values({"Lizbeth Rijntjes": ("PERSON", "signature", 0.9), "x@y.z": ("EMAIL_ADDRESS", "e", 1.0)})
-    assert parts == {"Lizbeth": ("PERSON", "name_part:signature", 0.9), "Rijntjes": ("PERSON", "name_part:signature", 0.9)}
+    parts = name_part_values(
+        {"Lizbeth Rijntjes": ("PERSON", "signature", 0.9), "x@y.z": ("EMAIL_ADDRESS", "e", 1.0)}
+    )
+    assert parts == {
+        "Lizbeth": ("PERSON", "name_part:signature", 0.9),
+        "Rijntjes": ("PERSON", "name_part:signature", 0.9),
+    }
 
 
 # ------------------------------------------------------------------ record level
@@ -106,7 +111,9 @@ def _row(i: int, user: str, assistant: str | None = None) -> dict:
         "source_index": 0,
         "status": "ok",
         "input_messages": json.dumps(msgs),
-        "output_messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": assistant}]}])
+        "output_messages": json.dumps(
+            [{"role": "assistant", "parts": [{"type": "text", "content": assistant}]}]
+        )
         if assistant
         else None,
         "system_instructions": None,

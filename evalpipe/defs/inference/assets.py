@@ -34,7 +34,10 @@ def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource
 )
 @fail_without_retry
 def model_outputs(
-    context: dg.AssetExecutionContext, lake: LakeResource, config_files: ConfigFilesResource, eval_dataset: dict
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    config_files: ConfigFilesResource,
+    eval_dataset: dict,
 ) -> pd.DataFrame:
     """Batched generation for every dataset example; cached by (system fingerprint, example hash)."""
     system = _system(context, config_files)

@@ -27,7 +27,9 @@ PII_INVENTORY_SCHEMA = pa.schema(
 
 class ScrubConfig(dg.Config):
     processes: int = 2
-    settings_path: str | None = None  # default: the configured pii.yaml (config_files.pii), as the no_pii metric
+    settings_path: str | None = (
+        None  # default: the configured pii.yaml (config_files.pii), as the no_pii metric
+    )
 
 
 @dg.multi_asset(

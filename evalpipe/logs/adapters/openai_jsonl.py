@@ -156,7 +156,9 @@ def to_canonical(obj: Any) -> dict[str, Any]:
 
     ts = obj.get("timestamp", obj.get("created_at"))
     if ts is None and response is not None and response.get("created") is not None:
-        started = dt.datetime.fromtimestamp(cast(int, as_int(response["created"], "response.created")), tz=dt.UTC)
+        started = dt.datetime.fromtimestamp(
+            cast(int, as_int(response["created"], "response.created")), tz=dt.UTC
+        )
     else:
         started = as_timestamp(ts, "timestamp")
 
