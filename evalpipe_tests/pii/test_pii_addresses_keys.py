@@ -15,6 +15,7 @@ import pytest
 from evalpipe.pii import Scrubber, scrub_table
 from evalpipe.pii.addresses import find_addresses
 from evalpipe.pii.keys import key_entity, keyed_entity, keyed_score
+from evalpipe_tests.pii.rows import canonical_row
 
 
 def covered(text: str, value: str, hits) -> bool:
@@ -200,35 +201,7 @@ def scrubber():
 
 
 def _row(i: int, user: str, args: dict | None = None, result: dict | None = None) -> dict:
-    parts = [{"role": "user", "parts": [{"type": "text", "content": user}]}]
-    if args is not None:
-        parts.append(
-            {
-                "role": "assistant",
-                "parts": [{"type": "tool_call", "id": "t1", "name": "ship", "arguments": json.dumps(args)}],
-            }
-        )
-    if result is not None:
-        parts.append(
-            {
-                "role": "tool",
-                "parts": [{"type": "tool_call_response", "id": "t1", "response": json.dumps(result)}],
-            }
-        )
-    return {
-        "record_id": f"a{i}",
-        "day": "2026-02-02",
-        "source_format": "generic",
-        "source_file": "a.jsonl",
-        "source_line": i + 1,
-        "source_index": 0,
-        "status": "ok",
-        "input_messages": json.dumps(parts),
-        "output_messages": None,
-        "system_instructions": None,
-        "error_message": None,
-        "metadata": None,
-    }
+    return canonical_row(i, user, args, result, prefix="a", tool="ship")
 
 
 def test_town_and_people_under_keys_masked_and_town_elsewhere_kept(scrubber):

@@ -28,6 +28,7 @@ from evalpipe.pii.identifiers import (
 from evalpipe.pii.keys import key_entity, keyed_entity
 from evalpipe.pii.patterns import find_names
 from evalpipe.pii.scrubber import sweep_eligible
+from evalpipe_tests.pii.rows import canonical_row
 
 
 def _luhn(body: str) -> str:
@@ -317,35 +318,7 @@ def scrubber():
 def _row(
     i: int, user: str, args: dict | None = None, result: dict | None = None, meta: dict | None = None
 ) -> dict:
-    parts = [{"role": "user", "parts": [{"type": "text", "content": user}]}]
-    if args is not None:
-        parts.append(
-            {
-                "role": "assistant",
-                "parts": [{"type": "tool_call", "id": "t1", "name": "lookup", "arguments": json.dumps(args)}],
-            }
-        )
-    if result is not None:
-        parts.append(
-            {
-                "role": "tool",
-                "parts": [{"type": "tool_call_response", "id": "t1", "response": json.dumps(result)}],
-            }
-        )
-    return {
-        "record_id": f"g{i}",
-        "day": "2026-02-02",
-        "source_format": "generic",
-        "source_file": "g.jsonl",
-        "source_line": i + 1,
-        "source_index": 0,
-        "status": "ok",
-        "input_messages": json.dumps(parts),
-        "output_messages": None,
-        "system_instructions": None,
-        "error_message": None,
-        "metadata": json.dumps(meta) if meta is not None else None,
-    }
+    return canonical_row(i, user, args, result, meta)
 
 
 def test_values_under_keys_in_tool_args_results_metadata_and_json_strings(scrubber):
