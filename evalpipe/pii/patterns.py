@@ -251,7 +251,7 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
 
 
 _CLOSED = re.compile(r"[ \t]*(?:[,!]|[.!?]?[ \t]*(?:\r?\n|$))")
-_SLOT_RULES = frozenset({"greeting_name", "signoff_name", "end_signature", "name_cue", "signature"})
+_SLOT_RULES = frozenset({"greeting_name", "signoff_name", "name_cue", "signature"})
 
 
 def _min_zipf(text: str, h: Hit) -> float:
