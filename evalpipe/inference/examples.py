@@ -29,12 +29,17 @@ def with_context(
     return out
 
 
+def _json_or(value: Any, default: Any) -> Any:
+    """Parse a JSON text cell; a missing cell (None, or NaN as pandas 3 reads it) is ``default``."""
+    return json.loads(value) if isinstance(value, str) and value else default
+
+
 def dataset_examples(dataset: pd.DataFrame) -> list[dict[str, Any]]:
     """example_id, content_hash, messages (context folded in) for every dataset row, in row order."""
     out = []
     for r in dataset.itertuples(index=False):
-        msgs = json.loads(r.input_messages) if r.input_messages else []
-        ctx = json.loads(r.context) if getattr(r, "context", None) else None
+        msgs = _json_or(r.input_messages, [])
+        ctx = _json_or(getattr(r, "context", None), None)
         out.append(
             {"example_id": r.example_id, "content_hash": r.content_hash, "messages": with_context(msgs, ctx)}
         )
