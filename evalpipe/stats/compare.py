@@ -23,8 +23,8 @@ Tests, chosen so that they hold at the size of the cell:
   effect, CI and test (one effect, one test that agree).
 
 Gate family (pre-declared): gating metrics × {all, partitions} plus slices with at least
-`min_gating_n` items and `min_gating_clusters` units.  The primary metric's overall row is tested
-on its own, unadjusted, at α (its `mde` is the power statement for that test); the rest of the
+`min_gating_n` effective items (Kish's n_eff; = n with equal weights) and `min_gating_clusters`
+units.  The primary metric's overall row is tested on its own, unadjusted, at α (its `mde` is the power statement for that test); the rest of the
 family is adjusted by the Westfall–Young step-down max-T over the same sign flips (family-wise
 error, dependence between overlapping cells and metrics included).  Both look only for
 regressions, each at one-sided α/2, so P(any false block) ≤ α under the exact null.  Informational
@@ -125,7 +125,7 @@ class CompareConfig:
     q is the gate's α (two-sided; each family looks for regressions at α/2).  weight_column: per-
     example design weights (missing → 1).  strata_column: design strata for the SE (missing → one
     stratum).  min_gating_n / min_gating_clusters: a slice enters the gate family only with at
-    least this many items and units; smaller slices are reported, never gating.  mde_strata: the
+    least this many effective items (Kish n_eff) and units; smaller slices are reported, never gating.  mde_strata: the
     strata (values of strata_column) a regression is assumed to sit in when the MDE of a weighted
     binary row is stated (default None: every item); the design-weighted SE depends on where the
     change is, so a regression confined to heavily weighted strata needs a larger MDE.
@@ -541,7 +541,9 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
         for k, c in enumerate(cells):
             sp = specs[metrics.index(c["metric"])]
             structural = c["slice_key"] in ("all", part_key)
-            big_enough = c["n"] >= config.min_gating_n and c["n_clusters"] >= config.min_gating_clusters
+            # "enough items" is Kish's effective n: a 46-item slice whose weight sits on 3 heavy
+            # items is a 12-item sample (its t interval has ~2 df and covers ~99%, not 95%).
+            big_enough = c["n_eff"] >= config.min_gating_n and c["n_clusters"] >= config.min_gating_clusters
             in_scope = structural or (config.block_on_slices and big_enough)
             gating[k] = sp.gating and in_scope and c["n"] >= config.min_n
             fam[k] = gating[k] and not (c["is_primary"] and c["slice_key"] == "all")
@@ -589,7 +591,7 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
                 note = (note + "; " if note else "") + "primary: unadjusted test at α"
             elif not gating[k] and sp.gating and c["n"] >= config.min_n:
                 note = (note + "; " if note else "") + (
-                    f"below gating size (n≥{config.min_gating_n}, units≥{config.min_gating_clusters})"
+                    f"below gating size (effective n≥{config.min_gating_n}, units≥{config.min_gating_clusters})"
                 )
             elif not sp.gating:
                 note = (note + "; " if note else "") + "informational"

@@ -259,7 +259,8 @@ class SimResult:
         if cells is not None:
             cov = cov.merge(cells[["metric", "slice_key", "slice_value"]], how="inner")
         else:
-            cov = cov[cov["eligible"]]
+            keep = cov["eligible"] & ~cov["degenerate"] if "degenerate" in cov else cov["eligible"]
+            cov = cov[keep]
         if cov.empty:
             return {"cells": 0, "pooled": float("nan"), "min": float("nan"), "max": float("nan")}
         return {
@@ -302,10 +303,12 @@ def simulate_gate(
             mdes.append(float(pr["mde"].iloc[0]))
         t = cell_truth(design.items, truth, comp)
         covered = ((comp["ci_low"] <= t + 1e-12) & (t - 1e-12 <= comp["ci_high"])).astype(float)
-        cur = comp[["metric", "slice_key", "slice_value", "n"]].assign(covered=covered.to_numpy())
+        cur = comp[["metric", "slice_key", "slice_value", "n"]].assign(
+            covered=covered.to_numpy(), varied=(comp["diff"].abs() > 1e-12).astype(float).to_numpy()
+        )
         cur["eligible"] = (
             (comp["gating"].astype(bool) if "gating" in comp else True)
-            & (comp["n"] >= c.min_gating_n)
+            & (comp["n_eff"] >= c.min_gating_n)
             & (comp["n_clusters"] >= c.min_gating_clusters)
             & ~comp["metric"].isin([m for m, s in REPORT_METRICS.items() if not s.gating])
         ).to_numpy()
@@ -313,11 +316,18 @@ def simulate_gate(
         cov_sum = (
             cur
             if cov_sum is None
-            else cov_sum.set_index(key).add(cur.set_index(key)[["covered"]], fill_value=0).reset_index()
+            else cov_sum.set_index(key)
+            .add(cur.set_index(key)[["covered", "varied"]], fill_value=0)
+            .reset_index()
         )
     cov = cov_sum.copy()
     cov["covered"] = cov["covered"] / reps
     cov["eligible"] = cov["eligible"].astype(bool)
+    # A cell whose systems agree on every item in every run (golden rows of a binary metric the
+    # design makes always pass) has no sampling distribution: its CI covers the truth (0) by
+    # construction, so it says nothing about coverage and is left out of the 93–97% criterion.
+    cov["degenerate"] = cov["varied"] == 0
+    cov = cov.drop(columns="varied")
     return SimResult(reps, blocks / reps, prim / reps, float(np.median(mdes)) if mdes else float("nan"), cov)
 
 
@@ -379,7 +389,8 @@ def coverage_check(
     below it) and `hi` (above it), Holm-adjusted over the cells; `below` / `above` = significant
     at `alpha` after adjustment.  Why a test: at R runs one cell's coverage has MC error
     ≈ 2·√(0.95·0.05/R), so the minimum over 100+ cells sits below 93% by chance alone."""
-    cov = result.coverage[result.coverage["eligible"]].copy()
+    c = result.coverage
+    cov = c[c["eligible"] & ~c["degenerate"]].copy() if "degenerate" in c else c[c["eligible"]].copy()
     k = np.round(cov["covered"].to_numpy() * result.reps).astype(int)
     p_lo = stats.binom.cdf(k, result.reps, lo)  # P(≤ k covered | coverage = lo)
     p_hi = stats.binom.sf(k - 1, result.reps, hi)  # P(≥ k covered | coverage = hi)
