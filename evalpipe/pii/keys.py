@@ -389,7 +389,7 @@ _LABEL_KEYS = frozenset(
     {"type", "documenttype", "doctype", "idtype", "kind", "documentkind", "field", "fieldname", "label",
      "attribute", "attr", "name", "key", "category", "tipo", "tipodocumento", "tipodedocumento",
      "typedocument", "typededocument", "dokumentart", "dokumenttyp", "art", "typ", "soort", "documentsoort",
-     "rodzajdokumentu"}
+     "rodzajdokumentu", "document", "doc", "documento", "dokument", "documentname"}
 )  # fmt: skip
 _VALUE_KEYS = frozenset(
     {"number", "value", "no", "nr", "num", "id", "numero", "nummer", "code", "documentnumber", "docnumber",
@@ -403,10 +403,25 @@ _DOC_TYPE_WORDS = re.compile(
 )
 
 
-def sibling_key(obj: dict, key: str) -> str:
-    """The key `key`'s value should be read under, given what its siblings in `obj` say it is."""
+# What a parent key can lend its value-like children: {"passport": {"number": "…", "country": "GB"}}.
+_LENDING_ENTITIES = frozenset(
+    {"NATIONAL_ID", "PHONE_NUMBER", "EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "DATE_OF_BIRTH"}
+)
+
+
+def sibling_key(obj: dict, key: str, parent: str | None = None) -> str:
+    """The key `key`'s value should be read under, given what its siblings in `obj` say it is, or
+    failing that what the key holding `obj` (`parent`) says: a value key inherits an identifier
+    parent's kind."""
     if fold(re.sub(r"[^0-9A-Za-z\u00c0-\uffff]", "", key)) not in _VALUE_KEYS:
         return key
+    named = _sibling_named(obj, key)
+    if named != key or parent is None:
+        return named
+    return parent if key_entity(parent) in _LENDING_ENTITIES else key
+
+
+def _sibling_named(obj: dict, key: str) -> str:
     for k, v in obj.items():
         if k == key or not isinstance(k, str) or not isinstance(v, str) or len(v) > 60:
             continue

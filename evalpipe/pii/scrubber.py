@@ -522,7 +522,7 @@ def _walk(obj: Any, plan: _Plan, key: str | None = None, depth: int = 0) -> None
         plan.leaves.append(obj)
     elif isinstance(obj, dict):
         for k, v in obj.items():  # keys stay: they are schema, not content
-            _walk(v, plan, sibling_key(obj, k) if isinstance(k, str) else None, depth)
+            _walk(v, plan, sibling_key(obj, k, key) if isinstance(k, str) else None, depth)
     elif isinstance(obj, list | tuple):
         for v in obj:
             _walk(v, plan, key, depth)
@@ -572,7 +572,9 @@ def _substitute(
         return scrubbed[obj].text
     if isinstance(obj, dict):
         return {
-            k: _substitute(v, scrubbed, keyed, sibling_key(obj, k) if isinstance(k, str) else None, depth)
+            k: _substitute(
+                v, scrubbed, keyed, sibling_key(obj, k, key) if isinstance(k, str) else None, depth
+            )
             for k, v in obj.items()
         }
     if isinstance(obj, list | tuple):

@@ -106,6 +106,22 @@ def test_passport_keys_and_sibling_type() -> None:
     assert sibling_key({"field": "date_of_birth", "value": "1985-03-27"}, "value") == "date_of_birth"
 
 
+def test_a_value_key_inherits_its_parent_identifier_key_and_a_document_label() -> None:
+    """{"passport": {"number": …}} and {"document": "passport", "number": …}: the number is the
+    passport even though its own key only says "number"; a tool call id under a plain parent stays."""
+    assert keyed_entity(sibling_key({"number": "XK4410873", "country": "GB"}, "number", "passport"),
+                        "XK4410873") == "NATIONAL_ID"  # fmt: skip
+    assert sibling_key({"number": "+44 20 7946 0958"}, "number", "phone") == "phone"
+    assert sibling_key({"document": "Reisepass", "nummer": "C01X00T47"}, "nummer") == "passport_number"
+    assert sibling_key({"id": "call_8", "type": "function"}, "id", "tool_calls") == "id"
+    assert sibling_key({"country": "GB"}, "country", "passport") == "country"
+    args = {"traveller": {"passport": {"number": "533380006", "expiry": "2031-04-30"}}, "seat": "14C"}
+    res = scrub_table(pd.DataFrame([_row(0, "Book it, please.", args)]), processes=1,
+                      scrubber=Scrubber(key="h12c-docs"))  # fmt: skip
+    out = res.scrubbed.to_dict("records")[0]["input_messages"]
+    assert "533380006" not in out and "14C" in out and "2031-04-30" in out
+
+
 # ---------------------------------------------------------------- postcodes
 @pytest.mark.parametrize(
     ("text", "value"),
