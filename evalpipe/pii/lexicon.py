@@ -135,6 +135,7 @@ def load_all() -> None:
         _zipf_table(lang)
     _product_terms()
     _lexicon_names()
+    _lexicon_surnames()
 
 
 @lru_cache(maxsize=1)
@@ -143,6 +144,27 @@ def _lexicon_names() -> frozenset[str]:
     path = Path(__file__).with_name("data") / "first_names.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _lexicon_surnames() -> frozenset[str]:
+    """names-dataset's top last names per country (data/last_names.txt), lower-cased."""
+    path = Path(__file__).with_name("data") / "last_names.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_surname(word: str, langs: tuple[str, ...] = LANGS, max_zipf: float = 5.0) -> bool:
+    """A names-dataset last name that is not a frequent word of `langs` (Zipf < `max_zipf`).
+
+    For a lower-case word right after a first name ("maria gonzalez", "john smith"): the list is
+    noisy ("said", "young" are surnames somewhere), so frequency decides; a hyphenated or particle
+    surname ("al-sayed", "van-dijk") counts when its last part does."""
+    c = word.casefold()
+    parts = [p for p in re.split(r"[-'’]", c) if p]
+    if not parts or zipf(word, langs) >= max_zipf:
+        return False
+    return c in _lexicon_surnames() or (len(parts) > 1 and parts[-1] in _lexicon_surnames())
 
 
 def is_first_name(word: str, langs: tuple[str, ...] | None = None) -> bool:

@@ -23,6 +23,7 @@ from evalpipe.pii.lexicon import (
     is_common_word,
     is_first_name,
     is_product_term,
+    is_surname,
     is_word_in,
     zipf,
 )
@@ -221,6 +222,9 @@ def _name_tokens(
             out.append((start + m.start(), start + m.start() + len(tok)))
             continue
         if tok[:1].islower():
+            if cued and out and low not in NOT_NAMES and is_surname(tok, langs or LANGS):
+                out.append((start + m.start(), start + m.start() + len(tok)))
+                continue  # "my name is maria gonzalez": a lower-case surname after the first name
             if not (cued and is_first_name(tok, langs) and fold(tok) not in AMBIGUOUS):
                 break
         elif not tok[:1].isupper():
@@ -288,7 +292,12 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
 
 
 def _all_lower_nonname(value: str) -> bool:
-    return value.islower() and not all(is_first_name(w) for w in value.split())
+    """A lower-case cue match that is no name: its first word is no first name, or a later word is
+    neither a first name nor a surname ("my name is john smith" stays a name)."""
+    words = value.split()
+    return value.islower() and not (
+        words and is_first_name(words[0]) and all(is_first_name(w) or is_surname(w) for w in words[1:])
+    )
 
 
 def text_langs(text: str) -> tuple[str, ...]:
@@ -449,15 +458,21 @@ def _lowercase_names(text: str, langs: tuple[str, ...]) -> list[Hit]:
     """Lower-case "first last" pairs ("holder angela owen", "tonino piazzi's phone").
 
     The first word must be a lexicon first name that is not also a word (not ambiguous like
-    "will", "grace"; Zipf < 4.5 in every log language), the second no frequent word of the text.
+    "will", "grace"; Zipf < 4.5 in every log language), the second no frequent word of the text;
+    or a frequent first name ("maria") before a names-dataset surname that is a rare word.
     """
     out = []
     for m in _LOWER_PAIR.finditer(text):
         first, last = m.group(1), m.group(2)
         f = fold(first)
-        if f in AMBIGUOUS or f in NOT_NAMES or not is_first_name(first) or zipf(first) >= 4.5:
+        if f in AMBIGUOUS or f in NOT_NAMES or not is_first_name(first, langs):
             continue
-        if zipf(last, langs) >= 5.0 or zipf(last) >= 5.5 or fold(last) in NOT_NAMES or len(last) < 3:
+        if fold(last) in NOT_NAMES or len(last) < 3:
+            continue
+        # a frequent first name ("maria", "john") needs a listed surname that is a rare word
+        if zipf(first) >= 4.5 and not is_surname(last, langs, max_zipf=4.0):
+            continue
+        if zipf(last, langs) >= 5.0 or zipf(last) >= 5.5:
             continue
         out.append(Hit(m.start(1), m.end(2), "PERSON", 0.75, "name_lowercase_pair"))
     return [

@@ -1,9 +1,10 @@
-"""Rebuild first_names.txt from names-dataset (run by hand; not imported by evalpipe).
+"""Rebuild first_names.txt / last_names.txt from names-dataset (run by hand; not imported by evalpipe).
 
     pip download --no-deps names-dataset==3.3.1 && unzip names_dataset-3.3.1-py3-none-any.whl
     python evalpipe/pii/data/build_first_names.py names_dataset/v3/first_names.pkl.gz > first_names.body
+    python evalpipe/pii/data/build_first_names.py names_dataset/v3/last_names.pkl.gz > last_names.body
 
-Keeps every first name ranked in the top 400 of at least one country.  Loading the pickle needs
+Keeps every name ranked in the top 400 of at least one country.  Loading the pickle needs
 ~3 GB of RAM, which is why the scrubber reads this small derived list instead of the package.
 """
 
