@@ -315,20 +315,46 @@ def diagnose(
 # --------------------------------------------------------------------------------------------
 
 
-def _quarantine(
-    day: str, fmt: str, rel: str, line: int, index: int, reason: str, detail: str, raw: bytes
-) -> dict[str, Any]:
-    return {
-        "day": day,
-        "source_format": fmt,
-        "source_file": rel,
-        "source_line": line,
-        "source_index": index,
-        "stage": "ingest",
-        "reason": reason,
-        "detail": detail[:500],
-        "raw": raw,
-    }
+@dataclass(frozen=True)
+class Accepted:
+    """A unit that became a canonical `llm_call` row (already deduplicated and counted)."""
+
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A unit that could not become a row: where it came from, why, and its raw bytes.
+
+    Kept as fields rather than a ready-made dict so the reason is named at the point of use;
+    `as_row()` gives the QUARANTINE_SCHEMA row.
+    """
+
+    day: str
+    source_format: str
+    source_file: str
+    source_line: int
+    source_index: int
+    reason: str
+    detail: str
+    raw: bytes
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "source_format": self.source_format,
+            "source_file": self.source_file,
+            "source_line": self.source_line,
+            "source_index": self.source_index,
+            "stage": "ingest",
+            "reason": self.reason,
+            "detail": self.detail[:500],
+            "raw": self.raw,
+        }
+
+
+# What ingesting one unit yields; "skipped" units yield nothing and are only counted.
+IngestOutcome = Accepted | Quarantined
 
 
 def _finish_row(
@@ -374,17 +400,19 @@ class _Ingestor:
         parent = Path(rel).parent.name
         return parent if DAY_RE.match(parent) else None
 
-    def _q(self, fmt: str, rel: str, line: int, index: int, reason: str, detail: str, raw: bytes) -> dict:
+    def _q(
+        self, fmt: str, rel: str, line: int, index: int, reason: str, detail: str, raw: bytes
+    ) -> Quarantined:
         self.stats.quarantined += 1
         self.stats.quarantined_by_reason[reason] += 1
-        return _quarantine(self._day(rel) or "unknown", fmt, rel, line, index, reason, detail, raw)
+        return Quarantined(self._day(rel) or "unknown", fmt, rel, line, index, reason, detail, raw)
 
     def _accept(
         self, row: dict[str, Any], fmt: str, rel: str, line: int, index: int, raw: bytes
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> IngestOutcome:
         out = _finish_row(row, self._day(rel), fmt, rel, line, index)
         if out["record_id"] in self.seen:
-            return "q", self._q(
+            return self._q(
                 fmt,
                 rel,
                 line,
@@ -396,20 +424,20 @@ class _Ingestor:
         self.seen.add(out["record_id"])
         self.stats.accepted += 1
         self.stats.accepted_by_format[fmt] += 1
-        return "row", out
+        return Accepted(out)
 
-    def index_logs(self, path: Any, rel: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    def index_logs(self, path: Any, rel: str) -> Iterator[IngestOutcome]:
         """First pass over an OTel logs file: index content records by span id."""
         for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
             parsed = self._parse_line(data, too_large, "otel_logs", rel, line)
-            if isinstance(parsed, tuple):
+            if isinstance(parsed, Quarantined):
                 yield parsed
                 continue
             try:
                 records = list(otel.iter_log_records(parsed))
             except RecordError as e:
                 self.stats.read += 1
-                yield "q", self._q("otel_logs", rel, line, 0, e.reason, e.detail, data)
+                yield self._q("otel_logs", rel, line, 0, e.reason, e.detail, data)
                 continue
             for idx, rec in records:
                 self.stats.read += 1
@@ -417,38 +445,35 @@ class _Ingestor:
                 try:
                     span_id, name, body = otel.log_record_event(rec)
                 except RecordError as e:
-                    yield "q", self._q("otel_logs", rel, line, idx, e.reason, e.detail, raw)
+                    yield self._q("otel_logs", rel, line, idx, e.reason, e.detail, raw)
                     continue
                 self.log_index.setdefault(span_id, []).append((name, body))
                 self.log_origin.setdefault(span_id, []).append((rel, line, idx, raw))
 
-    def index_batch_inputs(self, path: Any, rel: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    def index_batch_inputs(self, path: Any, rel: str) -> Iterator[IngestOutcome]:
         """First pass over a Batch API input file: requests by custom_id, for the output files."""
         fmt = openai_batch.FORMAT
         n_before = self.stats.read
         for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
             parsed = self._parse_line(data, too_large, fmt, rel, line)
-            if isinstance(parsed, tuple):
+            if isinstance(parsed, Quarantined):
                 yield parsed
                 continue
             self.stats.read += 1
             try:
                 cid, body = openai_batch.input_entry(parsed)
             except RecordError as e:
-                yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+                yield self._q(fmt, rel, line, 0, e.reason, e.detail, data)
                 continue
             if cid in self.batch_inputs:
-                yield (
-                    "q",
-                    self._q(fmt, rel, line, 0, "duplicate_record", f"custom_id {cid} seen before", data),
-                )
+                yield self._q(fmt, rel, line, 0, "duplicate_record", f"custom_id {cid} seen before", data)
                 continue
             self.batch_inputs[cid] = [body, False]
         if self.stats.read == n_before:
             self.stats.empty_files += 1
             self.stats.warnings.append(f"{rel}: empty file")
 
-    def _batch_output_file(self, path: Any, rel: str, seen: Counter) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _batch_output_file(self, path: Any, rel: str, seen: Counter) -> Iterator[IngestOutcome]:
         fmt = openai_batch.FORMAT
         # Failed lines have no `created`: they take the earliest one of their file (a cheap pre-pass).
         created = []
@@ -463,7 +488,7 @@ class _Ingestor:
         fallback = min(created) if created else None
         for line, data, too_large in iter_lines(path, self.cfg.max_line_bytes):
             parsed = self._parse_line(data, too_large, fmt, rel, line)
-            if isinstance(parsed, tuple):
+            if isinstance(parsed, Quarantined):
                 yield parsed
                 continue
             self.stats.read += 1
@@ -478,12 +503,12 @@ class _Ingestor:
                     )
                 row = openai_batch.to_canonical(parsed, entry[0], fallback)
             except RecordError as e:
-                yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+                yield self._q(fmt, rel, line, 0, e.reason, e.detail, data)
                 continue
-            kind, item = self._accept(row, fmt, rel, line, 0, data)
-            if kind == "row":
+            outcome = self._accept(row, fmt, rel, line, 0, data)
+            if isinstance(outcome, Accepted):
                 entry[1] = True
-            yield kind, item
+            yield outcome
 
     def batch_leftovers(self) -> None:
         """Every request line is counted once: merged into its result, or as having none."""
@@ -493,11 +518,11 @@ class _Ingestor:
             self.stats.skipped_by_reason[reason] += 1
         self.batch_inputs.clear()
 
-    def _parse_line(self, data: bytes, too_large: bool, fmt: str, rel: str, line: int) -> Any:
-        """Decoded JSON object, or a ('q', row) tuple when the whole line is unusable."""
+    def _parse_line(self, data: bytes, too_large: bool, fmt: str, rel: str, line: int) -> Any | Quarantined:
+        """Decoded JSON value, or `Quarantined` when the whole line is unusable."""
         if too_large:
             self.stats.read += 1
-            return "q", self._q(
+            return self._q(
                 fmt,
                 rel,
                 line,
@@ -510,16 +535,16 @@ class _Ingestor:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
             self.stats.read += 1
-            return "q", self._q(fmt, rel, line, 0, "bad_encoding", f"invalid UTF-8 at byte {e.start}", data)
+            return self._q(fmt, rel, line, 0, "bad_encoding", f"invalid UTF-8 at byte {e.start}", data)
         try:
             return _loads(data)
         except _JSONError as e:
             self.stats.read += 1
-            return "q", self._q(fmt, rel, line, 0, "invalid_json", str(e).split("\n")[0], data)
+            return self._q(fmt, rel, line, 0, "invalid_json", str(e).split("\n")[0], data)
 
     def ingest_file(
         self, path: Any, rel: str, fmt: str | None, role: str | None = None
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
+    ) -> Iterator[IngestOutcome]:
         self.stats.files += 1
         any_line = False
         if fmt == "otel_logs" or (fmt == openai_batch.FORMAT and role == "input"):
@@ -549,21 +574,18 @@ class _Ingestor:
                             seen.update(obj.keys())
                     except _DECODE_ERRORS:
                         pass
-                yield (
-                    "q",
-                    self._q(
-                        "unknown",
-                        rel,
-                        line,
-                        0,
-                        "unknown_format",
-                        "no line of the file matched a known log format",
-                        data[:RAW_KEEP_BYTES],
-                    ),
+                yield self._q(
+                    "unknown",
+                    rel,
+                    line,
+                    0,
+                    "unknown_format",
+                    "no line of the file matched a known log format",
+                    data[:RAW_KEEP_BYTES],
                 )
                 continue
             parsed = self._parse_line(data, too_large, fmt, rel, line)
-            if isinstance(parsed, tuple):
+            if isinstance(parsed, Quarantined):
                 yield parsed
                 continue
             if fmt in OTEL_TRACE_FORMATS:
@@ -582,7 +604,7 @@ class _Ingestor:
                         raise RecordError("unknown_format", "generic format needs a `generic:` mapping")
                     row = generic.to_canonical(parsed, self.cfg.generic)
             except RecordError as e:
-                yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+                yield self._q(fmt, rel, line, 0, e.reason, e.detail, data)
                 continue
             if fmt == "litellm":  # the only line format that marks content capture off
                 fstats.by_convention[fmt] += 1
@@ -628,7 +650,7 @@ class _Ingestor:
 
     def _otel_line(
         self, obj: Any, rel: str, line: int, data: bytes, fmt: str, fstats: _FileSpans
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
+    ) -> Iterator[IngestOutcome]:
         forced = None if fmt == "otel" else fmt
         try:
             if not isinstance(obj, dict):
@@ -637,7 +659,7 @@ class _Ingestor:
         except RecordError as e:
             self.stats.read += 1
             fstats.lines_failed += 1
-            yield "q", self._q(fmt, rel, line, 0, e.reason, e.detail, data)
+            yield self._q(fmt, rel, line, 0, e.reason, e.detail, data)
             return
         for idx, resource, span in spans:
             self.stats.read += 1
@@ -661,7 +683,7 @@ class _Ingestor:
                     span, resource, self.log_index.get(span_id) if span_id else None, conv
                 )
             except RecordError as e:
-                yield "q", self._q(conv, rel, line, idx, e.reason, e.detail, raw)
+                yield self._q(conv, rel, line, idx, e.reason, e.detail, raw)
                 continue
             if span_id in self.log_index:
                 joined = self.log_index.pop(span_id)
@@ -672,20 +694,17 @@ class _Ingestor:
                 fstats.no_content[conv] += 1
             yield self._accept(row, conv, rel, line, idx, raw)
 
-    def orphans(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def orphans(self) -> Iterator[IngestOutcome]:
         for span_id, origins in sorted(self.log_origin.items()):
             for rel, line, idx, raw in origins:
-                yield (
-                    "q",
-                    self._q(
-                        "otel_logs",
-                        rel,
-                        line,
-                        idx,
-                        "orphan_log_record",
-                        f"no model span with spanId {span_id} in this batch of files",
-                        raw,
-                    ),
+                yield self._q(
+                    "otel_logs",
+                    rel,
+                    line,
+                    idx,
+                    "orphan_log_record",
+                    f"no model span with spanId {span_id} in this batch of files",
+                    raw,
                 )
         self.log_origin.clear()
         self.log_index.clear()
@@ -734,9 +753,12 @@ def ingest_paths(
         quarantine.clear()
         return batch
 
-    def emit(items: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[IngestBatch]:
-        for kind, item in items:
-            (rows if kind == "row" else quarantine).append(item)
+    def emit(items: Iterable[IngestOutcome]) -> Iterator[IngestBatch]:
+        for item in items:
+            if isinstance(item, Accepted):
+                rows.append(item.row)
+            else:
+                quarantine.append(item.as_row())
             if len(rows) + len(quarantine) >= batch_size:
                 yield flush()
 

@@ -17,11 +17,11 @@ import math
 import multiprocessing
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -116,6 +116,34 @@ class ScrubbedText(NamedTuple):
     spans: tuple[Span, ...]  # offsets in the *input* text
 
 
+# Per raw value found: (entity, detector, score); the most confident detection wins.
+Detection = tuple[str, str, float]
+
+
+@dataclass(frozen=True)
+class ScrubbedRow:
+    """A row that scrubbed cleanly, with what was found in it (for the counts, inventory and sweep)."""
+
+    row: dict[str, Any]
+    counts: Counter[str]
+    values: dict[str, Detection]
+
+
+@dataclass(frozen=True)
+class ScrubFailure:
+    """A row whose scrubbing raised: held back (fail closed), never written to the output.
+
+    `detail` names only the exception type and the record id: the message may quote record text.
+    """
+
+    reason: str
+    detail: str
+
+
+# What scrubbing one row gives; picklable, so workers return it to the parent as is.
+RowOutcome = ScrubbedRow | ScrubFailure
+
+
 def load_spacy_model(model_name: str):
     """Load an installed spaCy model with only the components NER needs enabled.
 
@@ -145,76 +173,14 @@ class Scrubber:
 
     def __init__(self, config: ScrubberConfig | None = None, key: str | bytes | None = None) -> None:
         ensure_offline_tldextract()  # before Presidio imports tldextract users
-        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-        from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
-        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
         from presidio_anonymizer import AnonymizerEngine
-
-        from evalpipe.pii.recognizers import build_recognizers
 
         self.config = config or ScrubberConfig()
         _check_operators(self.config)
         self._key = resolve_key(key)
-        if self.config.use_ner:
-            self.nlp = load_spacy_model(self.config.model_name)
-        else:
-            import spacy
-
-            self.nlp = spacy.blank("en")
-
-        class _NoContext(ContextAwareEnhancer):  # our recognizers score without context words
-            def __init__(self) -> None:
-                super().__init__(
-                    context_similarity_factor=0,
-                    min_score_with_context_similarity=0,
-                    context_prefix_count=0,
-                    context_suffix_count=0,
-                )
-
-            def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
-                return raw_results
-
-        models = nlp_configuration(self.config.model_name)["models"]
-
-        class _NoLemmaSpacyNlpEngine(SpacyNlpEngine):
-            """Skips per-token lemma/offset lists: only context enhancement uses them, and it is off."""
-
-            def _doc_to_nlp_artifact(self, doc, language):
-                from presidio_analyzer.nlp_engine import NlpArtifacts
-
-                entities, scores = self._get_updated_entities(
-                    list(doc.ents), self._get_scores_for_entities(doc)
-                )
-                return NlpArtifacts(
-                    entities=entities,
-                    tokens=doc,
-                    tokens_indices=[],
-                    lemmas=[],
-                    nlp_engine=self,
-                    language=language,
-                    scores=scores,
-                )
-
-        self._nlp_engine = _NoLemmaSpacyNlpEngine(
-            models=models,
-            ner_model_configuration=NerModelConfiguration(
-                model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
-                labels_to_ignore=[],
-            ),
-        )
-        self._nlp_engine.nlp = {"en": self.nlp}  # loaded above, pipeline trimmed
-        registry = RecognizerRegistry(supported_languages=["en"])
-        from evalpipe.pii.lexicon import load_all
-
-        load_all()  # word lists in memory before any fork, so workers share them
-        for rec in build_recognizers(self.config.entities, use_ner=self.config.use_ner, extra=self._allow):
-            registry.add_recognizer(rec)
-        self.analyzer = AnalyzerEngine(
-            registry=registry,
-            nlp_engine=self._nlp_engine,
-            supported_languages=["en"],
-            context_aware_enhancer=_NoContext(),
-        )
+        self.nlp = _load_pipeline(self.config)
+        self._nlp_engine = _presidio_nlp_engine(self.nlp, self.config.model_name)
+        self.analyzer = _build_analyzer(self._nlp_engine, self.config, self._allow)
         self.anonymizer = AnonymizerEngine()
         self._operators = self._build_operators()
         self._cache: dict[str, ScrubbedText] = {}
@@ -247,17 +213,21 @@ class Scrubber:
         ops: dict[str, Any] = {}
         for entity in self.config.entities:
             op = self.config.operator_for(entity)
+            fn: Callable[[str], str]
             if op == "pseudonym":
 
-                def fn(value: str, _e: str = entity) -> str:
+                def token(value: str, _e: str = entity) -> str:
                     return pseudonym(_e, value, self._key, self.config.namespace, self.config.hex_chars)
+
+                fn = token
             elif op == "mask":
                 fn = mask
             else:
 
-                def fn(value: str, _e: str = entity) -> str:
+                def redact(value: str, _e: str = entity) -> str:
                     return f"<{_e}>"
 
+                fn = redact
             ops[entity] = OperatorConfig("custom", {"lambda": fn})
         return ops
 
@@ -354,12 +324,10 @@ class Scrubber:
     # ------------------------------------------------------------------ record level
     def scrub_record(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], Counter[str]]:
         """Scrub every TEXT_FIELD of one canonical row; returns (new row, counts by entity type)."""
-        new, counts, _ = self._scrub_rows([row])[0]
-        return new, counts
+        done = self._scrub_rows([row])[0]
+        return done.row, done.counts
 
-    def _scrub_rows(
-        self, rows: Sequence[Mapping[str, Any]]
-    ) -> list[tuple[dict[str, Any], Counter[str], dict[str, tuple[str, str, float]]]]:
+    def _scrub_rows(self, rows: Sequence[Mapping[str, Any]]) -> list[ScrubbedRow]:
         """All rows or an exception; strings of all rows are analysed as one batch."""
         plans = [_plan_row(r) for r in rows]
         leaves = [leaf for p in plans for leaf in p.leaves]
@@ -369,10 +337,10 @@ class Scrubber:
             if (value, ent) not in keyed:
                 whole = Span(0, len(value), ent, keyed_score(key), f"json_key:{key}")
                 keyed[(value, ent)] = ScrubbedText(self.replace(value, (whole,)), (whole,))
-        out = []
+        out: list[ScrubbedRow] = []
         for row, plan in zip(rows, plans, strict=True):
             counts: Counter[str] = Counter()
-            values: dict[str, tuple[str, str, float]] = {}
+            values: dict[str, Detection] = {}
             for leaf in plan.leaves:
                 for s in scrubbed[leaf].spans:
                     counts[s.entity] += 1
@@ -395,25 +363,102 @@ class Scrubber:
                     )
                     values.setdefault(row[name], (ent, "id_field", 1.0))
             new["scrubber_version"] = SCRUBBER_VERSION
-            out.append((new, counts, values))
+            out.append(ScrubbedRow(new, counts, values))
         return out
 
-    def scrub_rows_fail_closed(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any, Any, Any]]:
-        """("ok", row, counts, values) or ("fail", reason, detail, None) per row, in order."""
+    def scrub_rows_fail_closed(self, rows: Sequence[Mapping[str, Any]]) -> list[RowOutcome]:
+        """One outcome per row, in order: the batch at once, or row by row when the batch raises."""
         try:
-            return [("ok", *r) for r in self._scrub_rows(rows)]
+            return list(self._scrub_rows(rows))
         except Exception:
             pass
-        results: list[tuple[str, Any, Any, Any]] = []
+        results: list[RowOutcome] = []
         for row in rows:
             try:
-                results.append(("ok", *self._scrub_rows([row])[0]))
+                results.append(self._scrub_rows([row])[0])
             except Exception as exc:
                 # The message may quote record text: keep only the exception type and record id.
                 results.append(
-                    ("fail", "scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}", None)
+                    ScrubFailure("scrub_failed", f"{type(exc).__name__} in record {row.get('record_id')!s}")
                 )
         return results
+
+
+def _load_pipeline(config: ScrubberConfig) -> Any:
+    """The spaCy pipeline: the configured NER model, or a blank tokenizer when NER is off."""
+    if config.use_ner:
+        return load_spacy_model(config.model_name)
+    import spacy
+
+    return spacy.blank("en")
+
+
+def _presidio_nlp_engine(nlp: Any, model_name: str) -> Any:
+    """A Presidio spaCy engine around the already loaded, trimmed pipeline `nlp`."""
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+
+    class _NoLemmaSpacyNlpEngine(SpacyNlpEngine):
+        """Skips per-token lemma/offset lists: only context enhancement uses them, and it is off."""
+
+        def _doc_to_nlp_artifact(self, doc, language):
+            entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
+            return NlpArtifacts(
+                entities=entities,
+                tokens=doc,
+                tokens_indices=[],
+                lemmas=[],
+                nlp_engine=self,
+                language=language,
+                scores=scores,
+            )
+
+    engine = _NoLemmaSpacyNlpEngine(
+        models=nlp_configuration(model_name)["models"],
+        ner_model_configuration=NerModelConfiguration(
+            model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+            labels_to_ignore=[],
+        ),
+    )
+    engine.nlp = cast(Any, {"en": nlp})  # loaded by the caller, pipeline trimmed
+    return engine
+
+
+def _no_context_enhancer() -> Any:
+    """Presidio's context-word boost, switched off: our recognizers score without context words."""
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class _NoContext(ContextAwareEnhancer):
+        def __init__(self) -> None:
+            super().__init__(
+                context_similarity_factor=0,
+                min_score_with_context_similarity=0,
+                context_prefix_count=0,
+                context_suffix_count=0,
+            )
+
+        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
+            return raw_results
+
+    return _NoContext()
+
+
+def _build_analyzer(nlp_engine: Any, config: ScrubberConfig, allow: frozenset[str]) -> Any:
+    """The analyzer with only evalpipe's recognizers for the configured entities registered."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+    from evalpipe.pii.lexicon import load_all
+    from evalpipe.pii.recognizers import build_recognizers
+
+    registry = RecognizerRegistry(supported_languages=["en"])
+    load_all()  # word lists in memory before any fork, so workers share them
+    for rec in build_recognizers(config.entities, use_ner=config.use_ner, extra=allow):
+        registry.add_recognizer(rec)
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=["en"],
+        context_aware_enhancer=_no_context_enhancer(),
+    )
 
 
 def _rule_of(result: Any) -> str:
@@ -421,7 +466,7 @@ def _rule_of(result: Any) -> str:
     return str(md.get("rule") or md.get("recognizer_name") or "")
 
 
-def _note(values: dict[str, tuple[str, str, float]], value: str, span: Span) -> None:
+def _note(values: dict[str, Detection], value: str, span: Span) -> None:
     """Keep, per raw value, the most confident (entity, detector, score) that found it."""
     old = values.get(value)
     if old is None or span.score > old[2]:
@@ -675,7 +720,7 @@ def _default_context() -> str:
     return "spawn"
 
 
-def _work(rows: list[dict[str, Any]]) -> list[tuple[str, Any, Any, Any]]:
+def _work(rows: list[dict[str, Any]]) -> list[RowOutcome]:
     assert _WORKER is not None
     return _WORKER.scrub_rows_fail_closed(rows)
 
@@ -701,86 +746,150 @@ def scrub_table(
     if scrubber is not None:
         config, key = scrubber.config, scrubber._key
     config = config or ScrubberConfig()
-    is_arrow = isinstance(table_or_df, pa.Table)
-    rows: list[dict[str, Any]] = table_or_df.to_pylist() if is_arrow else table_or_df.to_dict("records")
-    chunks = [rows[i : i + chunk_rows] for i in range(0, len(rows), chunk_rows)]
+    rows = _table_rows(table_or_df)
+    chunks = _chunked(rows, chunk_rows)
     if processes <= 1 or len(chunks) <= 1:
         engine = scrubber or Scrubber(config, key=key)
-        results = [r for c in chunks for r in engine.scrub_rows_fail_closed(c)]
+        outcomes = [o for c in chunks for o in engine.scrub_rows_fail_closed(c)]
     else:
-        if len(chunks) < processes * 4:  # smaller chunks so both workers stay busy
-            size = max(16, math.ceil(len(rows) / (processes * 4)))
-            chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
-        global _WORKER
-        method = mp_context or _default_context()
-        if method == "fork":
-            _WORKER = scrubber or (_WORKER if _WORKER is not None and _WORKER.config == config else None)
-            if _WORKER is None or _WORKER._key != resolve_key(key):
-                _WORKER = Scrubber(config, key=key)
-        ctx = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(
-            processes, mp_context=ctx, initializer=_init_worker, initargs=(config, resolve_key(key))
-        ) as pool:
-            results = [r for part in pool.map(_work, chunks) for r in part]
-
-    good: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    counts: Counter[str] = Counter()
-    values: dict[str, tuple[str, str, float]] = {}
-    for row, (status, a, b, c) in zip(rows, results, strict=True):
-        if status == "ok":
-            good.append(a)
-            counts.update(b)
-            for v, info in c.items():
-                old = values.get(v)
-                if old is None or info[2] > old[2]:
-                    values[v] = info
-        else:
-            failures.append(
-                {
-                    "day": row.get("day") or "",
-                    "source_format": row.get("source_format") or "",
-                    "source_file": row.get("source_file") or "",
-                    "source_line": int(row.get("source_line") or 0),
-                    "source_index": int(row.get("source_index") or 0),
-                    "stage": "scrub",
-                    "reason": a,
-                    "detail": b,
-                    "raw": None,
-                }
-            )
+        outcomes = _scrub_in_pool(rows, chunks, processes, config, key, scrubber, mp_context)
+    tally = _tally(rows, outcomes)
     propagated: set[str] = set()
-    if config.sweep_known_values and good and values:
-        engine = scrubber or _replacer(config, key)
-        eligible = {
-            v: info[0]
-            for v, info in values.items()
-            if sweep_eligible(v, info, config.sweep_min_len, config.sweep_min_score, engine._allow)
-        }
-        for part, info in name_part_values(values).items():  # "Lizz" of "Lizz Rijntjes"
-            if sweep_eligible(part, info, config.sweep_min_len, config.sweep_min_score, engine._allow):
-                eligible[part] = info[0]
-                values[part] = info
-        propagated = set(eligible)
-        swept = sweep_known_values(good, eligible, engine, config.sweep_min_len)
-        for ent, n in swept.items():
-            counts[ent] += n
-    if is_arrow:
+    if config.sweep_known_values and tally.good and tally.values:
+        propagated = _sweep_table(tally, config, scrubber or _replacer(config, key))
+    return ScrubTableResult(
+        _output_table(table_or_df, tally.good),
+        dict(sorted(tally.counts.items())),
+        pd.DataFrame(tally.failures, columns=QUARANTINE_SCHEMA.names),
+        frozenset(tally.values),
+        _inventory(tally.values, propagated),
+    )
+
+
+def _table_rows(table_or_df: pa.Table | pd.DataFrame) -> list[dict[str, Any]]:
+    """The input's rows as dicts, whichever of Arrow or pandas it came as."""
+    if isinstance(table_or_df, pa.Table):
+        return table_or_df.to_pylist()
+    return table_or_df.to_dict("records")
+
+
+def _chunked(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+def _scrub_in_pool(
+    rows: list[dict[str, Any]],
+    chunks: list[list[dict[str, Any]]],
+    processes: int,
+    config: ScrubberConfig,
+    key: str | bytes | None,
+    scrubber: Scrubber | None,
+    mp_context: str | None,
+) -> list[RowOutcome]:
+    """Outcomes of all rows, in order, from a pool with one engine per worker process."""
+    if len(chunks) < processes * 4:  # smaller chunks so both workers stay busy
+        chunks = _chunked(rows, max(16, math.ceil(len(rows) / (processes * 4))))
+    method = mp_context or _default_context()
+    if method == "fork":
+        _prime_fork_parent(config, key, scrubber)
+    ctx = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(
+        processes, mp_context=ctx, initializer=_init_worker, initargs=(config, resolve_key(key))
+    ) as pool:
+        return [o for part in pool.map(_work, chunks) for o in part]
+
+
+def _prime_fork_parent(config: ScrubberConfig, key: str | bytes | None, scrubber: Scrubber | None) -> None:
+    """Hold a loaded engine in this process before forking, so every worker inherits it (no reload)."""
+    global _WORKER
+    _WORKER = scrubber or (_WORKER if _WORKER is not None and _WORKER.config == config else None)
+    if _WORKER is None or _WORKER._key != resolve_key(key):
+        _WORKER = Scrubber(config, key=key)
+
+
+@dataclass
+class _Tally:
+    """Row outcomes folded together: output rows, failure rows, counts and the values found."""
+
+    good: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    values: dict[str, Detection] = field(default_factory=dict)
+
+
+def _tally(rows: Sequence[Mapping[str, Any]], outcomes: Sequence[RowOutcome]) -> _Tally:
+    """Fold per-row outcomes (input order); a value found in several rows keeps its best detection."""
+    tally = _Tally()
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, ScrubbedRow):
+            tally.good.append(outcome.row)
+            tally.counts.update(outcome.counts)
+            for v, info in outcome.values.items():
+                old = tally.values.get(v)
+                if old is None or info[2] > old[2]:
+                    tally.values[v] = info
+        else:
+            tally.failures.append(_failure_row(row, outcome))
+    return tally
+
+
+def _failure_row(row: Mapping[str, Any], failure: ScrubFailure) -> dict[str, Any]:
+    """The QUARANTINE_SCHEMA row of a failed record: where it came from, never its text."""
+    return {
+        "day": row.get("day") or "",
+        "source_format": row.get("source_format") or "",
+        "source_file": row.get("source_file") or "",
+        "source_line": int(row.get("source_line") or 0),
+        "source_index": int(row.get("source_index") or 0),
+        "stage": "scrub",
+        "reason": failure.reason,
+        "detail": failure.detail,
+        "raw": None,
+    }
+
+
+def _sweep_table(tally: _Tally, config: ScrubberConfig, engine: Scrubber) -> set[str]:
+    """Replace the eligible found values everywhere in `tally.good`; returns the values propagated.
+
+    Updates the tally in place: the extra replacements go into `counts`, and the name parts
+    swept on their own ("Lizz" of "Lizz Rijntjes") join `values`, so the inventory lists them.
+    """
+    eligible = {
+        v: info[0]
+        for v, info in tally.values.items()
+        if sweep_eligible(v, info, config.sweep_min_len, config.sweep_min_score, engine._allow)
+    }
+    for part, info in name_part_values(tally.values).items():
+        if sweep_eligible(part, info, config.sweep_min_len, config.sweep_min_score, engine._allow):
+            eligible[part] = info[0]
+            tally.values[part] = info
+    swept = sweep_known_values(tally.good, eligible, engine, config.sweep_min_len)
+    for ent, n in swept.items():
+        tally.counts[ent] += n
+    return set(eligible)
+
+
+def _output_table(
+    table_or_df: pa.Table | pd.DataFrame, good: list[dict[str, Any]]
+) -> pa.Table | pd.DataFrame:
+    """The scrubbed rows in the input's kind and columns, plus `scrubber_version`."""
+    if isinstance(table_or_df, pa.Table):
         schema = table_or_df.schema
         if "scrubber_version" not in schema.names:
             schema = schema.append(pa.field("scrubber_version", pa.string()))
-        scrubbed: pa.Table | pd.DataFrame = pa.Table.from_pylist(good, schema=schema)
-    else:
-        cols = list(table_or_df.columns) + (
-            [] if "scrubber_version" in table_or_df.columns else ["scrubber_version"]
-        )
-        scrubbed = pd.DataFrame(good, columns=cols)
-    fail_df = pd.DataFrame(failures, columns=QUARANTINE_SCHEMA.names)
-    inventory = pd.DataFrame(
+        return pa.Table.from_pylist(good, schema=schema)
+    cols = list(table_or_df.columns) + (
+        [] if "scrubber_version" in table_or_df.columns else ["scrubber_version"]
+    )
+    return pd.DataFrame(good, columns=cols)
+
+
+def _inventory(values: Mapping[str, Detection], propagated: set[str]) -> pd.DataFrame:
+    """One row per distinct raw value found (restricted zone): entity, detector, score, swept?"""
+    return pd.DataFrame(
         [(v, e, d, float(sc), v in propagated) for v, (e, d, sc) in sorted(values.items())],
         columns=INVENTORY_COLUMNS,
     )
-    return ScrubTableResult(scrubbed, dict(sorted(counts.items())), fail_df, frozenset(values), inventory)
 
 
 def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
@@ -795,7 +904,7 @@ def _replacer(config: ScrubberConfig, key: str | bytes | None) -> Scrubber:
 
 
 _SWEEP_SKIP = frozenset({"USER_ID", "SESSION_ID"})
-INVENTORY_COLUMNS = ["value", "entity", "detector", "score", "propagated"]
+INVENTORY_COLUMNS: list[str] = ["value", "entity", "detector", "score", "propagated"]
 # Checksummed / format-validated types: a value found once is that value everywhere.
 _STRUCTURED = frozenset(
     {"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "NATIONAL_ID", "SECRET", "PHONE_NUMBER",
@@ -805,7 +914,7 @@ _STRUCTURED = frozenset(
 
 def sweep_eligible(
     value: str,
-    info: tuple[str, str, float],
+    info: Detection,
     min_len: int,
     min_score: float,
     allow: frozenset[str] = frozenset(),
@@ -861,7 +970,9 @@ def sweep_known_values(
     pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(re.escape(v) for v in vals) + r")(?![\w@])")
     tokens: dict[str, str] = {}
 
-    allow = getattr(engine, "_allow", frozenset()) if hasattr(engine, "config") else frozenset()
+    allow: frozenset[str] = (
+        getattr(engine, "_allow", frozenset()) if hasattr(engine, "config") else frozenset()
+    )
 
     def swept(text: str) -> str:
         # a name part ("Charles") is never replaced inside a product / company phrase ("Charles Schwab")

@@ -13,13 +13,17 @@ from upath import UPath
 
 from evalpipe.logs.errors import SourceError
 from evalpipe.logs.ingest import (
+    Accepted,
     IngestStats,
+    Quarantined,
+    _Ingestor,
     detect_format,
     ingest_day,
     ingest_paths,
     iter_lines,
     list_source_files,
 )
+from evalpipe.logs.schema import QUARANTINE_SCHEMA
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DAYS = sorted(p.name for p in (DATA / "raw_logs").iterdir())
@@ -168,3 +172,23 @@ def test_iter_lines_handles_missing_final_newline_and_blank_lines(tmp_path):
     f = tmp_path / "x"
     f.write_bytes(b"a\n\n  \nb")
     assert [(n, d) for n, d, _ in iter_lines(f, 100, block=2)] == [(1, b"a"), (4, b"b")]
+
+
+def test_each_line_yields_one_typed_outcome(tmp_path, source_config):
+    lines = (DATA / "raw_logs" / DAYS[0] / "openai.jsonl").read_bytes().splitlines()[:2]
+    f = tmp_path / "gw.jsonl"
+    f.write_bytes(b"\n".join([lines[0], b"{not json", lines[0], lines[1]]) + b"\n")
+    outcomes = list(_Ingestor(source_config, "2026-11-16").ingest_file(f, "gw.jsonl", "openai"))
+    assert [type(o) for o in outcomes] == [Accepted, Quarantined, Quarantined, Accepted]
+    bad, dup = outcomes[1], outcomes[2]
+    assert isinstance(bad, Quarantined) and isinstance(dup, Quarantined)
+    assert (bad.reason, bad.source_line, bad.raw) == ("invalid_json", 2, b"{not json")
+    assert (dup.reason, dup.source_line, dup.day) == ("duplicate_record", 3, "2026-11-16")
+    assert isinstance(outcomes[0], Accepted) and outcomes[0].row["source_line"] == 1
+
+
+def test_quarantined_as_row_fills_the_quarantine_schema_and_bounds_detail():
+    q = Quarantined("2026-11-16", "openai", "gw.jsonl", 4, 0, "invalid_json", "x" * 900, b"{")
+    row = q.as_row()
+    assert list(row) == QUARANTINE_SCHEMA.names
+    assert row["stage"] == "ingest" and len(row["detail"]) == 500 and row["raw"] == b"{"

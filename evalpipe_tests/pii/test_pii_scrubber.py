@@ -2,12 +2,13 @@
 
 import json
 import socket
+from collections import Counter
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from evalpipe.logs.schema import LLM_CALL_SCHEMA, TEXT_FIELDS
+from evalpipe.logs.schema import LLM_CALL_SCHEMA, QUARANTINE_SCHEMA, TEXT_FIELDS
 from evalpipe.pii import (
     SCRUBBER_VERSION,
     ModelNotInstalledError,
@@ -18,6 +19,7 @@ from evalpipe.pii import (
     scrub_table,
 )
 from evalpipe.pii.patterns import PSEUDONYM_RE
+from evalpipe.pii.scrubber import ScrubbedRow, ScrubFailure, _tally
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +261,50 @@ def test_process_pool_matches_single_process(scrubber):
     )
     assert failures.empty and c1 == c2
     pd.testing.assert_frame_equal(single, pooled)
+
+
+def test_fail_closed_gives_one_typed_outcome_per_row_in_order(scrubber, monkeypatch):
+    rows = [canonical_row(i) for i in range(3)]
+    rows[1]["feedback_comment"] = "BOOM this record breaks the engine"
+    original = Scrubber.analyze_texts
+
+    def flaky(self, texts):
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("engine failure on text 'BOOM'")
+        return original(self, texts)
+
+    monkeypatch.setattr(Scrubber, "analyze_texts", flaky)
+    scrubber.clear_cache()
+    outcomes = scrubber.scrub_rows_fail_closed(rows)
+    assert [type(o) for o in outcomes] == [ScrubbedRow, ScrubFailure, ScrubbedRow]
+    ok, failed = outcomes[0], outcomes[1]
+    assert isinstance(ok, ScrubbedRow) and isinstance(failed, ScrubFailure)
+    assert ok.row["record_id"] == "r0" and ok.row["scrubber_version"] == SCRUBBER_VERSION
+    assert ok.counts["EMAIL_ADDRESS"] >= 1 and "jeff.smith@example.com" in ok.values
+    assert failed == ScrubFailure("scrub_failed", "RuntimeError in record r1")
+
+
+def test_tally_keeps_the_most_confident_detection_and_positions_failures():
+    rows = [
+        {"record_id": "a"},
+        {"record_id": "b", "day": "2026-11-16", "source_file": "f.jsonl", "source_line": 7},
+        {"record_id": "c"},
+    ]
+    outcomes = [
+        ScrubbedRow({"record_id": "a"}, Counter(PERSON=1), {"Ann Lee": ("PERSON", "name_cue", 0.6)}),
+        ScrubFailure("scrub_failed", "TypeError in record b"),
+        ScrubbedRow({"record_id": "c"}, Counter(PERSON=2), {"Ann Lee": ("PERSON", "spacy_ner", 0.85)}),
+    ]
+    tally = _tally(rows, outcomes)
+    assert [r["record_id"] for r in tally.good] == ["a", "c"]
+    assert tally.counts == Counter(PERSON=3)
+    assert tally.values == {"Ann Lee": ("PERSON", "spacy_ner", 0.85)}
+    (fail,) = tally.failures
+    assert set(fail) == set(QUARANTINE_SCHEMA.names)
+    assert (fail["day"], fail["source_file"], fail["source_line"], fail["stage"], fail["raw"]) == (
+        "2026-11-16",
+        "f.jsonl",
+        7,
+        "scrub",
+        None,
+    )
