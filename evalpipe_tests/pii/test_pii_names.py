@@ -158,3 +158,23 @@ def test_company_names_survive_the_whole_engine(scrubber):
     for kept in ("Goldman Sachs", "Colissimo", "Tim Hortons"):
         assert kept in out, out
     assert "Weidinger" not in out and "Gerlinde" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "kept"),
+    [
+        ("my name is maria gonzalez and I can't log in", ("maria", "gonzalez"), ("and I can't log in",)),
+        ("hi, this is john smith from billing", ("john", "smith"), ("from billing",)),
+        ("the card holder is kenji nakamura", ("kenji", "nakamura"), ("card holder",)),
+        ("my name is maria, shop manager", ("maria",), ("shop manager",)),
+        ("maria gonzalez called about the cell phone bill", ("maria", "gonzalez"), ("cell phone bill",)),
+    ],
+)
+def test_a_lower_case_surname_after_a_first_name_goes_with_it(text, gone, kept) -> None:
+    """Lower-case full names: the surname (names-dataset last names, no frequent word) is part of
+    the name; a word after the first name ('shop') is not."""
+    out = Scrubber(key="names-test-key").scrub_texts([text])[0].text
+    for v in gone:
+        assert v not in out, out
+    for v in kept:
+        assert v in out, out
