@@ -11,7 +11,7 @@ from evalpipe.defs.inference.partitions import systems_partitions
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource
 from evalpipe.inference import run_hidden_states, run_inference
 from evalpipe.inference.examples import dataset_examples
-from evalpipe.suites import load_dataset
+from evalpipe.suites import DatasetRef
 
 
 def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource):
@@ -37,20 +37,20 @@ def model_outputs(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    eval_dataset: DatasetRef,
 ) -> pd.DataFrame:
     """Batched generation for every dataset example; cached by (system fingerprint, example hash)."""
     system = _system(context, config_files)
-    dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
+    dataset = eval_dataset.load()
     outputs, stats = run_inference(
         system, dataset_examples(dataset), Path(lake.cache_root) / "inference", progress=False
     )
-    outputs = outputs.assign(system=system.name, dataset_version=eval_dataset["version"])
+    outputs = outputs.assign(system=system.name, dataset_version=eval_dataset.version)
     n = max(stats["n"], 1)
     context.add_output_metadata(
         {
             "dagster/row_count": len(outputs),
-            "dataset_version": eval_dataset["version"],
+            "dataset_version": eval_dataset.version,
             "fingerprint": system.fingerprint,
             "backend": system.backend,
             "model": system.model,
