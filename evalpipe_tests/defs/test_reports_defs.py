@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import evalpipe.defs.reports.assets as report_assets
+from evalpipe.defs.inference.resources import SystemsResource
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.suites import DatasetRef
 from evalpipe.warehouse.duck import Warehouse
@@ -64,6 +65,7 @@ def test_comparison_report_writes_prompt_sensitivity_rows_queryable_by_report_id
         lake=LakeResource(root=str(tmp_path / "lake"), reports_root=str(tmp_path / "reports")),
         warehouse=warehouse,
         config_files=ConfigFilesResource(),
+        systems=SystemsResource(),
         eval_dataset=DatasetRef.at(tmp_path, VERSION),
         example_metrics={"baseline": _metrics("baseline"), "candidate": _metrics("candidate", seed=1)},
         judge_calibration={"calibrated": False, "reason": "test"},

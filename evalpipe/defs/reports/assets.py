@@ -1,12 +1,11 @@
 """Comparison report (DuckDB + Markdown/HTML), layer probes and prompt sensitivity."""
 
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
 from evalpipe.defs.failures import fail_without_retry
+from evalpipe.defs.inference.resources import SystemsResource
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.reports.assemble import load_report_config, probe_inputs, sensitivity_frame
@@ -115,6 +114,7 @@ def prompt_sensitivity(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     config_files: ConfigFilesResource,
+    systems: SystemsResource,
     eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
@@ -122,7 +122,7 @@ def prompt_sensitivity(
     cfg = load_report_config(config_files.report, baseline="")
     dataset = eval_dataset.load()
     rows = []
-    specs = config_files.load_systems() if Path(config_files.systems).is_file() else {}
+    specs = systems.load() if systems.exists() else {}
     for system, metrics in _current(example_metrics, eval_dataset.version).items():
         # Greedy decoding + the (deterministic) configured metrics: no run-to-run noise, so the
         # flip rate's no-prompt-effect null is 0.  A sampled system's null is left unidentified.
@@ -189,6 +189,7 @@ def comparison_report(
     lake: LakeResource,
     warehouse: WarehouseResource,
     config_files: ConfigFilesResource,
+    systems: SystemsResource,
     eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame],
     judge_calibration: dict,
@@ -200,7 +201,7 @@ def comparison_report(
         example_metrics,
         eval_dataset.load(),
         version=eval_dataset.version,
-        systems=config_files.load_systems(),
+        systems=systems.load(),
         report_config=config_files.report,
         judge_calibration=judge_calibration,
         validity_summary=latest_validity_summary(warehouse.get().query),
