@@ -34,18 +34,6 @@ def shipped_days(source_root: str) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
 
 
-def register_systems(instance, path: str) -> list[str]:
-    """Add one `systems` partition per system in systems.yaml (what integration_eval_chain_sensor does after a new dataset)."""
-    from evalpipe.inference import load_systems
-
-    names = sorted(load_systems(path))
-    existing = set(instance.get_dynamic_partitions("systems"))
-    new = [n for n in names if n not in existing]
-    if new:
-        instance.add_dynamic_partitions("systems", new)
-    return names
-
-
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # runs keep full logs in the UI
 
 
@@ -57,6 +45,7 @@ def _step(label: str, result) -> bool:
 
 def run_demo(days: int | None = None, window_days: int = 1) -> int:
     from evalpipe.definitions import defs
+    from evalpipe.defs.inference.resources import SystemsResource
     from evalpipe.logs.ingest import SourceConfig
     from evalpipe.settings import load_settings
     from evalpipe.warehouse.duck import Warehouse
@@ -95,7 +84,8 @@ def run_demo(days: int | None = None, window_days: int = 1) -> int:
         ),
     ):
         return 1
-    for system in register_systems(instance, settings.systems):
+    # what integration_eval_chain_sensor does after a new dataset: one `systems` partition per system
+    for system in SystemsResource(path=settings.systems).register_partitions(instance):
         if not _step(
             f"system_eval_job {system} (outputs, hidden states, metrics)",
             d.resolve_job_def("system_eval_job").execute_in_process(

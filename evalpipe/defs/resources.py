@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from evalpipe.defs.inference.resources import SystemsResource
 from evalpipe.defs.io import LakeIOManager
 from evalpipe.defs.metrics.resources import JudgeResource
-from evalpipe.inference import SystemSpec, load_systems
 from evalpipe.logs.ingest import SourceConfig
 from evalpipe.settings import Settings, load_settings
 from evalpipe.warehouse.duck import Warehouse
@@ -53,9 +53,11 @@ class LogSourceResource(dg.ConfigurableResource):
 
 
 class ConfigFilesResource(dg.ConfigurableResource):
-    """The YAML files of this deployment (validated by `evalpipe.config` when read)."""
+    """The YAML files of this deployment (validated by `evalpipe.config` when read).
 
-    systems: str = Settings().systems
+    `systems.yaml` is not here: `SystemsResource` (resource key `systems`) reads it.
+    """
+
     metrics: str = Settings().metrics
     report: str = Settings().report
     sampling: str = Settings().sampling
@@ -63,9 +65,6 @@ class ConfigFilesResource(dg.ConfigurableResource):
     production_scores: str = Settings().production_scores
     metric_validity: str = Settings().metric_validity
     experiments: str = Settings().experiments
-
-    def load_systems(self) -> dict[str, SystemSpec]:
-        return load_systems(self.systems)
 
 
 def resources_from(settings: Settings) -> dict[str, object]:
@@ -77,8 +76,8 @@ def resources_from(settings: Settings) -> dict[str, object]:
         "log_source": LogSourceResource(config_path=settings.log_sources, source_root=settings.source_root),
         "judge": JudgeResource(mode=settings.judge_mode, metrics_config=settings.metrics),
         "lake": LakeResource(root=settings.lake, cache_root=settings.cache, reports_root=settings.reports),
+        "systems": SystemsResource(path=settings.systems),
         "config_files": ConfigFilesResource(
-            systems=settings.systems,
             metrics=settings.metrics,
             report=settings.report,
             sampling=settings.sampling,

@@ -10,6 +10,7 @@ from evalpipe.suites.builder import (
 )
 from evalpipe.suites.distribution import UnscrubbedInputError, distribution_rows
 from evalpipe.suites.golden import COMPUTE, GoldenFileError, golden_rows
+from evalpipe.suites.ref import DatasetRef
 from evalpipe.suites.regression import append_regression_cases, load_regression_cases, regression_rows
 from evalpipe.suites.schema import EVAL_COLUMNS, EVAL_SCHEMA, PARTITIONS, make_row
 from evalpipe.suites.versioning import (
@@ -30,6 +31,7 @@ __all__ = [
     "EVAL_SCHEMA",
     "PARTITIONS",
     "DatasetBuildConfig",
+    "DatasetRef",
     "GoldenFileError",
     "PIIResidueError",
     "UnscrubbedInputError",

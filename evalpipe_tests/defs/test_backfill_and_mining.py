@@ -74,7 +74,7 @@ def test_failure_mining_turns_failures_into_the_next_dataset_versions_regression
             .success
         )
         first = d.resolve_job_def("eval_dataset_job").execute_in_process(instance=instance)
-        v1 = first.output_for_node("eval_dataset")["version"]
+        v1 = first.output_for_node("eval_dataset").version
         mined = d.resolve_job_def("failure_mining_job").execute_in_process(
             instance=instance, partition_key=day
         )
@@ -84,7 +84,7 @@ def test_failure_mining_turns_failures_into_the_next_dataset_versions_regression
         md = {m.asset_key.to_user_string(): {k: v.value for k, v in m.metadata.items()} for m in mats}
         assert md["regression_promotions"]["added_to_regression"] > 0
         second = d.resolve_job_def("eval_dataset_job").execute_in_process(instance=instance)
-        v2 = second.output_for_node("eval_dataset")["version"]
+        v2 = second.output_for_node("eval_dataset").version
     assert v2 != v1
     from evalpipe.suites import diff_versions, load_dataset
 

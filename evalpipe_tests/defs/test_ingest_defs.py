@@ -25,7 +25,6 @@ def _resources(tmp_path: Path, source_root: str | None = None) -> dict:
             config_path=str(DATA / "log_sources.yaml"), source_root=source_root or str(DATA / "raw_logs")
         ),
         "config_files": ConfigFilesResource(
-            systems=str(DATA / "systems.yaml"),
             metrics=str(DATA / "metrics.yaml"),
             report=str(DATA / "report.yaml"),
             sampling=str(DATA / "sampling.yaml"),

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 import evalpipe.defs.reports.assets as report_assets
+from evalpipe.defs.inference.resources import SystemsResource
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
+from evalpipe.suites import DatasetRef
 from evalpipe.warehouse.duck import Warehouse
 
 VERSION = "ds_test"
@@ -47,7 +49,7 @@ def _metrics(system: str, n: int = 60, seed: int = 0) -> pd.DataFrame:
 def test_comparison_report_writes_prompt_sensitivity_rows_queryable_by_report_id(tmp_path, monkeypatch):
     import dagster as dg
 
-    monkeypatch.setattr(report_assets, "load_dataset", lambda root, version: _dataset())
+    monkeypatch.setattr(DatasetRef, "load", lambda self: _dataset())
     sensitivity = pd.DataFrame(
         {
             "dataset_version": [VERSION, VERSION, "older_version"],
@@ -63,7 +65,8 @@ def test_comparison_report_writes_prompt_sensitivity_rows_queryable_by_report_id
         lake=LakeResource(root=str(tmp_path / "lake"), reports_root=str(tmp_path / "reports")),
         warehouse=warehouse,
         config_files=ConfigFilesResource(),
-        eval_dataset={"version": VERSION, "root": str(tmp_path)},
+        systems=SystemsResource(),
+        eval_dataset=DatasetRef.at(tmp_path, VERSION),
         example_metrics={"baseline": _metrics("baseline"), "candidate": _metrics("candidate", seed=1)},
         judge_calibration={"calibrated": False, "reason": "test"},
         layer_probes={},

@@ -5,7 +5,6 @@ night from one to the next.  Run keys make every step happen once per dataset ve
 """
 
 import datetime as dt
-from typing import cast
 
 import dagster as dg
 
@@ -18,9 +17,7 @@ from evalpipe.defs.automation.jobs import (
     system_eval_job,
 )
 from evalpipe.defs.automation.schedules import CHAIN_TAG
-from evalpipe.defs.inference.partitions import systems_partitions
-from evalpipe.inference import load_systems
-from evalpipe.settings import load_settings
+from evalpipe.defs.inference.resources import SystemsResource
 
 MINING_WINDOW_DAYS = 14
 
@@ -48,7 +45,7 @@ def _latest_metadata(instance: dg.DagsterInstance, key: str, partition: str | No
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="nightly chain: daily logs -> eval dataset -> every system -> report",
 )
-def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
+def integration_eval_chain_sensor(context: dg.RunStatusSensorContext, systems: SystemsResource):
     run = context.dagster_run
     tags = {CHAIN_TAG: run.tags.get(CHAIN_TAG, "manual")}
     if run.job_name == integration_eval_job.name:
@@ -57,8 +54,8 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
         return dg.RunRequest(job_name=eval_dataset_job.name, run_key=f"dataset-after-{run.run_id}", tags=tags)
     if run.job_name == eval_dataset_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
-        names = sorted(load_systems(load_settings().systems))
-        existing = set(context.instance.get_dynamic_partitions(cast(str, systems_partitions.name)))
+        names = systems.names()
+        # In the same result as the runs: Dagster adds the partitions before it submits the runs.
         return dg.SensorResult(
             run_requests=[
                 dg.RunRequest(
@@ -66,13 +63,11 @@ def integration_eval_chain_sensor(context: dg.RunStatusSensorContext):
                 )
                 for n in names
             ],
-            dynamic_partitions_requests=[
-                systems_partitions.build_add_request([n for n in names if n not in existing])
-            ],
+            dynamic_partitions_requests=[systems.partitions_request(context.instance)],
         )
     if run.job_name == system_eval_job.name:
         version = _latest_metadata(context.instance, "eval_dataset").get("version")
-        names = sorted(load_systems(load_settings().systems))
+        names = systems.names()
         done = [
             n
             for n in names

@@ -14,6 +14,7 @@ from evalpipe.sampling import log_features as compute_features
 from evalpipe.sampling import stratified_sample as draw_sample
 from evalpipe.suites import (
     DatasetBuildConfig,
+    DatasetRef,
     dataset_card,
     diff_versions,
     list_versions,
@@ -82,7 +83,7 @@ def eval_dataset(
     config_files: ConfigFilesResource,
     scrubbed_logs: dict[str, pa.Table],
     stratified_sample: dict[str, pd.DataFrame],
-) -> dg.Output[dict]:
+) -> dg.Output[DatasetRef]:
     """Golden + regression + adversarial + distribution, immutable under eval_dataset/<version>/."""
     days = sorted(d for d in stratified_sample if d in scrubbed_logs)
     end = config.end_day or (days[-1] if days else None)
@@ -118,7 +119,7 @@ def eval_dataset(
     previous = next((v for v in reversed(before) if v != result.version), None)
     diff = diff_versions(root, previous, result.version) if previous else None
     return dg.Output(
-        {"version": result.version, "root": str(root), "path": str(result.path), "window": window},
+        DatasetRef.written(root, result, window),
         data_version=dg.DataVersion(result.version),
         metadata={
             "version": result.version,

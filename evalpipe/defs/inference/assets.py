@@ -8,21 +8,11 @@ import pyarrow as pa
 
 from evalpipe.defs.failures import fail_without_retry
 from evalpipe.defs.inference.partitions import systems_partitions
-from evalpipe.defs.resources import ConfigFilesResource, LakeResource
+from evalpipe.defs.inference.resources import SystemsResource
+from evalpipe.defs.resources import LakeResource
 from evalpipe.inference import run_hidden_states, run_inference
 from evalpipe.inference.examples import dataset_examples
-from evalpipe.suites import load_dataset
-
-
-def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource):
-    systems = config_files.load_systems()
-    name = context.partition_key
-    if name not in systems:
-        raise dg.Failure(
-            f"system {name!r} is not in {config_files.systems} (known: {sorted(systems)})",
-            allow_retries=False,
-        )
-    return systems[name]
+from evalpipe.suites import DatasetRef
 
 
 @dg.asset(
@@ -36,21 +26,21 @@ def _system(context: dg.AssetExecutionContext, config_files: ConfigFilesResource
 def model_outputs(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
-    config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    systems: SystemsResource,
+    eval_dataset: DatasetRef,
 ) -> pd.DataFrame:
     """Batched generation for every dataset example; cached by (system fingerprint, example hash)."""
-    system = _system(context, config_files)
-    dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
+    system = systems.spec(context.partition_key)
+    dataset = eval_dataset.load()
     outputs, stats = run_inference(
         system, dataset_examples(dataset), Path(lake.cache_root) / "inference", progress=False
     )
-    outputs = outputs.assign(system=system.name, dataset_version=eval_dataset["version"])
+    outputs = outputs.assign(system=system.name, dataset_version=eval_dataset.version)
     n = max(stats["n"], 1)
     context.add_output_metadata(
         {
             "dagster/row_count": len(outputs),
-            "dataset_version": eval_dataset["version"],
+            "dataset_version": eval_dataset.version,
             "fingerprint": system.fingerprint,
             "backend": system.backend,
             "model": system.model,
@@ -74,11 +64,11 @@ def model_outputs(
 def hidden_states(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
-    config_files: ConfigFilesResource,
+    systems: SystemsResource,
     model_outputs: pd.DataFrame,
 ) -> pa.Table:
     """One teacher-forced pass over prompt+completion ids; every layer reduced three ways, float16."""
-    system = _system(context, config_files)
+    system = systems.spec(context.partition_key)
     table, stats = run_hidden_states(system, model_outputs, Path(lake.cache_root) / "hidden")
     context.add_output_metadata(
         {

@@ -11,7 +11,7 @@ from evalpipe.defs.resources import ConfigFilesResource, LakeResource, Warehouse
 from evalpipe.metrics import calibrate_judge, evaluate, load_metrics_config
 from evalpipe.metrics.evaluator import judge_rows_last
 from evalpipe.metrics.labels import load_label_set
-from evalpipe.suites import load_dataset
+from evalpipe.suites import DatasetRef
 
 
 def _pii_detector(pii_config: str):
@@ -112,13 +112,13 @@ def example_metrics(
     warehouse: WarehouseResource,
     judge: JudgeResource,
     config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    eval_dataset: DatasetRef,
     model_outputs: pd.DataFrame,
 ) -> pd.DataFrame:
     """Long table (dataset version, system, example, metric, value, passed, error); idempotent per version x system."""
     cfg = load_metrics_config(config_files.metrics)
-    version, system = eval_dataset["version"], context.partition_key
-    dataset = load_dataset(eval_dataset["root"], version)
+    version, system = eval_dataset.version, context.partition_key
+    dataset = eval_dataset.load()
     j = judge.build(lake.cache_root)
     verdicts: list[dict] = []
     metrics = judge_rows_last(

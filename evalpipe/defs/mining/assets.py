@@ -19,7 +19,7 @@ from evalpipe.mining.failures import (
     production_failures,
     to_regression_cases,
 )
-from evalpipe.suites import append_regression_cases, load_dataset
+from evalpipe.suites import DatasetRef, append_regression_cases
 from evalpipe.suites.regression import load_regression_cases
 
 STARTER_REGRESSION = "data/regression/regression.yaml"
@@ -79,7 +79,7 @@ def regression_promotions(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     warehouse: WarehouseResource,
-    eval_dataset: dict,
+    eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame] | None,
 ) -> pd.DataFrame:
     """Dedup (MinHash) against existing regression cases, cluster by root cause, promote; the next
@@ -88,13 +88,11 @@ def regression_promotions(
     production = (
         pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
     )
-    version = eval_dataset["version"]
+    version = eval_dataset.version
     # No system scored yet (no `systems` partition) -> production failures only.
     metrics = [m[m["dataset_version"] == version] for m in (example_metrics or {}).values() if len(m)]
     evals = (
-        eval_failures(
-            pd.concat(metrics, ignore_index=True), load_dataset(eval_dataset["root"], version), MiningConfig()
-        )
+        eval_failures(pd.concat(metrics, ignore_index=True), eval_dataset.load(), MiningConfig())
         if metrics
         else pd.DataFrame()
     )

@@ -1,12 +1,11 @@
 """Comparison report (DuckDB + Markdown/HTML), layer probes and prompt sensitivity."""
 
-from pathlib import Path
-
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
 from evalpipe.defs.failures import fail_without_retry
+from evalpipe.defs.inference.resources import SystemsResource
 from evalpipe.defs.partitions import ALLOW_MISSING
 from evalpipe.defs.resources import ConfigFilesResource, LakeResource, WarehouseResource
 from evalpipe.reports.assemble import load_report_config, probe_inputs, sensitivity_frame
@@ -19,7 +18,7 @@ from evalpipe.reports.comparison import (
 from evalpipe.stats import layer_probes as fit_layer_probes
 from evalpipe.stats import plots
 from evalpipe.stats import prompt_sensitivity as decompose
-from evalpipe.suites import load_dataset
+from evalpipe.suites import DatasetRef
 
 # prompt_sensitivity keys shown in the asset's summary table (each must be a key the function returns)
 SENSITIVITY_SUMMARY = (
@@ -54,15 +53,15 @@ def layer_probes(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame],
     hidden_states: dict[str, pa.Table],
 ) -> dict:
     """Per-layer linear probes of correctness: grouped repeated CV with corrected CIs, item-level null, baselines."""
     cfg = load_report_config(config_files.report, baseline="")
-    dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
+    dataset = eval_dataset.load()
     frames, summaries, images = [], {}, {}
-    for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
+    for system, metrics in _current(example_metrics, eval_dataset.version).items():
         if system not in hidden_states:
             continue
         x, y, groups, baselines = probe_inputs(
@@ -83,14 +82,14 @@ def layer_probes(
             n_repeats=int(cfg.probes.get("n_repeats", 3)),
             n_perm=int(cfg.probes.get("n_perm", 200)),
         )
-        frames.append(per_layer.assign(system=system, dataset_version=eval_dataset["version"]))
+        frames.append(per_layer.assign(system=system, dataset_version=eval_dataset.version))
         summaries[system] = {k: v for k, v in summary.items() if not isinstance(v, (list, dict))}
         images[system] = plots.auroc_depth_plot(per_layer, summary, title=f"Probe AUROC by depth: {system}")
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(result):
         with warehouse.writer() as con:
             warehouse.get().replace_rows(
-                "layer_probe_results", result, {"dataset_version": eval_dataset["version"]}, con=con
+                "layer_probe_results", result, {"dataset_version": eval_dataset.version}, con=con
             )
     import base64
 
@@ -115,15 +114,16 @@ def prompt_sensitivity(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    systems: SystemsResource,
+    eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame],
 ) -> pd.DataFrame:
     """Items x paraphrases decomposition per system: prompt ICC, flip rate vs its null, Cochran's Q / Friedman, spread."""
     cfg = load_report_config(config_files.report, baseline="")
-    dataset = load_dataset(eval_dataset["root"], eval_dataset["version"])
+    dataset = eval_dataset.load()
     rows = []
-    specs = config_files.load_systems() if Path(config_files.systems).is_file() else {}
-    for system, metrics in _current(example_metrics, eval_dataset["version"]).items():
+    specs = systems.load() if systems.exists() else {}
+    for system, metrics in _current(example_metrics, eval_dataset.version).items():
         # Greedy decoding + the (deterministic) configured metrics: no run-to-run noise, so the
         # flip rate's no-prompt-effect null is 0.  A sampled system's null is left unidentified.
         deterministic = system in specs and specs[system].decoding.greedy
@@ -138,7 +138,7 @@ def prompt_sensitivity(
                 if isinstance(value, (int, float, bool)) or value is None:
                     rows.append(
                         {
-                            "dataset_version": eval_dataset["version"],
+                            "dataset_version": eval_dataset.version,
                             "system": system,
                             "metric": metric,
                             "key": key,
@@ -149,7 +149,7 @@ def prompt_sensitivity(
     if len(out):
         with warehouse.writer() as con:
             warehouse.get().replace_rows(
-                "prompt_sensitivity_results", out, {"dataset_version": eval_dataset["version"]}, con=con
+                "prompt_sensitivity_results", out, {"dataset_version": eval_dataset.version}, con=con
             )
     wide = (
         out.pivot_table(index=["system", "metric"], columns="key", values="value").reset_index()
@@ -189,7 +189,8 @@ def comparison_report(
     lake: LakeResource,
     warehouse: WarehouseResource,
     config_files: ConfigFilesResource,
-    eval_dataset: dict,
+    systems: SystemsResource,
+    eval_dataset: DatasetRef,
     example_metrics: dict[str, pd.DataFrame],
     judge_calibration: dict,
     layer_probes: dict,
@@ -198,9 +199,9 @@ def comparison_report(
     """Baseline vs each candidate: paired tests, CIs, family-wise gate, BH q, MDE, verdicts, golden gate."""
     run = run_comparison(
         example_metrics,
-        load_dataset(eval_dataset["root"], eval_dataset["version"]),
-        version=eval_dataset["version"],
-        systems=config_files.load_systems(),
+        eval_dataset.load(),
+        version=eval_dataset.version,
+        systems=systems.load(),
         report_config=config_files.report,
         judge_calibration=judge_calibration,
         validity_summary=latest_validity_summary(warehouse.get().query),
