@@ -409,16 +409,54 @@ _LENDING_ENTITIES = frozenset(
 )
 
 
+# A number key under one of these parents is a document number: {"documents": [{"number": …}]}.
+_DOC_PARENT_WORDS = frozenset(
+    {"passport", "passports", "document", "documents", "doc", "docs", "identification", "identity",
+     "identities", "travel", "kyc", "reisepass", "ausweis", "pasaporte", "passeport", "paspoort",
+     "passaporto", "paszport", "documento", "documentos", "dokument", "dokumente", "identidad", "pièce"}
+)  # fmt: skip
+_NUMBER_KEYS = frozenset(
+    {
+        "number",
+        "no",
+        "nr",
+        "num",
+        "numero",
+        "nummer",
+        "numer",
+        "numéro",
+        "número",
+        "documentnumber",
+        "docnumber",
+    }
+)
+# Keys only an identity document record carries beside its number (an order or a card has none).
+_ISSUE_KEYS = frozenset(
+    {"nationality", "issuingcountry", "issuingstate", "issuingauthority", "countryofissue", "stateofissue",
+     "issuedby", "issuer", "placeofissue", "dateofissue", "issuedate", "issuedon", "issuingnation",
+     "ausstellungsland", "ausstellungsdatum", "nationalität", "paysdemission", "nacionalidad"}
+)  # fmt: skip
+
+
 def sibling_key(obj: dict, key: str, parent: str | None = None) -> str:
     """The key `key`'s value should be read under, given what its siblings in `obj` say it is, or
     failing that what the key holding `obj` (`parent`) says: a value key inherits an identifier
-    parent's kind."""
-    if fold(re.sub(r"[^0-9A-Za-z\u00c0-\uffff]", "", key)) not in _VALUE_KEYS:
+    parent's kind, and a number key a document parent's ({"passports": [{"number": …}]}) or a
+    record that names its issuer ({"number": …, "issuing_country": "DE"})."""
+    folded = fold(re.sub(r"[^0-9A-Za-z\u00c0-\uffff]", "", key))
+    if folded not in _VALUE_KEYS:
         return key
     named = _sibling_named(obj, key)
-    if named != key or parent is None:
+    if named != key:
         return named
-    return parent if key_entity(parent) in _LENDING_ENTITIES else key
+    if parent is not None and key_entity(parent) in _LENDING_ENTITIES:
+        return parent
+    if folded in _NUMBER_KEYS:
+        if parent is not None and _DOC_PARENT_WORDS.intersection(split_key(parent)):
+            return "passport_number"
+        if any(isinstance(k, str) and "".join(split_key(k)) in _ISSUE_KEYS for k in obj):
+            return "passport_number"
+    return key
 
 
 def _sibling_named(obj: dict, key: str) -> str:

@@ -122,6 +122,21 @@ def test_a_value_key_inherits_its_parent_identifier_key_and_a_document_label() -
     assert "533380006" not in out and "14C" in out and "2031-04-30" in out
 
 
+def test_a_number_under_a_document_parent_or_beside_its_issuer_is_a_document() -> None:
+    """{"passports": [{"number": …}]}, {"number": …, "issuing_country": …}: document numbers; an
+    order's number, and a retrieved document's id, are not."""
+    assert sibling_key({"number": "C01X00T47"}, "number", "passports") == "passport_number"
+    assert sibling_key({"nummer": "C01X00T47", "ausstellungsland": "D"}, "nummer") == "passport_number"
+    assert sibling_key({"number": "TK1234567", "nationality": "JPN"}, "number") == "passport_number"
+    assert sibling_key({"id": "kb-104", "text": "…"}, "id", "documents") == "id"
+    assert sibling_key({"number": "48213", "status": "shipped"}, "number", "orders") == "number"
+    args = {"documents": [{"number": "L8836512", "expires": "2031-02-01"}], "order": {"number": "48213"}}
+    res = scrub_table(pd.DataFrame([_row(0, "Check these, please.", args)]), processes=1,
+                      scrubber=Scrubber(key="h12c-docs"))  # fmt: skip
+    out = res.scrubbed.to_dict("records")[0]["input_messages"]
+    assert "L8836512" not in out and "48213" in out
+
+
 # ---------------------------------------------------------------- postcodes
 @pytest.mark.parametrize(
     ("text", "value"),
