@@ -86,6 +86,13 @@ _CUES = (
     r"inbox of|mailbox of|calendar of|belongs to|owned by|registered to|"
     r"hand over to|hand it over to|hand off to|handed over to|forward to|forwarded to|transfer to|"
     r"transferred to|escalate to|pass it to|reach out to|"
+    # asking someone to act, and family / work relations ("can you tell sarah", "my daughter emma")
+    r"tell|ask|email|e-mail|text|ping|message|remind|told|asked|emailed|texted|pinged|messaged|reminded|"
+    r"my daughter|my son|my wife|my husband|my partner|my colleague|my coworker|my co-worker|my boss|"
+    r"my friend|my mother|my mom|my mum|my father|my dad|my brother|my sister|my assistant|"
+    r"meine tochter|mein sohn|meine frau|mein mann|mein kollege|meine kollegin|ma fille|mon fils|ma femme|"
+    r"mon mari|mon collègue|ma collègue|mi hija|mi hijo|mi esposa|mi esposo|mi marido|mi compañero|"
+    r"mi compañera|"
     r"ansprechpartner|ansprechpartnerin|sachbearbeiter|sachbearbeiterin|kunde|kundin|im auftrag von|"
     r"de la part de|au nom de|conseiller|conseillère|client|cliente|de parte de|en nombre de|agente|atendido por|"
     r"klant|namens|contactpersoon|medewerker|per conto di|operatore|"

@@ -167,6 +167,9 @@ def test_company_names_survive_the_whole_engine(scrubber):
         ("hi, this is john smith from billing", ("john", "smith"), ("from billing",)),
         ("the card holder is kenji nakamura", ("kenji", "nakamura"), ("card holder",)),
         ("my name is maria, shop manager", ("maria",), ("shop manager",)),
+        ("can you tell sarah the invoice is wrong", ("sarah",), ("the invoice is wrong",)),
+        ("this is for my daughter emma", ("emma",), ("my daughter",)),
+        ("ask for a refund and tell me more", (), ("ask for a refund and tell me more",)),
         ("maria gonzalez called about the cell phone bill", ("maria", "gonzalez"), ("cell phone bill",)),
     ],
 )
