@@ -168,7 +168,35 @@ class CompareConfig:
 
 
 # --------------------------------------------------------------------------------------------
-def _prepare(scores: pd.DataFrame, config: CompareConfig):
+@dataclass(frozen=True)
+class _Design:
+    """The sampling design per item of `_Inputs.ex`: what every cell's SE, df and sign flips share."""
+
+    weights: np.ndarray  # design weight per item (missing or not positive → 1)
+    unit: np.ndarray  # unit (cluster) code per item; every item its own unit without clusters
+    n_units: int
+    unit_stratum: np.ndarray  # stratum code per unit: that of its first item
+    mde_profile: np.ndarray  # 1 for items where the MDE's regression sits (`mde_strata`), else 0
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The long scores reshaped once for every candidate: per-example attributes, the wide
+    (system, metric) x example table, the baseline's matrix, metric specs, slices and design."""
+
+    ex: pd.DataFrame  # per-example attributes (slice and design columns), one row per example
+    wide: pd.DataFrame  # (system, metric) x example_id mean values, columns aligned with ex
+    metrics: list[str]
+    specs: list[MetricSpec]  # one per metric, undeclared ones inferred from the baseline's values
+    baseline: np.ndarray  # (items, metrics) baseline values
+    slices: list[tuple[str, str, np.ndarray]]
+    candidates: list[str]
+    systems: set[str]
+    design: _Design
+
+
+def _prepare(scores: pd.DataFrame, config: CompareConfig) -> _Inputs:
+    """Validate `scores` and build the inputs every candidate's comparison shares."""
     need = {"system", "example_id", "metric", "value"}
     missing = need - set(scores.columns)
     if missing:
@@ -201,7 +229,49 @@ def _prepare(scores: pd.DataFrame, config: CompareConfig):
     metrics = list(config.metrics) + sorted(set(scores["metric"].unique()) - set(config.metrics))
     systems = set(scores["system"].unique())
     candidates = config.candidates or sorted(systems - {config.baseline})
-    return ex, wide, metrics, slice_cols, candidates, systems
+    a_all = _matrix(wide, config.baseline, metrics, len(ex))
+    return _Inputs(
+        ex=ex,
+        wide=wide,
+        metrics=metrics,
+        specs=[config.spec(m, a_all[:, j]) for j, m in enumerate(metrics)],
+        baseline=a_all,
+        slices=_slices(ex, slice_cols),
+        candidates=candidates,
+        systems=systems,
+        design=_design(ex, config),
+    )
+
+
+def _design(ex: pd.DataFrame, config: CompareConfig) -> _Design:
+    """Weights, units (clusters) and strata from the configured columns of `ex`."""
+    n_items = len(ex)
+    if config.weight_column:
+        w_all = pd.to_numeric(ex[config.weight_column], errors="coerce").to_numpy(dtype=float)
+        w_all = np.where(np.isfinite(w_all) & (w_all > 0), w_all, 1.0)
+    else:
+        w_all = np.ones(n_items)
+    if config.cluster_column:
+        cl = ex[config.cluster_column]
+        cl = cl.where(cl.notna(), pd.Series(ex.index.astype(str), index=ex.index))
+        _, uid = np.unique(cl.astype(str).to_numpy(), return_inverse=True)
+    else:
+        uid = np.arange(n_items)
+    n_units = int(uid.max()) + 1 if n_items else 0
+    if config.strata_column:
+        st = ex[config.strata_column].astype(str).fillna("")
+        _, hid = np.unique(st.to_numpy(), return_inverse=True)
+    else:
+        hid = np.zeros(n_items, dtype=int)
+    # where the MDE's regression sits: items of `mde_strata` (default: every item)
+    if config.mde_strata is not None and config.strata_column:
+        in_mde = ex[config.strata_column].astype(str).isin([str(v) for v in config.mde_strata])
+        prof_all = in_mde.to_numpy(dtype=float)
+    else:
+        prof_all = np.ones(n_items)
+    unit_h = np.zeros(n_units, dtype=int)
+    unit_h[uid[::-1]] = hid[::-1]  # a unit's stratum: that of its first item
+    return _Design(weights=w_all, unit=uid, n_units=n_units, unit_stratum=unit_h, mde_profile=prof_all)
 
 
 def _matrix(wide: pd.DataFrame, system: str, metrics: list[str], n: int) -> np.ndarray:
@@ -388,42 +458,25 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
     averaged; NaN values (errors) are missing.  Only examples scored by both systems enter a
     metric's cell (pairing).  See the module docstring for tests, families and verdicts.
     """
-    ex, wide, metrics, slice_cols, candidates, systems = _prepare(scores, config)
+    inp = _prepare(scores, config)
+    ex, wide, metrics, candidates, systems = inp.ex, inp.wide, inp.metrics, inp.candidates, inp.systems
     n_items = len(ex)
     alpha = float(config.q)
     z = float(stats.norm.ppf(0.5 + config.confidence / 2))
     z_pow = float(stats.norm.ppf(config.power))
     z_eq = float(stats.norm.ppf((1 + config.power) / 2))
-    a_all = _matrix(wide, config.baseline, metrics, n_items)
-    specs = [config.spec(m, a_all[:, j]) for j, m in enumerate(metrics)]
+    a_all = inp.baseline
+    specs = inp.specs
     part_key = config.golden_slice[0]
-    # design: weights, units (clusters), strata
-    if config.weight_column:
-        w_all = pd.to_numeric(ex[config.weight_column], errors="coerce").to_numpy(dtype=float)
-        w_all = np.where(np.isfinite(w_all) & (w_all > 0), w_all, 1.0)
-    else:
-        w_all = np.ones(n_items)
-    if config.cluster_column:
-        cl = ex[config.cluster_column]
-        cl = cl.where(cl.notna(), pd.Series(ex.index.astype(str), index=ex.index))
-        _, uid = np.unique(cl.astype(str).to_numpy(), return_inverse=True)
-    else:
-        uid = np.arange(n_items)
-    n_units = int(uid.max()) + 1 if n_items else 0
-    if config.strata_column:
-        st = ex[config.strata_column].astype(str).fillna("")
-        _, hid = np.unique(st.to_numpy(), return_inverse=True)
-    else:
-        hid = np.zeros(n_items, dtype=int)
-    # where the MDE's regression sits: items of `mde_strata` (default: every item)
-    if config.mde_strata is not None and config.strata_column:
-        prof_all = ex[config.strata_column].astype(str).isin([str(v) for v in config.mde_strata])
-        prof_all = prof_all.to_numpy(dtype=float)
-    else:
-        prof_all = np.ones(n_items)
-    unit_h = np.zeros(n_units, dtype=int)
-    unit_h[uid[::-1]] = hid[::-1]  # a unit's stratum: that of its first item
-    slices = _slices(ex, slice_cols)
+    dsg = inp.design
+    w_all, uid, n_units, unit_h, prof_all = (
+        dsg.weights,
+        dsg.unit,
+        dsg.n_units,
+        dsg.unit_stratum,
+        dsg.mde_profile,
+    )
+    slices = inp.slices
     frames = []
     for ci, cand in enumerate(candidates):
         if cand not in systems:
