@@ -57,7 +57,7 @@ i.e. tolerance < (q_{1−α/2} + z_{(1+power)/2})·SE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -332,7 +332,9 @@ def _strat_var(z: np.ndarray, h: np.ndarray) -> tuple[float, int]:
     return float(parts.sum()), max(n_strata, 1)
 
 
-def _binary_alt_var(parts: np.ndarray, psi: np.ndarray, delta: np.ndarray, w2: np.ndarray, x: np.ndarray):
+def _binary_alt_var(
+    parts: np.ndarray, psi: np.ndarray, delta: np.ndarray, w2: np.ndarray, x: np.ndarray
+) -> float:
     """Variance of a design-weighted paired difference of 0/1 outcomes when variance group g has
     a true change of size x_g (its own SE part scaled, group by group).
 
@@ -349,7 +351,29 @@ def _binary_alt_var(parts: np.ndarray, psi: np.ndarray, delta: np.ndarray, w2: n
     return float(np.sum(alt))
 
 
-def _alt_groups(codes, parts, hh, uid, present, wj, d, big_w, prof_all) -> dict:
+@dataclass(frozen=True)
+class _AltGroups:
+    """Per variance group of one weighted or clustered binary cell, what its MDE needs."""
+
+    parts: np.ndarray  # the group's part of SE²
+    psi: np.ndarray  # weighted discordance ψ_g
+    delta: np.ndarray  # weighted difference Δ_g
+    w2: np.ndarray  # Σ(W_c/W)² over its units
+    share: np.ndarray  # its share of the design weight
+    profile: np.ndarray  # weighted share of its items where the declared regression sits
+
+
+def _alt_groups(
+    codes: np.ndarray,
+    parts: np.ndarray,
+    hh: np.ndarray,
+    uid: np.ndarray,
+    present: np.ndarray,
+    wj: np.ndarray,
+    d: np.ndarray,
+    big_w: float,
+    prof_all: np.ndarray,
+) -> _AltGroups:
     """Per variance group of one binary cell: its SE part, weighted discordance ψ_g and difference
     Δ_g, Σ(W_c/W)², design-weight share, and the MDE profile (weighted share of its items where the
     declared regression sits)."""
@@ -357,39 +381,38 @@ def _alt_groups(codes, parts, hh, uid, present, wj, d, big_w, prof_all) -> dict:
     g_of_unit[np.flatnonzero(present)] = hh
     g_item = g_of_unit[uid]
     wu = np.bincount(uid, weights=wj, minlength=present.size)
-    out = {k: np.zeros(codes.size) for k in ("psi", "delta", "w2", "share", "profile")}
-    out["parts"] = parts
+    psi, delta, w2, share, profile = (np.zeros(codes.size) for _ in range(5))
     for k, code in enumerate(codes):
         it = (g_item == code) & (wj > 0)
         wg = wj[it].sum()
         if not wg > 0:
             continue
-        out["psi"][k] = float(np.sum(wj[it] * np.abs(d[it])) / wg)
-        out["delta"][k] = float(np.sum(wj[it] * d[it]) / wg)
-        out["w2"][k] = float(np.sum((wu[np.flatnonzero(present)[hh == code]] / big_w) ** 2))
-        out["share"][k] = float(wg / big_w)
-        out["profile"][k] = float(np.sum(wj[it] * prof_all[it]) / wg)
-    return out
+        psi[k] = float(np.sum(wj[it] * np.abs(d[it])) / wg)
+        delta[k] = float(np.sum(wj[it] * d[it]) / wg)
+        w2[k] = float(np.sum((wu[np.flatnonzero(present)[hh == code]] / big_w) ** 2))
+        share[k] = float(wg / big_w)
+        profile[k] = float(np.sum(wj[it] * prof_all[it]) / wg)
+    return _AltGroups(parts=parts, psi=psi, delta=delta, w2=w2, share=share, profile=profile)
 
 
-def _binary_mde_strat(alt: dict, tol: float, k: float) -> float:
+def _binary_mde_strat(alt: _AltGroups, tol: float, k: float) -> float:
     """MDE δ = tol + k·SE_alt(δ) of a binary row for the regression profile in `alt` (share of the
     design weight each group carries, relative size of its change); returns SE at the MDE."""
-    share, prof = alt["share"], alt["profile"]
+    share, prof = alt.share, alt.profile
     reach = float(np.sum(share * prof))  # design-weighted change per unit of x
     if not reach > 0:
-        share, prof, reach = alt["share"], np.ones_like(alt["share"]), 1.0
-    se0 = np.sqrt(max(_binary_alt_var(alt["parts"], alt["psi"], alt["delta"], alt["w2"], 0 * prof), 0.0))
+        share, prof, reach = alt.share, np.ones_like(alt.share), 1.0
+    se0 = np.sqrt(max(_binary_alt_var(alt.parts, alt.psi, alt.delta, alt.w2, 0 * prof), 0.0))
     d_ = tol + k * se0
     for _ in range(40):
         x = np.minimum(d_ / reach * prof, 1.0)
-        se = np.sqrt(max(_binary_alt_var(alt["parts"], alt["psi"], alt["delta"], alt["w2"], x), 0.0))
+        se = np.sqrt(max(_binary_alt_var(alt.parts, alt.psi, alt.delta, alt.w2, x), 0.0))
         d_new = min(tol + k * se, 1.0)
         if abs(d_new - d_) < 1e-9:
             d_ = d_new
             break
         d_ = d_new
-    return (d_ - tol) / k
+    return float((d_ - tol) / k)
 
 
 def _verdict(
@@ -449,6 +472,348 @@ def _maxt_stepdown(t_obs: np.ndarray, t_star: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class _Critical:
+    """The quantiles every row's decision uses, fixed by the config."""
+
+    alpha: float  # the gate's α (two-sided)
+    z: float  # normal quantile of the CI
+    z_pow: float  # z_power: MDE = tolerance + (q + z_pow)·SE
+    z_eq: float  # z_{(1+power)/2}: underpowered when tolerance < (q + z_eq)·SE
+
+    @classmethod
+    def of(cls, config: CompareConfig) -> _Critical:
+        return cls(
+            alpha=float(config.q),
+            z=float(stats.norm.ppf(0.5 + config.confidence / 2)),
+            z_pow=float(stats.norm.ppf(config.power)),
+            z_eq=float(stats.norm.ppf((1 + config.power) / 2)),
+        )
+
+
+@dataclass
+class _Cell:
+    """One candidate x metric x slice estimate: the row's own columns (the fields named in
+    RESULT_COLUMNS), and what the shared sign flips and the MDE need from it."""
+
+    candidate: str
+    metric: str
+    metric_type: str
+    slice_key: str
+    slice_value: str
+    n: int
+    tolerance: float
+    is_primary: bool
+    effect_name: str
+    unit_totals: np.ndarray  # Σ_{i∈c} w_i d_i per unit: this cell's column of the sign flips
+    corr_ab: float = np.nan
+    effect: float = np.nan
+    n_clusters: int = 0
+    n_eff: float = 0.0
+    mean_a: float = np.nan
+    mean_b: float = np.nan
+    diff: float = np.nan
+    se: float = np.nan
+    ci_low: float = np.nan
+    ci_high: float = np.nan
+    test: str = "none"
+    p_closed: float | None = None  # McNemar's mid-p; None: the p comes from the sign flips
+    sd_perm: float = 0.0  # SD of the sign-flip total, √Σ unit_totals²
+    se_mde: float = np.nan  # the SE the MDE starts from
+    tq: float | None = None  # quantile of the row's CI (None: z)
+    psi: tuple[float, float] | None = None  # binary: weighted discordance ψ and difference Δ
+    alt: _AltGroups | None = None  # weighted or clustered binary: the MDE group by group
+
+
+_CELL_COLUMNS = tuple(f.name for f in fields(_Cell) if f.name in RESULT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _Variance:
+    """The stratified linearisation variance of one cell's d̄_w and its df (module docstring)."""
+
+    present: np.ndarray  # units holding at least one paired item
+    n_units: int  # how many
+    multi: bool  # some unit holds more than one paired item
+    groups: np.ndarray  # variance-group code per present unit (`_strat_groups`)
+    codes: np.ndarray  # the group codes, as `_strat_var_parts` returns them
+    parts: np.ndarray  # each group's part of SE²
+    se: float
+    df: float
+
+
+def _variance(dsg: _Design, ok: np.ndarray, wj: np.ndarray, d: np.ndarray, diff: float) -> _Variance:
+    """SE over units, strata = the design strata; df = min(units − strata, Satterthwaite df of the
+    unit weights, stratified Satterthwaite df of the variance estimate)."""
+    uid, n_units = dsg.unit, dsg.n_units
+    big_w = wj.sum()
+    cnt_u = np.bincount(uid, weights=ok.astype(float), minlength=n_units)
+    present = cnt_u > 0
+    n_cl = int(present.sum())
+    multi = bool((cnt_u > 1).any())
+    zc = np.bincount(uid, weights=wj * (d - diff), minlength=n_units)[present] / big_w
+    hh = _strat_groups(dsg.unit_stratum[present])
+    g_codes, g_parts, n_strata = _strat_var_parts(zc, hh)
+    var, n_strata = float(g_parts.sum()), max(n_strata, 1)
+    se = float(np.sqrt(var)) if n_cl >= 2 else np.nan
+    # Satterthwaite df of the weighted variance: (Σ W_c²)²/Σ W_c⁴ over unit weights W_c,
+    # = units for equal weights, far fewer when a few heavy units dominate.
+    wu = np.bincount(uid, weights=wj, minlength=n_units)[present]
+    df_sat = float(np.sum(wu**2) ** 2 / np.sum(wu**4)) if n_cl else 1.0
+    # ... and the stratified Satterthwaite df of the variance estimate itself,
+    # (Σ_g V_g)² / Σ_g V_g²/(C_g − 1): a slice cutting across the strata leaves few
+    # units in each, and each stratum spends one df on its own mean.
+    c_g = np.array([np.sum(hh == code) for code in g_codes], dtype=float)
+    use = c_g >= 2
+    den = float(np.sum(g_parts[use] ** 2 / (c_g[use] - 1.0)))
+    df_str = float(g_parts.sum() ** 2 / den) if den > 0 else df_sat
+    df_t = max(min(n_cl - n_strata, df_sat, df_str), 1.0)
+    return _Variance(present, n_cl, multi, hh, g_codes, g_parts, se, df_t)
+
+
+def _estimate_cell(
+    cand: str,
+    metric: str,
+    spec: MetricSpec,
+    slice_: tuple[str, str, np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    dsg: _Design,
+    config: CompareConfig,
+    z: float,
+) -> _Cell:
+    """Effect, SE, df, CI and test of one cell over the items both systems scored (pairing)."""
+    skey, sval, mask = slice_
+    ok = mask & np.isfinite(a) & np.isfinite(b)
+    n = int(ok.sum())
+    wj = np.where(ok, dsg.weights, 0.0)
+    d = np.where(ok, b - a, 0.0)
+    big_w = wj.sum()
+    cell = _Cell(
+        candidate=cand,
+        metric=metric,
+        metric_type=spec.type,
+        slice_key=skey,
+        slice_value=sval,
+        n=n,
+        tolerance=spec.tolerance,
+        is_primary=metric == config.primary_metric,
+        effect_name="odds_ratio" if spec.type == "binary" else "d_z",
+        unit_totals=np.bincount(dsg.unit, weights=wj * d, minlength=dsg.n_units),
+    )
+    if n == 0:
+        return cell
+    diff = float((wj * d).sum() / big_w)
+    n_eff = float(big_w**2 / (wj**2).sum())
+    var = _variance(dsg, ok, wj, d, diff)
+    wv = dsg.weights[ok]
+    weighted = bool(wv.max() > wv.min() * (1 + 1e-9))
+    tq = float(stats.t.ppf(0.5 + config.confidence / 2, var.df))
+    cell.n_clusters, cell.n_eff, cell.diff, cell.se, cell.tq = var.n_units, n_eff, diff, var.se, tq
+    cell.ci_low, cell.ci_high = diff - tq * var.se, diff + tq * var.se
+    cell.mean_a = float((wj * np.where(ok, a, 0)).sum() / big_w)
+    cell.mean_b = float((wj * np.where(ok, b, 0)).sum() / big_w)
+    aa, bb = a[ok], b[ok]
+    if n > 2 and aa.std() > 0 and bb.std() > 0:
+        cell.corr_ab = float(np.corrcoef(aa, bb)[0, 1])
+    cell.sd_perm = float(np.sqrt(np.sum(cell.unit_totals**2)))
+    cell.se_mde = var.se
+    design = ("_cluster" if var.multi else "") + ("_weighted" if weighted else "")
+    if spec.type == "binary":
+        _binary_test(cell, aa, bb, var, weighted, z)
+        cell.psi = (float(np.sum(wj * np.abs(d)) / big_w), diff)
+        if weighted or var.multi:  # the MDE from the SE parts of the variance groups
+            cell.alt = _alt_groups(
+                var.codes, var.parts, var.groups, dsg.unit, var.present, wj, d, big_w, dsg.mde_profile
+            )
+        if cell.test != "mcnemar_midp":
+            cell.test = "signflip" + design
+    else:
+        cell.test = "signflip_mean" + design
+        sdw = float(np.sqrt(np.sum(wj * (d - diff) ** 2) / big_w))
+        if sdw > 0:
+            cell.effect = diff / sdw
+    if not (np.nan_to_num(cell.se_mde, nan=0.0) > 0):
+        cell.se_mde = spec.scale * np.sqrt(3.0) / max(n_eff, 1.0)
+    return cell
+
+
+def _binary_test(
+    cell: _Cell, aa: np.ndarray, bb: np.ndarray, var: _Variance, weighted: bool, z: float
+) -> None:
+    """Binary cell: odds ratio of the discordant pairs; McNemar mid-p with the Agresti–Min interval
+    when weights are equal and no unit holds two items, else the sign flips (Agresti–Min on the
+    effective counts when no pair is discordant)."""
+    pa_, pb_ = aa >= 0.5, bb >= 0.5
+    bc, cc = int(np.sum(pa_ & ~pb_)), int(np.sum(~pa_ & pb_))
+    cell.effect = cc / bc if bc > 0 else (np.inf if cc > 0 else np.nan)
+    if not weighted and not var.multi:
+        n = cell.n
+        cell.p_closed = float(mcnemar_midp_vec(np.array([bc]), np.array([cc]))[0])
+        cell.ci_low, cell.ci_high = _agresti_min(bc, cc, n, z)
+        cell.tq = z
+        psi, delta = (bc + cc) / n, (cc - bc) / n
+        cell.se = float(np.sqrt(max(psi - delta**2, 0.0) / n))
+        cell.se_mde = cell.se
+        cell.test = "mcnemar_midp"
+    elif not cell.se > 0:  # no discordant pair: Agresti–Min on the effective counts
+        cell.ci_low, cell.ci_high = _agresti_min(0.0, 0.0, cell.n_eff, z)
+
+
+def _gate_family(
+    cells: list[_Cell], specs: list[MetricSpec], config: CompareConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(gating, family): gating rows are those of gating metrics in {all, partitions} or in
+    slices big enough to gate; the family is the gating rows but the primary metric's overall
+    row, which is tested alone."""
+    part_key = config.golden_slice[0]
+    gating = np.zeros(len(cells), dtype=bool)
+    fam = np.zeros(len(cells), dtype=bool)
+    for k, (c, sp) in enumerate(zip(cells, specs, strict=True)):
+        structural = c.slice_key in ("all", part_key)
+        # "enough items" is Kish's effective n: a 46-item slice whose weight sits on 3 heavy
+        # items is a 12-item sample (its t interval has ~2 df and covers ~99%, not 95%).
+        big_enough = c.n_eff >= config.min_gating_n and c.n_clusters >= config.min_gating_clusters
+        in_scope = structural or (config.block_on_slices and big_enough)
+        gating[k] = sp.gating and in_scope and c.n >= config.min_n
+        fam[k] = gating[k] and not (c.is_primary and c.slice_key == "all")
+    return gating, fam
+
+
+def _sign_flips(
+    cells: list[_Cell],
+    sign: np.ndarray,
+    fam_idx: np.ndarray,
+    n_units: int,
+    config: CompareConfig,
+    stream: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One (B x units) Rademacher matrix shared by every cell and metric of a candidate.
+
+    Returns each cell's two-sided sign-flip p, and for the family its observed "worse" statistics
+    and their (B, family) resampled values, for the max-T step-down."""
+    k_all = len(cells)
+    s_mat = np.ascontiguousarray(np.stack([c.unit_totals for c in cells], axis=1), dtype=np.float32)  # (U, K)
+    t_obs = np.array([float(c.unit_totals.sum()) for c in cells])
+    sd_perm = np.array([c.sd_perm for c in cells])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_worse = np.where(sd_perm > 0, -sign * t_obs / sd_perm, 0.0)
+    exceed = np.zeros(k_all)
+    t_star_fam = np.empty((int(config.n_resamples), fam_idx.size), dtype=np.float32)
+    rng = np.random.default_rng(np.random.SeedSequence([config.seed, stream]))
+    bsz, chunk = int(config.n_resamples), 1000
+    scale_fam = np.where(sd_perm[fam_idx] > 0, -sign[fam_idx] / np.maximum(sd_perm[fam_idx], 1e-300), 0.0)
+    abs_obs = np.abs(t_obs) * (1 - 1e-5) - 1e-9  # float32 products: ties must stay ties
+    for start in range(0, bsz, chunk):
+        size = min(chunk, bsz - start)
+        tstar = _signs(rng, size, n_units) @ s_mat  # (size, K)
+        exceed += (np.abs(tstar) >= abs_obs).sum(0)
+        t_star_fam[start : start + size] = tstar[:, fam_idx] * scale_fam
+    p_perm = (1.0 + exceed) / (bsz + 1.0)
+    return p_perm, t_worse[fam_idx], t_star_fam
+
+
+@dataclass(frozen=True)
+class _PValues:
+    raw: np.ndarray  # the row's own test
+    adj: np.ndarray  # gating rows: max-T step-down in the family, raw for the primary row alone
+    q_bh: np.ndarray  # BH over every non-informational row, for exploration
+
+
+def _p_values(
+    cells: list[_Cell],
+    specs: list[MetricSpec],
+    gating: np.ndarray,
+    fam: np.ndarray,
+    config: CompareConfig,
+    stream: int,
+    n_units: int,
+) -> _PValues:
+    """Raw, family-adjusted and BH p-values of one candidate's cells (the sign flips shared)."""
+    sign = np.array([1.0 if sp.higher_is_better else -1.0 for sp in specs])
+    fam_idx = np.flatnonzero(fam)
+    p_perm, t_worse_fam, t_star_fam = _sign_flips(cells, sign, fam_idx, n_units, config, stream)
+    k_all = len(cells)
+    p_raw = np.empty(k_all)
+    for k, c in enumerate(cells):
+        if c.n < config.min_n or c.n == 0:
+            p_raw[k] = np.nan
+        elif c.p_closed is not None:
+            p_raw[k] = c.p_closed
+        elif c.sd_perm == 0:
+            p_raw[k] = 1.0
+        else:  # no sign-flip test over C units can be surer than 2·½^C
+            p_raw[k] = max(p_perm[k], min(1.0, 2.0 * 0.5**c.n_clusters))
+    p_adj = np.full(k_all, np.nan)
+    if fam_idx.size:
+        p_adj[fam_idx] = np.minimum(1.0, 2.0 * _maxt_stepdown(t_worse_fam, t_star_fam))
+    prim = gating & ~fam
+    p_adj[prim] = p_raw[prim]
+    q_bh = np.full(k_all, np.nan)
+    explore = np.array([sp.gating for sp in specs], dtype=bool)
+    q_bh[explore] = benjamini_hochberg(p_raw[explore])
+    return _PValues(raw=p_raw, adj=p_adj, q_bh=q_bh)
+
+
+def _mde(c: _Cell, spec: MetricSpec, crit: _Critical, min_n: int) -> tuple[float, bool]:
+    """(mde, underpowered) of a row, at the quantile of its own CI, so that the MDE is that of the
+    rule actually applied."""
+    se_mde = c.se_mde
+    tq_c = c.tq if c.tq is not None else crit.z
+    k_mde, k_eq = tq_c + crit.z_pow, tq_c + crit.z_eq
+    if c.alt is not None and np.isfinite(c.se) and c.se > 0:
+        se_mde = _binary_mde_strat(c.alt, spec.tolerance, k_mde)
+    elif c.psi is not None and np.isfinite(se_mde):
+        se_mde = _binary_mde_se(se_mde, *c.psi, spec.tolerance, k_mde)
+    mde = np.nan if c.n < min_n else spec.tolerance + k_mde * se_mde
+    return mde, bool(c.n < min_n or not spec.tolerance > k_eq * se_mde)
+
+
+def _scope_note(
+    note: str, c: _Cell, spec: MetricSpec, gating: bool, primary_alone: bool, config: CompareConfig
+) -> str:
+    """The verdict's note, plus why the row is (not) in the gate family."""
+    if primary_alone:
+        extra = "primary: unadjusted test at α"
+    elif not gating and spec.gating and c.n >= config.min_n:
+        extra = f"below gating size (effective n≥{config.min_gating_n}, units≥{config.min_gating_clusters})"
+    elif not spec.gating:
+        extra = "informational"
+    else:
+        return note
+    return (note + "; " if note else "") + extra
+
+
+def _candidate_frame(
+    cells: list[_Cell], inp: _Inputs, config: CompareConfig, crit: _Critical, stream: int
+) -> pd.DataFrame:
+    """Gate family, p-values, verdicts, MDEs and notes of one candidate's cells, as rows."""
+    specs = [inp.specs[inp.metrics.index(c.metric)] for c in cells]
+    gating, fam = _gate_family(cells, specs, config)
+    p = _p_values(cells, specs, gating, fam, config, stream, inp.design.n_units)
+    prim = gating & ~fam
+    rows = []
+    for k, (c, sp) in enumerate(zip(cells, specs, strict=True)):
+        s = 1.0 if sp.higher_is_better else -1.0
+        lo_o, hi_o = sorted((s * c.ci_low, s * c.ci_high))
+        p_dec = p.adj[k] if gating[k] else p.raw[k]
+        v, note = _verdict(c.n, p_dec, p.raw[k], lo_o, hi_o, sp.tolerance, crit.alpha, config.min_n)
+        mde, underpowered = _mde(c, sp, crit, config.min_n)
+        row: dict[str, object] = {name: getattr(c, name) for name in _CELL_COLUMNS}
+        row.update(
+            gating=bool(gating[k]),
+            p_value=p.raw[k],
+            p_adj=p.adj[k],
+            q_bh=p.q_bh[k],
+            mde=mde,
+            underpowered=underpowered,
+            verdict=v,
+            note=_scope_note(note, c, sp, bool(gating[k]), bool(prim[k]), config),
+        )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
 def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame:
     """Tidy comparison of each candidate against the baseline, per metric x slice (plus 'all').
 
@@ -459,216 +824,20 @@ def compare_systems(scores: pd.DataFrame, config: CompareConfig) -> pd.DataFrame
     metric's cell (pairing).  See the module docstring for tests, families and verdicts.
     """
     inp = _prepare(scores, config)
-    ex, wide, metrics, candidates, systems = inp.ex, inp.wide, inp.metrics, inp.candidates, inp.systems
-    n_items = len(ex)
-    alpha = float(config.q)
-    z = float(stats.norm.ppf(0.5 + config.confidence / 2))
-    z_pow = float(stats.norm.ppf(config.power))
-    z_eq = float(stats.norm.ppf((1 + config.power) / 2))
-    a_all = inp.baseline
-    specs = inp.specs
-    part_key = config.golden_slice[0]
-    dsg = inp.design
-    w_all, uid, n_units, unit_h, prof_all = (
-        dsg.weights,
-        dsg.unit,
-        dsg.n_units,
-        dsg.unit_stratum,
-        dsg.mde_profile,
-    )
-    slices = inp.slices
+    crit = _Critical.of(config)
     frames = []
-    for ci, cand in enumerate(candidates):
-        if cand not in systems:
+    for stream, cand in enumerate(inp.candidates):  # the candidate's index seeds its sign flips
+        if cand not in inp.systems:
             continue
-        b_all = _matrix(wide, cand, metrics, n_items)
-        cells: list[dict] = []
-        unit_cols: list[np.ndarray] = []  # per cell: unit totals Σ w·d (for the sign flips)
-        for skey, sval, mask in slices:
-            for j, m in enumerate(metrics):
-                sp = specs[j]
-                a, b = a_all[:, j], b_all[:, j]
-                ok = mask & np.isfinite(a) & np.isfinite(b)
-                n = int(ok.sum())
-                wj = np.where(ok, w_all, 0.0)
-                d = np.where(ok, b - a, 0.0)
-                big_w = wj.sum()
-                cell = dict(
-                    candidate=cand,
-                    metric=m,
-                    metric_type=sp.type,
-                    slice_key=skey,
-                    slice_value=sval,
-                    n=n,
-                    tolerance=sp.tolerance,
-                    is_primary=m == config.primary_metric,
-                    corr_ab=np.nan,
-                    effect=np.nan,
-                    effect_name="odds_ratio" if sp.type == "binary" else "d_z",
-                )
-                s_u = np.bincount(uid, weights=wj * d, minlength=n_units)
-                unit_cols.append(s_u)
-                if n == 0:
-                    cell.update(
-                        n_clusters=0, n_eff=0.0, mean_a=np.nan, mean_b=np.nan, diff=np.nan, se=np.nan,
-                        ci_low=np.nan, ci_high=np.nan, test="none", _p_mc=True, _p=np.nan, _sd_perm=0.0,
-                        _weighted=False, _multi=False, _se_mde=np.nan,
-                    )  # fmt: skip
-                    cells.append(cell)
-                    continue
-                diff = float((wj * d).sum() / big_w)
-                n_eff = float(big_w**2 / (wj**2).sum())
-                cnt_u = np.bincount(uid, weights=ok.astype(float), minlength=n_units)
-                present = cnt_u > 0
-                n_cl = int(present.sum())
-                multi = bool((cnt_u > 1).any())
-                wv = w_all[ok]
-                weighted = bool(wv.max() > wv.min() * (1 + 1e-9))
-                zc = np.bincount(uid, weights=wj * (d - diff), minlength=n_units)[present] / big_w
-                hh = _strat_groups(unit_h[present])
-                g_codes, g_parts, n_strata = _strat_var_parts(zc, hh)
-                var, n_strata = float(g_parts.sum()), max(n_strata, 1)
-                se = float(np.sqrt(var)) if n_cl >= 2 else np.nan
-                # Satterthwaite df of the weighted variance: (Σ W_c²)²/Σ W_c⁴ over unit weights W_c,
-                # = units for equal weights, far fewer when a few heavy units dominate.
-                wu = np.bincount(uid, weights=wj, minlength=n_units)[present]
-                df_sat = float(np.sum(wu**2) ** 2 / np.sum(wu**4)) if n_cl else 1.0
-                # ... and the stratified Satterthwaite df of the variance estimate itself,
-                # (Σ_g V_g)² / Σ_g V_g²/(C_g − 1): a slice cutting across the strata leaves few
-                # units in each, and each stratum spends one df on its own mean.
-                c_g = np.array([np.sum(hh == code) for code in g_codes], dtype=float)
-                use = c_g >= 2
-                den = float(np.sum(g_parts[use] ** 2 / (c_g[use] - 1.0)))
-                df_str = float(g_parts.sum() ** 2 / den) if den > 0 else df_sat
-                df_t = max(min(n_cl - n_strata, df_sat, df_str), 1.0)
-                tq = float(stats.t.ppf(0.5 + config.confidence / 2, df_t))
-                lo, hi = diff - tq * se, diff + tq * se
-                aa, bb = a[ok], b[ok]
-                if n > 2 and aa.std() > 0 and bb.std() > 0:
-                    cell["corr_ab"] = float(np.corrcoef(aa, bb)[0, 1])
-                sd_perm = float(np.sqrt(np.sum(s_u**2)))
-                p_mc, p = True, np.nan
-                se_mde = se
-                if sp.type == "binary":
-                    pa_, pb_ = aa >= 0.5, bb >= 0.5
-                    bc, cc = int(np.sum(pa_ & ~pb_)), int(np.sum(~pa_ & pb_))
-                    cell["effect"] = cc / bc if bc > 0 else (np.inf if cc > 0 else np.nan)
-                    if not weighted and not multi:
-                        p, p_mc = float(mcnemar_midp_vec(np.array([bc]), np.array([cc]))[0]), False
-                        lo, hi = _agresti_min(bc, cc, n, z)
-                        tq = z
-                        psi, delta = (bc + cc) / n, (cc - bc) / n
-                        se = float(np.sqrt(max(psi - delta**2, 0.0) / n))
-                        se_mde = se
-                        test = "mcnemar_midp"
-                    else:
-                        test = "signflip" + ("_cluster" if multi else "") + ("_weighted" if weighted else "")
-                        if not se > 0:  # no discordant pair: Agresti–Min on the effective counts
-                            lo, hi = _agresti_min(0.0, 0.0, n_eff, z)
-                    psi_w = float(np.sum(wj * np.abs(d)) / big_w)
-                    cell["_psi"] = (psi_w, diff)
-                    if weighted or multi:  # the MDE from the SE parts of the variance groups
-                        cell["_alt"] = _alt_groups(g_codes, g_parts, hh, uid, present, wj, d, big_w, prof_all)
-                else:
-                    test = "signflip_mean" + ("_cluster" if multi else "") + ("_weighted" if weighted else "")
-                    sdw = float(np.sqrt(np.sum(wj * (d - diff) ** 2) / big_w))
-                    if sdw > 0:
-                        cell["effect"] = diff / sdw
-                if not (np.nan_to_num(se_mde, nan=0.0) > 0):
-                    se_mde = sp.scale * np.sqrt(3.0) / max(n_eff, 1.0)
-                cell.update(
-                    n_clusters=n_cl, n_eff=n_eff, mean_a=float((wj * np.where(ok, a, 0)).sum() / big_w),
-                    mean_b=float((wj * np.where(ok, b, 0)).sum() / big_w), diff=diff, se=se,
-                    ci_low=lo, ci_high=hi, test=test, _p_mc=p_mc, _p=p, _sd_perm=sd_perm,
-                    _weighted=weighted, _multi=multi, _se_mde=se_mde, _tq=tq,
-                )  # fmt: skip
-                cells.append(cell)
-        # ---- sign flips: one (B x units) Rademacher matrix shared by every cell and metric ------
-        k_all = len(cells)
-        s_mat = np.ascontiguousarray(np.stack(unit_cols, axis=1), dtype=np.float32)  # (U, K)
-        t_obs = np.array([float(u.sum()) for u in unit_cols])
-        sd_perm = np.array([c["_sd_perm"] for c in cells])
-        sign = np.array([1.0 if specs[metrics.index(c["metric"])].higher_is_better else -1.0 for c in cells])
-        fam = np.zeros(k_all, dtype=bool)
-        gating = np.zeros(k_all, dtype=bool)
-        for k, c in enumerate(cells):
-            sp = specs[metrics.index(c["metric"])]
-            structural = c["slice_key"] in ("all", part_key)
-            # "enough items" is Kish's effective n: a 46-item slice whose weight sits on 3 heavy
-            # items is a 12-item sample (its t interval has ~2 df and covers ~99%, not 95%).
-            big_enough = c["n_eff"] >= config.min_gating_n and c["n_clusters"] >= config.min_gating_clusters
-            in_scope = structural or (config.block_on_slices and big_enough)
-            gating[k] = sp.gating and in_scope and c["n"] >= config.min_n
-            fam[k] = gating[k] and not (c["is_primary"] and c["slice_key"] == "all")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_worse = np.where(sd_perm > 0, -sign * t_obs / sd_perm, 0.0)
-        exceed = np.zeros(k_all)
-        fam_idx = np.flatnonzero(fam)
-        t_star_fam = np.empty((int(config.n_resamples), fam_idx.size), dtype=np.float32)
-        rng = np.random.default_rng(np.random.SeedSequence([config.seed, ci]))
-        bsz, chunk = int(config.n_resamples), 1000
-        scale_fam = np.where(sd_perm[fam_idx] > 0, -sign[fam_idx] / np.maximum(sd_perm[fam_idx], 1e-300), 0.0)
-        abs_obs = np.abs(t_obs) * (1 - 1e-5) - 1e-9  # float32 products: ties must stay ties
-        for start in range(0, bsz, chunk):
-            size = min(chunk, bsz - start)
-            tstar = _signs(rng, size, n_units) @ s_mat  # (size, K)
-            exceed += (np.abs(tstar) >= abs_obs).sum(0)
-            t_star_fam[start : start + size] = tstar[:, fam_idx] * scale_fam
-        p_perm = (1.0 + exceed) / (bsz + 1.0)
-        p_raw = np.empty(k_all)
-        for k, c in enumerate(cells):
-            if c["n"] < config.min_n or c["n"] == 0:
-                p_raw[k] = np.nan
-            elif not c["_p_mc"]:
-                p_raw[k] = c["_p"]
-            elif sd_perm[k] == 0:
-                p_raw[k] = 1.0
-            else:  # no sign-flip test over C units can be surer than 2·½^C
-                p_raw[k] = max(p_perm[k], min(1.0, 2.0 * 0.5 ** c["n_clusters"]))
-        p_adj = np.full(k_all, np.nan)
-        if fam_idx.size:
-            p_adj[fam_idx] = np.minimum(1.0, 2.0 * _maxt_stepdown(t_worse[fam_idx], t_star_fam))
-        prim = gating & ~fam
-        p_adj[prim] = p_raw[prim]
-        q_bh = np.full(k_all, np.nan)
-        explore = np.array([specs[metrics.index(c["metric"])].gating for c in cells], dtype=bool)
-        q_bh[explore] = benjamini_hochberg(p_raw[explore])
-        rows = []
-        for k, c in enumerate(cells):
-            sp = specs[metrics.index(c["metric"])]
-            s = sign[k]
-            lo_o, hi_o = sorted((s * c["ci_low"], s * c["ci_high"]))
-            p_dec = p_adj[k] if gating[k] else p_raw[k]
-            v, note = _verdict(c["n"], p_dec, p_raw[k], lo_o, hi_o, sp.tolerance, alpha, config.min_n)
-            if prim[k]:
-                note = (note + "; " if note else "") + "primary: unadjusted test at α"
-            elif not gating[k] and sp.gating and c["n"] >= config.min_n:
-                note = (note + "; " if note else "") + (
-                    f"below gating size (effective n≥{config.min_gating_n}, units≥{config.min_gating_clusters})"
-                )
-            elif not sp.gating:
-                note = (note + "; " if note else "") + "informational"
-            se_mde = c["_se_mde"]
-            # the quantile of the row's own CI, so that the MDE is that of the rule actually applied
-            tq_c = c.get("_tq", z)
-            k_mde, k_eq = tq_c + z_pow, tq_c + z_eq
-            if "_alt" in c and np.isfinite(c["se"]) and c["se"] > 0:
-                se_mde = _binary_mde_strat(c["_alt"], sp.tolerance, k_mde)
-            elif "_psi" in c and np.isfinite(se_mde):
-                se_mde = _binary_mde_se(se_mde, *c["_psi"], sp.tolerance, k_mde)
-            row = {k2: v2 for k2, v2 in c.items() if not k2.startswith("_")}
-            row.update(
-                gating=bool(gating[k]),
-                p_value=p_raw[k],
-                p_adj=p_adj[k],
-                q_bh=q_bh[k],
-                mde=np.nan if c["n"] < config.min_n else sp.tolerance + k_mde * se_mde,
-                underpowered=bool(c["n"] < config.min_n or not sp.tolerance > k_eq * se_mde),
-                verdict=v,
-                note=note,
+        b_all = _matrix(inp.wide, cand, inp.metrics, len(inp.ex))
+        cells = [
+            _estimate_cell(
+                cand, m, inp.specs[j], sl, inp.baseline[:, j], b_all[:, j], inp.design, config, crit.z
             )
-            rows.append(row)
-        frames.append(pd.DataFrame(rows, columns=RESULT_COLUMNS))
+            for sl in inp.slices
+            for j, m in enumerate(inp.metrics)
+        ]
+        frames.append(_candidate_frame(cells, inp, config, crit, stream))
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(frames, ignore_index=True)
