@@ -4,6 +4,10 @@
 candidate x metric x slice; `gate_decision` reads those rows (and, for the golden gate, the scores)
 and says block / proceed / undecided with reasons.
 
+Code path: `_prepare` (wide table, metric specs, slices, design arrays, once) → `_estimate_cell`
+per candidate x slice x metric (effect, SE, df, CI, test, as a `_Cell`) → `_candidate_frame`
+(`_gate_family`, the shared sign flips and max-T in `_p_values`, then verdict, MDE and notes).
+
 Estimates.  Every cell is a design-weighted paired difference d̄_w = Σ w_i d_i / Σ w_i over the
 items both systems scored (w = the dataset's design weight N_h/n_h; 1 outside the distribution
 partition), with Kish's effective n (Σw)²/Σw².  Its SE is the stratified linearisation (with-
@@ -620,14 +624,12 @@ def _estimate_cell(
     cell.se_mde = var.se
     design = ("_cluster" if var.multi else "") + ("_weighted" if weighted else "")
     if spec.type == "binary":
-        _binary_test(cell, aa, bb, var, weighted, z)
+        _binary_test(cell, aa, bb, var, weighted, z, design)
         cell.psi = (float(np.sum(wj * np.abs(d)) / big_w), diff)
         if weighted or var.multi:  # the MDE from the SE parts of the variance groups
             cell.alt = _alt_groups(
                 var.codes, var.parts, var.groups, dsg.unit, var.present, wj, d, big_w, dsg.mde_profile
             )
-        if cell.test != "mcnemar_midp":
-            cell.test = "signflip" + design
     else:
         cell.test = "signflip_mean" + design
         sdw = float(np.sqrt(np.sum(wj * (d - diff) ** 2) / big_w))
@@ -639,11 +641,11 @@ def _estimate_cell(
 
 
 def _binary_test(
-    cell: _Cell, aa: np.ndarray, bb: np.ndarray, var: _Variance, weighted: bool, z: float
+    cell: _Cell, aa: np.ndarray, bb: np.ndarray, var: _Variance, weighted: bool, z: float, design: str
 ) -> None:
     """Binary cell: odds ratio of the discordant pairs; McNemar mid-p with the Agresti–Min interval
-    when weights are equal and no unit holds two items, else the sign flips (Agresti–Min on the
-    effective counts when no pair is discordant)."""
+    when weights are equal and no unit holds two items, else the sign flips (`design` names which:
+    _cluster, _weighted), with Agresti–Min on the effective counts when no pair is discordant."""
     pa_, pb_ = aa >= 0.5, bb >= 0.5
     bc, cc = int(np.sum(pa_ & ~pb_)), int(np.sum(~pa_ & pb_))
     cell.effect = cc / bc if bc > 0 else (np.inf if cc > 0 else np.nan)
@@ -656,8 +658,10 @@ def _binary_test(
         cell.se = float(np.sqrt(max(psi - delta**2, 0.0) / n))
         cell.se_mde = cell.se
         cell.test = "mcnemar_midp"
-    elif not cell.se > 0:  # no discordant pair: Agresti–Min on the effective counts
-        cell.ci_low, cell.ci_high = _agresti_min(0.0, 0.0, cell.n_eff, z)
+    else:
+        cell.test = "signflip" + design
+        if not cell.se > 0:  # no discordant pair: Agresti–Min on the effective counts
+            cell.ci_low, cell.ci_high = _agresti_min(0.0, 0.0, cell.n_eff, z)
 
 
 def _gate_family(
