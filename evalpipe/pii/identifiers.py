@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -461,7 +462,7 @@ def _tc_kimlik_ok(v: str) -> bool:
 
 # Formats distinctive enough to stand alone once their checksum holds (CPF with its dots, CURP,
 # Chinese ID, Korean RRN, Swedish personnummer, Belgian national number, French NIR, US ITIN).
-_STANDALONE_IDS: tuple[tuple[str, re.Pattern[str], object], ...] = (
+_STANDALONE_IDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool] | None], ...] = (
     ("br_cpf", re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d-])"), _cpf_ok),
     (
         "mx_curp",
@@ -500,10 +501,10 @@ def find_national_ids(text: str) -> list[Hit]:
                 if ok is None or ok(m.group()):
                     hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, rule))
         for m in _BARE11.finditer(text):
-            v = m.group()
-            if _near(_PESEL_CONTEXT, text, m.start(), 40) and _pesel_ok(v):
+            eleven = m.group()
+            if _near(_PESEL_CONTEXT, text, m.start(), 40) and _pesel_ok(eleven):
                 hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "pl_pesel"))
-            elif _near(_TC_CONTEXT, text, m.start(), 40) and _tc_kimlik_ok(v):
+            elif _near(_TC_CONTEXT, text, m.start(), 40) and _tc_kimlik_ok(eleven):
                 hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "tr_tc_kimlik"))
     for m in _NINO.finditer(text):
         hits.append(Hit(m.start(), m.end(), "NATIONAL_ID", 0.9, "uk_nino"))
@@ -877,6 +878,7 @@ def find_postcodes(text: str) -> list[Hit]:
         return hits  # no cue word: a substring test is far cheaper than the cue regex
     for c in _PC_CUE.finditer(text):
         gap = _PC_GAP.match(text, c.end())
+        assert gap is not None  # `{0,30}` matches the empty string, so match() never fails here
         v = _PC_VALUE.search(text, c.end(), min(len(text), gap.end() + 12))
         if v is not None and _PC_NOT_GAP.search(text, c.end(), v.start()):
             continue  # "the zip file has 12345 rows", "PLZ-Feld, Bestellung 48213"

@@ -12,6 +12,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import requests
+    from tldextract.tldextract import ExtractResult
 
 _DONE = False
 
@@ -28,10 +33,14 @@ def ensure_offline_tldextract() -> None:
 
     offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=os.environ["TLDEXTRACT_CACHE"])
 
-    def extract(url: str, include_psl_private_domains: bool | None = False, session=None):
+    def extract(
+        url: str, include_psl_private_domains: bool | None = False, session: requests.Session | None = None
+    ) -> ExtractResult:
         return offline(url, include_psl_private_domains=include_psl_private_domains)
 
     tld_module.TLD_EXTRACTOR = offline
-    tld_module.extract = extract
-    tldextract.extract = extract
+    # The module attribute is typed as the `functools.wraps` wrapper around the original; ours
+    # has the same call signature, which is all callers rely on.
+    tld_module.extract = cast(Any, extract)
+    tldextract.extract = cast(Any, extract)
     _DONE = True

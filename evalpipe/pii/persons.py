@@ -251,6 +251,13 @@ def _name_tokens(
     return out
 
 
+def _after_cue(text: str, pos: int) -> int:
+    """End of the separator after a cue ending at `pos` (possibly empty, so it always matches)."""
+    m = _AFTER_CUE.match(text, pos)
+    assert m is not None  # every part of _AFTER_CUE is optional
+    return m.end()
+
+
 def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     """Names in cue positions, native-script cues and the Philter rule (see module docstring)."""
     hits: list[Hit] = []
@@ -262,7 +269,7 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         (_CLOSING_LINE, "signature", 0.85),
     ):
         found = (
-            (_NAME_SEQ_RE.match(text, _AFTER_CUE.match(text, e).end()) for e in cue_ends)
+            (_NAME_SEQ_RE.match(text, _after_cue(text, e)) for e in cue_ends)
             if rx is _CUE_RE
             else rx.finditer(text)
         )
@@ -576,7 +583,7 @@ def weak_slot_non_name(text: str, start: int, word: str) -> bool:
     evidence of one (the cue rules catch "spoke with Okafor").
     """
     m = re.search(r"(\w+)[ \t]+$", text[max(0, start - 20) : start])
-    return bool(m) and fold(m.group(1)) in _WEAK_BEFORE and not is_first_name(word, text_langs(text))
+    return m is not None and fold(m.group(1)) in _WEAK_BEFORE and not is_first_name(word, text_langs(text))
 
 
 def after_job_title(text: str, start: int) -> bool:

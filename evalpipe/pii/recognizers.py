@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import cast
 
 from presidio_analyzer import EntityRecognizer, LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -21,6 +22,8 @@ from evalpipe.pii.persons import SHAPE_RULES, in_org_position, keep_ner_person, 
 
 class FinderRecognizer(LocalRecognizer):
     """Wraps a plain `find_*(text) -> list[Hit]` detector as a Presidio recognizer."""
+
+    name: str  # set by EntityRecognizer.__init__, whose branches leave mypy unable to infer it
 
     def __init__(self, entity: str, finder: Callable[[str], list[Hit]], name: str) -> None:
         self._finder = finder
@@ -70,6 +73,8 @@ def _org_spans(nlp_artifacts: NlpArtifacts | None) -> frozenset[tuple[int, int]]
     block ("Ulla Stiebitz\nAccount") as ORG, and such a span never equals the name itself.
     """
     doc = getattr(nlp_artifacts, "tokens", None) if nlp_artifacts is not None else None
+    if doc is None:
+        return frozenset()  # NER did not run: no entities to read
     ents = getattr(doc, "ents", None) or ()
     out = set()
     for e in ents:
@@ -159,6 +164,8 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
     looks like a full name (capitalised tokens, none a stop word of EN/ES/DE/FR).
     """
 
+    name: str  # set by EntityRecognizer.__init__ (see FinderRecognizer)
+
     def __init__(self, extra: frozenset[str] = frozenset()) -> None:
         self._extra = extra
         super().__init__(supported_language="en", supported_entities=["PERSON"], name="SpacyPersonRecognizer")
@@ -231,7 +238,8 @@ def build_recognizers(
     recs: list[EntityRecognizer] = []
     for entity, finder in ALL_FINDERS.items():
         if entity == "PERSON":
-            finder = functools.partial(finder, extra=extra)
+            # ALL_FINDERS is typed by its common shape (text -> hits); the PERSON finder also takes `extra`.
+            finder = functools.partial(cast("Callable[..., list[Hit]]", finder), extra=extra)
         if entity in entities:
             recs.append(FinderRecognizer(entity, finder, name=f"evalpipe_{entity.lower()}"))
     if "EMAIL_ADDRESS" in entities:

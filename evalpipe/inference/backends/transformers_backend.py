@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal, cast
 
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer
@@ -90,6 +90,7 @@ def shared_prefix_len(seqs: list[list[int]], max_len: int) -> int:
 
 class TransformersBackend(Backend):
     name = "transformers"
+    tokenizer: Any  # never None here: __init__ requires one (the base allows None for text-only endpoints)
 
     def __init__(
         self,
@@ -206,6 +207,7 @@ class TransformersBackend(Backend):
         if self._head is None:
             out = self.model(**kwargs, logits_to_keep=1)
             return out.logits[:, -1, :].float(), _cache_of(out)
+        assert self._decoder is not None  # `_packed_head` returns None for a model without a decoder
         out = self._decoder(**kwargs)
         return self._head(out.last_hidden_state[:, -1, :].contiguous()).float(), _cache_of(out)
 
@@ -223,7 +225,9 @@ class TransformersBackend(Backend):
         rest = [len(s) - plen for s in seqs]
         width = plen + max(rest)
         capacity = width + self.system.decoding.max_new_tokens
-        logits = attention = last_pos = None
+        logits: torch.Tensor | None = None
+        attention: torch.Tensor | None = None
+        last_pos: torch.Tensor | None = None
         bufs: list[tuple[torch.Tensor, torch.Tensor]] = []
         order = sorted(range(n), key=lambda i: rest[i], reverse=True)
         for members in prefill_groups([rest[i] for i in order]):
@@ -267,6 +271,7 @@ class TransformersBackend(Backend):
                             v.new_zeros(n, v.shape[1], capacity, v.shape[-1]),
                         )
                     )
+            assert attention is not None and last_pos is not None  # allocated with `logits` above
             rows = torch.tensor(group, device=dev)
             gwidth = plen + gw
             logits[rows] = group_logits
@@ -277,6 +282,7 @@ class TransformersBackend(Backend):
                 vb[rows, :, width - gwidth : width] = layer.values
         cache = DynamicCache()
         cache.layers = [_PreallocatedLayer(k, v, width) for k, v in bufs]
+        assert logits is not None and attention is not None and last_pos is not None  # n >= 1: one group ran
         return logits, cache, attention, last_pos
 
     @torch.inference_mode()
@@ -311,7 +317,8 @@ class TransformersBackend(Backend):
             if warpers is None:
                 nxt = logits.argmax(-1)
             else:
-                probs = torch.softmax(warpers(None, logits), dim=-1)
+                # Temperature and top-p warpers read the scores only, never the input ids.
+                probs = torch.softmax(warpers(cast("torch.LongTensor", None), logits), dim=-1)
                 nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)
             lp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)
             for row, t, p, d in zip(live.tolist(), nxt.tolist(), lp.tolist(), done.tolist(), strict=True):
@@ -352,8 +359,12 @@ class TransformersBackend(Backend):
         prefix = None
         if plen:
             # The shared prefix (system prompt + chat header) is computed once, at batch 1.
-            ids = torch.tensor([seqs[0][:plen]], device=self.device)
-            out = self._decoder(ids, use_cache=True) if self._decoder else self.model(ids, use_cache=True)
+            prefix_ids = torch.tensor([seqs[0][:plen]], device=self.device)
+            out = (
+                self._decoder(prefix_ids, use_cache=True)
+                if self._decoder
+                else self.model(prefix_ids, use_cache=True)
+            )
             prefix = _cache_of(out)
             self.shared_prefix_tokens += plen * (len(reqs) - 1)
         self.n_calls += 1
@@ -364,7 +375,7 @@ class TransformersBackend(Backend):
         eos = set(self.eos_ids)
         for b, r in enumerate(reqs):
             ids = tokens[b]
-            finish = "stop" if ids and ids[-1] in eos else "length"
+            finish: Literal["stop", "length"] = "stop" if ids and ids[-1] in eos else "length"
             mean_lp = float(sum(logprobs[b]) / len(ids)) if ids else None
             results.append(
                 GenerationResult(
