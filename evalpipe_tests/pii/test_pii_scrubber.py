@@ -192,18 +192,23 @@ def test_key_changes_tokens(scrubber):
     assert scrubber.scrub_text("Hi Jeff,") == a
 
 
-def test_fail_closed_quarantines_only_the_bad_record(scrubber, monkeypatch):
-    rows = [canonical_row(i) for i in range(4)]
-    rows[2]["feedback_comment"] = "BOOM this record breaks the engine"
+def _break_engine_on_boom(scrubber, monkeypatch, message: str) -> None:
+    """Make the analyzer raise on any text containing BOOM (a record that crashes the engine)."""
     original = Scrubber.analyze_texts
 
     def flaky(self, texts):
         if any("BOOM" in t for t in texts):
-            raise RuntimeError("engine failure on text 'BOOM this record'")
+            raise RuntimeError(message)
         return original(self, texts)
 
     monkeypatch.setattr(Scrubber, "analyze_texts", flaky)
     scrubber.clear_cache()
+
+
+def test_fail_closed_quarantines_only_the_bad_record(scrubber, monkeypatch):
+    rows = [canonical_row(i) for i in range(4)]
+    rows[2]["feedback_comment"] = "BOOM this record breaks the engine"
+    _break_engine_on_boom(scrubber, monkeypatch, "engine failure on text 'BOOM this record'")
     result = scrub_table(pd.DataFrame(rows), processes=1, scrubber=scrubber)
     out, counts, failures = result
     assert out["record_id"].tolist() == ["r0", "r1", "r3"]
@@ -266,15 +271,7 @@ def test_process_pool_matches_single_process(scrubber):
 def test_fail_closed_gives_one_typed_outcome_per_row_in_order(scrubber, monkeypatch):
     rows = [canonical_row(i) for i in range(3)]
     rows[1]["feedback_comment"] = "BOOM this record breaks the engine"
-    original = Scrubber.analyze_texts
-
-    def flaky(self, texts):
-        if any("BOOM" in t for t in texts):
-            raise RuntimeError("engine failure on text 'BOOM'")
-        return original(self, texts)
-
-    monkeypatch.setattr(Scrubber, "analyze_texts", flaky)
-    scrubber.clear_cache()
+    _break_engine_on_boom(scrubber, monkeypatch, "engine failure on text 'BOOM'")
     outcomes = scrubber.scrub_rows_fail_closed(rows)
     assert [type(o) for o in outcomes] == [ScrubbedRow, ScrubFailure, ScrubbedRow]
     ok, failed = outcomes[0], outcomes[1]
