@@ -138,20 +138,22 @@ def load_all() -> None:
     _lexicon_surnames()
 
 
+def _name_list(filename: str) -> frozenset[str]:
+    """A names-dataset derived list in data/ (one name per line, '#' comments), lower-cased."""
+    lines = (Path(__file__).with_name("data") / filename).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def _lexicon_names() -> frozenset[str]:
-    """names-dataset's top first names per country (data/first_names.txt), lower-cased."""
-    path = Path(__file__).with_name("data") / "first_names.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+    """names-dataset's top first names per country (data/first_names.txt)."""
+    return _name_list("first_names.txt")
 
 
 @lru_cache(maxsize=1)
 def _lexicon_surnames() -> frozenset[str]:
-    """names-dataset's top last names per country (data/last_names.txt), lower-cased."""
-    path = Path(__file__).with_name("data") / "last_names.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+    """names-dataset's top last names per country (data/last_names.txt)."""
+    return _name_list("last_names.txt")
 
 
 def is_surname(word: str, langs: tuple[str, ...] = LANGS, max_zipf: float = 5.0) -> bool:
