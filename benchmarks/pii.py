@@ -4,12 +4,16 @@
     .venv/bin/python benchmarks/pii.py --corpus heldout    # only the held-out log lines (600)
     .venv/bin/python benchmarks/pii.py --quick             # small sizes of each
 
-Corpora (`--corpus shipped|dev|heldout|all`):
+Corpora (`--corpus shipped|dev|heldout|dev2|heldout2|all`):
   shipped  `pii_corpus.py`: single texts with character spans (the corpus the scrubber was built on).
   dev      `pii_heldout.py` split `dev`: OpenAI-style gateway log lines, for tuning.
   heldout  `pii_heldout.py` split `heldout`: log lines from template families disjoint from `dev`,
            written without reading the scrubber's rules (how: that module's docstring).  Report it,
            do not tune on it.
+  dev2     split `dev2` (`pii_families_dev2.py`): a second tuning split, weighted towards names.
+  heldout2 split `heldout2` (`pii_families_heldout2.py`): a second held-out split, weighted towards
+           names, written by another engineer at the same time as `dev2`, without reading it, the
+           scrubber's rules or `heldout` (how: that module's docstring).  Report it.
 dev and heldout go through the same path as `evalpipe scrub`: JSONL -> `ingest_paths` (format
 `openai`) -> `scrub_table(processes=N)` with `data/pii.yaml`; Presidio's `AnalyzerEngine` (same spaCy
 model, default entities) + `AnonymizerEngine` defaults run on every string of the same canonical
@@ -183,9 +187,11 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict
     t_ours = time.perf_counter() - t0
     by_id = {r["record_id"]: r for r in res.scrubbed.to_pylist()}
     ours = score_rows(records, rows, [by_id.get(r["record_id"]) for r in rows], t_ours)
-    theirs_rows, t_theirs = run_isolated(rows, scrubber.config.model_name)
-    theirs = score_rows(records, rows, theirs_rows, t_theirs)
-    if split == "dev" and args.show_dev_leaks:
+    scores = {"evalpipe": ours}
+    if not args.skip_presidio:
+        theirs_rows, t_theirs = run_isolated(rows, scrubber.config.model_name)
+        scores["Presidio"] = score_rows(records, rows, theirs_rows, t_theirs)
+    if split.startswith("dev") and args.show_dev_leaks:
         print(
             f"\nfirst {args.show_dev_leaks} leaks of evalpipe on dev (never printed for the held-out split):"
         )
@@ -193,15 +199,16 @@ def run_labelled(split: str, n: int, args: argparse.Namespace, scrubber) -> dict
             records, rows, [by_id.get(r["record_id"]) for r in rows], args.show_dev_leaks
         ):
             print("  " + line)
-    scores = {"evalpipe": ours, "Presidio": theirs}
     print_comparison(
-        f"{split} split ({'held out: report only' if split == 'heldout' else 'for tuning'})", scores
+        f"{split} split ({'held out: report only' if split.startswith('heldout') else 'for tuning'})", scores
     )
-    print(
-        f"throughput: evalpipe scrub_table ({args.processes} processes, pool start included) "
-        f"{ours.records_per_s:.1f} rec/s, Presidio defaults (1 process) {theirs.records_per_s:.1f} rec/s, "
-        f"ratio {ours.records_per_s / theirs.records_per_s:.1f}x"
-    )
+    if "Presidio" in scores:
+        theirs = scores["Presidio"]
+        print(
+            f"throughput: evalpipe scrub_table ({args.processes} processes, pool start included) "
+            f"{ours.records_per_s:.1f} rec/s, Presidio defaults (1 process) {theirs.records_per_s:.1f} rec/s, "
+            f"ratio {ours.records_per_s / theirs.records_per_s:.1f}x"
+        )
     return scores
 
 
@@ -210,13 +217,20 @@ def main() -> None:
     ap.add_argument(
         "--quick", action="store_true", help="small sizes: 300 shipped, 60 dev, 120 held-out records"
     )
-    ap.add_argument("--corpus", choices=("all", "shipped", "dev", "heldout"), default="all")
+    ap.add_argument(
+        "--corpus", choices=("all", "shipped", "dev", "heldout", "dev2", "heldout2"), default="all"
+    )
     ap.add_argument("--n", type=int, default=2000, help="shipped corpus size")
     ap.add_argument("--n-dev", type=int, default=400)
     ap.add_argument("--n-heldout", type=int, default=600)
+    ap.add_argument("--n-dev2", type=int, default=400)
+    ap.add_argument("--n-heldout2", type=int, default=400)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20240601, help="shipped corpus seed")
     ap.add_argument("--corpus-seed", type=int, default=12, help="dev / heldout corpus seed")
+    ap.add_argument(
+        "--skip-presidio", action="store_true", help="evalpipe only (a quicker tuning loop; no ratios)"
+    )
     ap.add_argument(
         "--show-dev-leaks", type=int, default=0, metavar="N", help="print evalpipe's first N leaks on dev"
     )
@@ -228,29 +242,32 @@ def main() -> None:
 
     ensure_offline_tldextract()
     summary = {}
-    if args.corpus in ("all", "dev", "heldout"):
+    labelled = ("dev", "heldout", "dev2", "heldout2")
+    if args.corpus in ("all", *labelled):
         scrubber = Scrubber(load_scrubber_config())
         scrubber.scrub_texts(["warm up John Smith"])
-        for split in ("dev", "heldout"):
+        for split in labelled:
             if args.corpus in ("all", split):
-                n = (
-                    (60 if split == "dev" else 120)
-                    if args.quick
-                    else (args.n_dev if split == "dev" else args.n_heldout)
-                )
+                n = (60 if split.startswith("dev") else 120) if args.quick else getattr(args, f"n_{split}")
                 summary[split] = run_labelled(split, n, args, scrubber)
     if args.corpus in ("all", "shipped"):
         run_shipped(args)
     for split, sc in summary.items():
-        o, p = sc["evalpipe"], sc["Presidio"]
-        print(
-            f"SUMMARY {split}: values leaked {o.leak_rate:.1%} (Presidio {p.leak_rate:.1%}); secrets leaked "
-            f"{sum(o.secrets_leaked.values())}/{sum(o.secrets.values())} (Presidio {sum(p.secrets_leaked.values())}); "
-            f"names {o.leaked['PERSON'] / max(1, o.values['PERSON']):.1%}, addresses "
-            f"{o.leaked['ADDRESS'] / max(1, o.values['ADDRESS']):.1%}; benign kept {o.benign_kept_rate:.1%} "
-            f"(Presidio {p.benign_kept_rate:.1%}); precision proxy {o.precision:.1%} (Presidio {p.precision:.1%}); "
-            f"throughput {o.records_per_s / p.records_per_s:.1f}x"
+        o, p = sc["evalpipe"], sc.get("Presidio")
+        names = o.leaked["PERSON"] / max(1, o.values["PERSON"])
+        addresses = o.leaked["ADDRESS"] / max(1, o.values["ADDRESS"])
+        line = (
+            f"SUMMARY {split}: values leaked {o.leak_rate:.1%}; secrets leaked "
+            f"{sum(o.secrets_leaked.values())}/{sum(o.secrets.values())}; names {names:.1%}, "
+            f"addresses {addresses:.1%}; benign kept {o.benign_kept_rate:.1%}; precision proxy {o.precision:.1%}"
         )
+        if p is not None:
+            line += (
+                f" | Presidio: leaked {p.leak_rate:.1%}, secrets {sum(p.secrets_leaked.values())}, "
+                f"benign kept {p.benign_kept_rate:.1%}, precision {p.precision:.1%}; "
+                f"throughput {o.records_per_s / p.records_per_s:.1f}x"
+            )
+        print(line)
 
 
 def run_shipped(args: argparse.Namespace) -> None:
