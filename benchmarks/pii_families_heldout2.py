@@ -108,23 +108,48 @@ def ascii_handle(s: str) -> str:
     return re.sub(r"[^a-z]", "", s.lower())
 
 
-def first(c: Ctx, fld: str, loc: str | None = None) -> str:
-    return c.pii("PERSON", c.person(loc)[0], fld, "first")
+class Who:
+    """One person of a record: the same name comes back in several fields, as in real logs."""
+
+    def __init__(self, c: Ctx, loc: str | None = None):
+        self.c, self.loc = c, loc or latin_loc(c)
+        self.first, self.last = c.person(self.loc)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+    def f(self, fld: str, kind: str = "first") -> str:
+        return self.c.pii("PERSON", self.first, fld, kind)
+
+    def n(self, fld: str, kind: str) -> str:
+        return self.c.pii("PERSON", self.name, fld, kind)
 
 
-def full(c: Ctx, fld: str, kind: str, loc: str | None = None) -> str:
-    f, last = c.person(loc)
-    return c.pii("PERSON", f"{f} {last}", fld, kind)
+def who(c: Ctx, p: Who | None, loc: str | None = None) -> Who:
+    return p or Who(c, loc)
 
 
-def given(c: Ctx, fld: str, kind: str, loc: str | None = None) -> str:
-    return c.pii("PERSON", c.person(loc)[0], fld, kind)
+def first(c: Ctx, fld: str, loc: str | None = None, p: Who | None = None) -> str:
+    return who(c, p, loc or c.loc).f(fld, "first")
 
 
-def lower(c: Ctx, fld: str, whole: bool | None = None) -> str:
-    f, last = c.person(latin_loc(c))
+def full(c: Ctx, fld: str, kind: str, loc: str | None = None, p: Who | None = None) -> str:
+    return who(c, p, loc or c.loc).n(fld, kind)
+
+
+def given(c: Ctx, fld: str, kind: str, loc: str | None = None, p: Who | None = None) -> str:
+    return who(c, p, loc or c.loc).f(fld, kind)
+
+
+def lower(c: Ctx, fld: str, whole: bool | None = None, p: Who | None = None) -> str:
+    p = who(c, p)
     whole = c.rng.random() < 0.7 if whole is None else whole
-    return c.pii("PERSON", (f"{f} {last}" if whole else f).lower(), fld, "lower")
+    return c.pii("PERSON", (p.name if whole else p.first).lower(), fld, "lower")
+
+
+def upper(c: Ctx, fld: str, p: Who | None = None) -> str:
+    return c.pii("PERSON", who(c, p).name.upper(), fld, "upper")
 
 
 def compound(c: Ctx, fld: str, loc: str | None = None) -> str:
@@ -134,8 +159,10 @@ def compound(c: Ctx, fld: str, loc: str | None = None) -> str:
     shape = c.rng.randrange(4)
     if shape == 0 and PARTICLES.get(loc, ("",)) != ("",):
         value = f"{f} {c.choice(PARTICLES[loc])} {last.split()[-1]}"
-    elif shape <= 1:
+    elif shape <= 1 and loc.startswith("en_") and loc != "en_IN":
         value = f"{f} O'{c.choice(IRISH)}" if c.rng.random() < 0.6 else f"{f} {c.choice(('Mc', 'Mac'))}{last}"
+    elif shape <= 1:
+        value = f"{f} {last} {c.choice(('y', 'i', 'e'))} {last2}" if loc == "es_ES" else f"{f} {last}-{last2}"
     elif shape == 2:
         value = f"{f.split('-')[0]}-{f2.split('-')[0]} {last}"
     else:
@@ -143,27 +170,27 @@ def compound(c: Ctx, fld: str, loc: str | None = None) -> str:
     return c.pii("PERSON", value, fld, "compound")
 
 
-def titled(c: Ctx, fld: str, loc: str | None = None) -> str:
-    """'Dr. Okafor', 'Frau Schulz', 'Mme Laurent Claire': the title stays outside the planted value."""
-    loc = loc or latin_loc(c)
-    f, last = c.person(loc)
-    value = last if c.rng.random() < 0.65 else f"{f} {last}"
-    return f"{c.choice(TITLES.get(loc, EN_TITLES))} {c.pii('PERSON', value, fld, 'title')}"
+def titled(c: Ctx, fld: str, loc: str | None = None, p: Who | None = None) -> str:
+    """'Dr. Okafor', 'Frau Schulz', 'Mme Claire Laurent': the title stays outside the planted value."""
+    p = who(c, p, loc)
+    value = p.last if c.rng.random() < 0.65 else p.name
+    return f"{c.choice(TITLES.get(p.loc, EN_TITLES))} {c.pii('PERSON', value, fld, 'title')}"
 
 
-def possessive(c: Ctx, fld: str, loc: str | None = None) -> str:
-    return c.pii("PERSON", c.person(loc or latin_loc(c))[0], fld, "possessive") + "'s"
+def possessive(c: Ctx, fld: str, loc: str | None = None, p: Who | None = None) -> str:
+    return who(c, p, loc).f(fld, "possessive") + "'s"
 
 
 def name_list(c: Ctx, fld: str, k: int | None = None) -> str:
     k = k or c.rng.randint(2, 4)
     names = [c.pii("PERSON", c.person(other_loc(c))[0], fld, "list") for _ in range(k)]
-    return ", ".join(names[:-1]) + c.choice((" and ", " & ", ", ")) + names[-1]
+    last_sep = c.choice((" and ", " & ")) if k == 2 else c.choice((" and ", ", and ", " & ", ", "))
+    return ", ".join(names[:-1]) + last_sep + names[-1]
 
 
-def handle(c: Ctx, fld: str, loc: str | None = None, at: bool = True) -> str:
-    f, last = c.person(loc or latin_loc(c))
-    a, b = ascii_handle(f) or "sam", ascii_handle(last) or "lee"
+def handle(c: Ctx, fld: str, loc: str | None = None, at: bool = True, p: Who | None = None) -> str:
+    p = who(c, p, loc)
+    a, b = ascii_handle(p.first) or "sam", ascii_handle(p.last) or "lee"
     h = c.pick(f"{a}.{b}", f"{a}_{b}", f"{a[0]}{b}", f"{a}{b[:1]}", f"{a}.{b}{c.rng.randint(1, 99)}")
     return ("@" if at else "") + c.pii("PERSON", h, fld, "mention")
 
@@ -172,8 +199,8 @@ def nonlatin(c: Ctx, fld: str) -> str:
     return c.name(fld, "nonlatin")
 
 
-def opening(c: Ctx, fld: str, team: str) -> str:
-    n = c.pii("PERSON", c.person(latin_loc(c))[0], fld, "opening")
+def opening(c: Ctx, fld: str, team: str, p: Who | None = None) -> str:
+    n = who(c, p).f(fld, "opening")
     return c.pick(
         f"{n} here again",
         f"This is {n} from {team}",
@@ -182,24 +209,27 @@ def opening(c: Ctx, fld: str, team: str) -> str:
         f"Hi, {n} here",
         f"hey it's {n} again",
         f"Hello, my name is {n}",
+        f"{n} again, sorry",
     )
 
 
-def signoff(c: Ctx, fld: str, loc: str | None = None) -> str:
-    loc = loc or latin_loc(c)
-    f, last = c.person(loc)
-    shape = c.rng.randrange(6)
+def signoff(c: Ctx, fld: str, loc: str | None = None, p: Who | None = None) -> str:
+    p = who(c, p, loc)
+    shape = c.rng.randrange(7)
     if shape == 0:
-        return "Cheers,\n" + c.pii("PERSON", f, fld, "signature")
+        return "Cheers,\n" + p.f(fld, "signature")
     if shape == 1:
-        return c.ok("Best regards", fld) + ", " + c.pii("PERSON", f"{f} {last}", fld, "signature")
+        return c.ok("Best regards", fld) + ", " + p.n(fld, "signature")
     if shape == 2:
-        return "— " + c.pii("PERSON", f, fld, "signature")
+        return "— " + p.f(fld, "signature")
     if shape == 3:
-        return "Thanks, " + c.pii("PERSON", f"{f[0]}. {last}", fld, "signature")
+        return "Thanks, " + c.pii("PERSON", f"{p.first[0]}. {p.last}", fld, "signature")
     if shape == 4:
-        return c.ok("Kind regards", fld) + ",\n" + c.pii("PERSON", f"{f} {last}", fld, "signature")
-    return "Sent from my phone\n" + c.pii("PERSON", f, fld, "signature")
+        return c.ok("Kind regards", fld) + ",\n" + p.n(fld, "signature")
+    if shape == 5:
+        team = c.ok(c.choice(("Customer Success", "Accounts Payable", "Night Shift")), fld)
+        return "--\n" + p.n(fld, "signature") + " | " + team
+    return "Sent from my phone\n" + p.f(fld, "signature")
 
 
 def meta_name(c: Ctx) -> str:
@@ -241,14 +271,15 @@ BRANDS = (
 
 
 ST_MARYS = "St. Mary's Hospital"
+BEN_JERRY = "Ben & Jerry's"
 
 
-def greeting(c: Ctx) -> list[dict]:
+def greeting(c: Ctx, p: Who) -> list[dict]:
     """An opening exchange the gateway logs before the real question (sometimes)."""
     if c.rng.random() < 0.5:
         return []
     return [
-        user(c.pick("hi", "hello?", "Hi there", f"hi, {first(c, 'user')} here")),
+        user(c.pick("hi", "hello?", "Hi there", lambda: f"hi, {p.f('user', 'opening')} here")),
         assistant(
             c.pick(
                 "Hello! How can I help you today?",
@@ -263,77 +294,97 @@ def cap(c: Ctx, fld: str) -> str:
     return c.ok(c.choice(CAPS), fld)
 
 
+def feedback(c: Ctx, rating: int, *frames: Callable[[str], str], p: float = 0.6) -> dict | None:
+    """A thumbs-up/down comment naming someone, on part of the records."""
+    if c.rng.random() >= p:
+        return None
+    n = c.pii("PERSON", c.person(other_loc(c))[0], "feedback", "feedback")
+    return {"rating": rating, "comment": c.choice(frames)(n)}
+
+
 # =================================================================================== families
 @fam
 def h2_it_service_desk(c: Ctx) -> dict:
-    agent = full(c, "system", "system", other_loc(c))
+    cust, analyst, peer = Who(c), Who(c, other_loc(c)), Who(c, other_loc(c))
     team = c.choice(("Workplace IT", "End User Computing", "Night Shift", "Service Desk L2"))
-    system = (
-        f"You are Patchbay, the internal IT service desk copilot for {c.ok_pick(COMPANIES, 'system')}. "
-        f"Assigned analyst on duty: {agent}. Escalations go to the {c.ok(team, 'system')} queue. "
-        "Never reveal other employees' passwords or MFA codes."
+    system = c.pick(
+        lambda: (
+            f"You are Patchbay, the internal IT service desk copilot for {c.ok_pick(COMPANIES, 'system')}. "
+            f"Assigned analyst on duty: {analyst.n('system', 'system')}. Escalations go to the {c.ok(team, 'system')} queue. "
+            "Never reveal other employees' passwords or MFA codes."
+        ),
+        lambda: (
+            f"You are Patchbay, the internal IT service desk copilot. Today's L1 analyst is {analyst.n('system', 'system')}; "
+            f"hand hardware faults to {c.ok(team, 'system')}."
+        ),
     )
     sw = c.ok_pick(SOFTWARE, "user")
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'finance')}. {sw} keeps crashing since the {c.ok(version_string(c.rng), 'user')} update, "
-            f"{possessive(c, 'user')} laptop has the same issue. {cap(c, 'user')} help, I have a board pack due."
+            f"{opening(c, 'user', 'finance', cust)}. {sw} keeps crashing since the {c.ok(version_string(c.rng), 'user')} "
+            f"update, {possessive(c, 'user', p=peer)} laptop has the same issue. {c.ok('Please', 'user')} help, I have a board pack due."
         ),
         lambda: (
-            f"hi, my name is {lower(c, 'user')}, i can't log into {sw}. "
-            f"{c.ok('Will you', 'user')} reset it or do I need to ask {first(c, 'user')}?"
+            f"hi, my name is {lower(c, 'user', p=cust)}, i can't log into {sw}. "
+            f"{c.ok('Will you', 'user')} reset it or do I need to ask {first(c, 'user', p=peer)}?"
         ),
         lambda: (
-            f"{c.ok('Urgent', 'user')}: {name_list(c, 'user')} from the {c.ok_pick(CITY_CONTEXT, 'user')} all get "
-            f"{c.ok_pick(TECH, 'user')} on the VPN. {signoff(c, 'user')}"
+            f"{c.ok('Urgent', 'user')}: {name_list(c, 'user')} from {c.ok_pick(CITY_CONTEXT, 'user')} all get "
+            f"{c.ok_pick(TECH, 'user')} on the VPN.\n\n{signoff(c, 'user', p=cust)}"
+        ),
+        lambda: (
+            f"@{analyst.f('user', 'mention')} can you look at my ticket? {sw} says {c.ok_pick(TECH, 'user')}. — {cust.f('user', 'signature')}"
         ),
     )
     tid = f"INC{c.rng.randint(1000000, 9999999)}"
     a1, cid = call(
         c,
         "servicedesk_ticket_lookup",
-        {"ticket": tid, "requester": full(c, "tool_args", "json"), "include_history": True},
+        {"ticket": tid, "requester": cust.n("tool_args", "json"), "include_history": True},
     )
-    mention = handle(c, "tool_result")
+    watcher = handle(c, "tool_result", p=peer)
     r1 = result(
         cid,
         {
             "ticket": tid,
             "status": c.choice(("In Progress", "Awaiting User", "New")),
-            "assignee": full(c, "tool_result", "json", other_loc(c)),
-            "watchers": [mention, compound(c, "tool_result")],
+            "caller": cust.n("tool_result", "json"),
+            "assignee": analyst.n("tool_result", "json"),
+            "watchers": [watcher, compound(c, "tool_result")],
             "device": {"hostname": f"LT-{c.rng.randint(10000, 99999)}", "ip": c.ip("tool_result")},
-            "work_notes": f"{c.ok('Mark as read', 'tool_result')} once {given(c, 'tool_result', 'json')} confirms the reimage.",
+            "work_notes": f"{c.ok('Mark as read', 'tool_result')} once {cust.f('tool_result', 'json')} confirms the reimage.",
         },
     )
-    ctx_name = full(c, "context", "context", other_loc(c))
     context = [
         {
             "source": "kb/servicedesk/vpn-known-issues.md",
-            "text": f"Owner: {ctx_name}. Known issue with {c.ok_pick(BROWSERS, 'context')}; workaround "
-            f"agreed with {titled(c, 'context')} on {c.ok(plain_date(c.rng), 'context')}.",
+            "text": f"Owner: {full(c, 'context', 'context', other_loc(c))}. Known issue with {c.ok_pick(BROWSERS, 'context')}; "
+            f"workaround agreed with {titled(c, 'context')} on {c.ok(plain_date(c.rng), 'context')}.",
         }
     ]
-    f1 = c.person(latin_loc(c))[0]
     answer = c.pick(
         lambda: (
-            f"Thanks {c.pii('PERSON', f1, 'assistant', 'first')}! Ticket {tid} is with {mention}; "
+            f"Thanks {cust.f('assistant')}! Ticket {tid} is with {analyst.f('assistant')}, and "
+            f"{c.pii('PERSON', watcher.lstrip('@'), 'assistant', 'mention')} is watching it. "
             f"{c.ok('Hope this helps', 'assistant')} for now — restart {sw} after signing out."
         ),
         lambda: (
-            f"{c.ok('Please', 'assistant')} keep the laptop on the charger, {c.pii('PERSON', f1, 'assistant', 'first')}. "
-            f"{possessive(c, 'assistant')} team will push the fix tonight."
+            f"{c.ok('Please', 'assistant')} keep the laptop on the charger, {cust.f('assistant')}. "
+            f"{possessive(c, 'assistant', p=analyst)} team will push the fix tonight."
         ),
     )
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*greeting(c, cust), user(u), a1, r1],
         answer=answer,
         tools=[tool("servicedesk_ticket_lookup", "Fetch an IT incident with history", "ticket", "requester")],
         context=context,
-        feedback={"rating": c.choice((1, 4, 5)), "comment": f"{fb_name(c)} fixed it in 5 min, great"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(
+            c,
+            5,
+            lambda n: f"{n} fixed it in 5 min, great",
+            lambda n: f"bot useless, {n} on the phone sorted it",
+        ),
         metadata={"analyst": meta_name(c), "queue": team, "channel": "teams"},
         tags=["itsm", "vpn"],
     )
@@ -341,39 +392,46 @@ def h2_it_service_desk(c: Ctx) -> dict:
 
 @fam
 def h2_mortgage_advice(c: Ctx) -> dict:
-    broker = full(c, "system", "system")
-    system = (
-        f"Mortgage advice assistant for HomeKey Lending. The customer's mortgage adviser is {broker}. "
-        f"Explain products such as the {c.ok('Grace period', 'system')} option and the "
-        f"{c.ok('Rate Switch 5Y Fixed', 'system')} plan; never promise approval."
+    cust, partner, broker = Who(c), Who(c), Who(c)
+    system = c.pick(
+        lambda: (
+            f"HomeKey Lending mortgage advice assistant. The customer's mortgage adviser is {broker.n('system', 'system')}. "
+            f"Explain products such as the {c.ok('Grace period', 'system')} option and the "
+            f"{c.ok('Rate Switch 5Y Fixed', 'system')} plan; never promise approval."
+        ),
+        lambda: (
+            f"HomeKey Lending mortgage advice assistant. Customer: {cust.n('system', 'system')} "
+            f"(adviser {broker.n('system', 'system')}). Quote only the published {c.ok('Rate Switch 5Y Fixed', 'system')} rates."
+        ),
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'the Jones household')}. My partner {compound(c, 'user')} and I want to remortgage. "
+            f"{opening(c, 'user', 'the ' + c.pii('PERSON', cust.last, 'user', 'last') + ' household', cust)}. My partner {compound(c, 'user')} and I want to remortgage. "
             f"{c.ok('Monday', 'user')} is our deadline."
         ),
         lambda: (
-            f"hello i am {lower(c, 'user')} and my wife is {lower(c, 'user', whole=False)}, "
+            f"hello i am {lower(c, 'user', p=cust)} and my wife is {lower(c, 'user', whole=False, p=partner)}, "
             f"can we borrow 4.5x income? we bank with {c.ok('Chase Bank', 'user')}."
         ),
         lambda: (
-            f"Hi {first(c, 'user')}, is the offer for {possessive(c, 'user')} flat still valid? "
-            f"{c.ok('Thanks', 'user')} — {nonlatin(c, 'user')}"
+            f"Hi {broker.f('user')}, is the offer for {possessive(c, 'user', p=partner)} flat still valid? "
+            f"{c.ok('Thanks', 'user')}\n{signoff(c, 'user', p=cust)}"
         ),
+        lambda: f"{nonlatin(c, 'user')}です。住宅ローンの借り換えについて相談したいです。",
     )
     app_id = f"MA-{c.rng.randint(100000, 999999)}"
     a1, cid = call(
         c,
         "fetch_mortgage_application",
-        {"application_id": app_id, "primary_applicant": full(c, "tool_args", "json")},
+        {"application_id": app_id, "primary_applicant": cust.n("tool_args", "json")},
     )
     r1 = result(
         cid,
         {
             "application_id": app_id,
             "applicants": [
-                {"name": full(c, "tool_result", "json"), "dob": c.dob("tool_result")},
-                {"name": compound(c, "tool_result"), "role": "joint"},
+                {"name": cust.n("tool_result", "json"), "dob": c.dob("tool_result")},
+                {"name": partner.n("tool_result", "json"), "role": "joint"},
             ],
             "valuer": f"{titled(c, 'tool_result')} (Surveyors)",
             "underwriter_note": f"{c.ok('Bill to', 'tool_result')} broker account; {given(c, 'tool_result', 'json')} to chase payslips",
@@ -382,17 +440,17 @@ def h2_mortgage_advice(c: Ctx) -> dict:
     context = [
         {
             "doc": "crm_note",
-            "body": f"Call with {full(c, 'context', 'context')} and {full(c, 'context', 'context', other_loc(c))}: "
-            f"wants {c.ok('Offset Plus', 'context')}; employer is {c.ok_pick(COMPANIES, 'context')}.",
+            "body": f"Call with {cust.n('context', 'context')} and {partner.f('context', 'context')}: wants "
+            f"{c.ok('Offset Plus', 'context')}; employer is {c.ok_pick(COMPANIES, 'context')}. Logged by {handle(c, 'context', p=broker)}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"{c.ok('Please', 'assistant')} upload the last 3 payslips, {first(c, 'assistant')}. "
-            f"{broker} will review {app_id} by {c.ok(plain_date(c.rng), 'assistant')}."
+            f"{c.ok('Please', 'assistant')} upload the last 3 payslips, {cust.f('assistant')}. "
+            f"{broker.n('assistant', 'full')} will review {app_id} by {c.ok(plain_date(c.rng), 'assistant')}."
         ),
         lambda: (
-            f"Good news: the valuation is in. {possessive(c, 'assistant')} file shows the "
+            f"Good news: the valuation is in. {possessive(c, 'assistant', p=cust)} file shows the "
             f"{c.ok('Rate Switch 5Y Fixed', 'assistant')} is available. {c.ok('Hope this helps', 'assistant')}!"
         ),
     )
@@ -409,47 +467,52 @@ def h2_mortgage_advice(c: Ctx) -> dict:
             )
         ],
         context=context,
-        feedback={"rating": 2, "comment": f"adviser {fb_name(c)} never called back"}
-        if c.rng.random() < 0.5
-        else None,
+        feedback=feedback(
+            c, 2, lambda n: f"adviser {n} never called back", lambda n: f"{n} explained the fees well", p=0.5
+        ),
         metadata={"adviser_on_call": meta_name(c), "product_family": "remortgage"},
-        user_id=handle(c, "user_id", at=False) if c.rng.random() < 0.4 else None,
+        user_id=handle(c, "user_id", at=False, p=cust) if c.rng.random() < 0.4 else None,
     )
 
 
 @fam
 def h2_hotel_concierge(c: Ctx) -> dict:
-    concierge = full(c, "system", "system")
-    system = (
-        f"Concierge desk of the Hotel Belvedere Lakeside. Duty concierge tonight: {concierge}. "
-        f"Guests may book the {c.ok('Summer sale', 'system')} spa package and the "
-        f"{c.ok('Rose gold', 'system')} suite upgrade."
+    guest, concierge = Who(c), Who(c, other_loc(c))
+    system = c.pick(
+        lambda: (
+            f"Hotel Belvedere Lakeside concierge desk. Duty concierge tonight: {concierge.n('system', 'system')}. "
+            f"Guests may book the {c.ok('Summer sale', 'system')} spa package and the {c.ok('Rose gold', 'system')} suite upgrade."
+        ),
+        lambda: (
+            f"Hotel Belvedere Lakeside concierge desk. You assist in-house guests; the night manager is "
+            f"{concierge.n('system', 'system')}. Restaurant partners include {c.ok('Le Jardin', 'system')} and {c.ok(BEN_JERRY, 'system')}."
+        ),
     )
     room = c.rng.randint(101, 940)
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', f'room {room}')}. Could you book a table for {name_list(c, 'user')} tonight? "
+            f"{opening(c, 'user', f'room {room}', guest)}. Could you book a table for {name_list(c, 'user')} tonight? "
             f"{c.ok('Friday', 'user')} works too."
         ),
         lambda: (
-            f"good evening, reservation under {lower(c, 'user')}, room {room}. we need a cab to "
+            f"good evening, reservation under {lower(c, 'user', p=guest)}, room {room}. we need a cab to "
             f"{c.ok('Victoria Station', 'user')} at 6."
         ),
         lambda: (
-            f"Bonsoir! {titled(c, 'user')} arrives later with {possessive(c, 'user')} luggage. "
-            f"{signoff(c, 'user')}"
+            f"Bonsoir! {titled(c, 'user')} arrives later with {possessive(c, 'user')} luggage.\n{signoff(c, 'user', p=guest)}"
         ),
+        lambda: f"{nonlatin(c, 'user')}です。{c.ok_pick(NONLATIN_BENIGN, 'user')} room {room} needs towels",
     )
     a1, cid = call(
         c,
         "concierge_reservation_search",
-        {"room": str(room), "guest_name": full(c, "tool_args", "json"), "nights": c.rng.randint(1, 6)},
+        {"room": str(room), "guest_name": guest.n("tool_args", "json"), "nights": c.rng.randint(1, 6)},
     )
     r1 = result(
         cid,
         {
             "reservation": f"BLV-{c.rng.randint(10000, 99999)}",
-            "guest_name": full(c, "tool_result", "json"),
+            "guest_name": guest.n("tool_result", "json"),
             "gast_begleitung": compound(c, "tool_result"),
             "vip_notes": f"anniversary; prefers {c.ok(c.choice(BRANDS), 'tool_result')} near the lobby",
             "phone": c.phone("tool_result"),
@@ -459,28 +522,35 @@ def h2_hotel_concierge(c: Ctx) -> dict:
     context = [
         {
             "source": "guest_history",
-            "text": f"Previous stay: {full(c, 'context', 'context')} complained about noise; "
-            f"{nonlatin(c, 'context')} (travel agent) requested late checkout. {c.ok('Note', 'context')}: {c.ok_pick(PRODUCTS, 'context')}.",
+            "text": f"Previous stay: {guest.n('context', 'context')} complained about noise; {nonlatin(c, 'context')} "
+            f"(travel agent) requested late checkout. {c.ok('Note', 'context')}: {c.ok_pick(PRODUCTS, 'context')}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"Of course, {first(c, 'assistant')}! The taxi is booked; {concierge.split()[0]} will meet you in the lobby."
+            f"Of course, {guest.f('assistant')}! The taxi is booked; {concierge.f('assistant')} will meet you in the lobby."
         ),
         lambda: (
             f"{c.ok('Thanks', 'assistant')} — I have reserved the table for {name_list(c, 'assistant', 2)}. "
             f"{c.ok('Will you', 'assistant')} need the {c.ok('Tesla Model 3', 'assistant')} shuttle too?"
         ),
+        lambda: (
+            f"Certainly, {titled(c, 'assistant', p=guest)}. Fresh towels are on their way to room {room}."
+        ),
     )
     return c.line(
         system=system,
-        messages=[*greeting(c), user(u), a1, r1],
+        messages=[*greeting(c, guest), user(u), a1, r1],
         answer=answer,
         tools=[tool("concierge_reservation_search", "Find a guest reservation", "room", "guest_name")],
         context=context,
-        feedback={"rating": 5, "comment": f"ask for {fb_name(c)} at the bar, lovely"}
-        if c.rng.random() < 0.5
-        else None,
+        feedback=feedback(
+            c,
+            5,
+            lambda n: f"ask for {n} at the bar, lovely",
+            lambda n: f"{n} sorted the cab, thank you",
+            p=0.5,
+        ),
         metadata={"concierge_shift": "late", "supervisor": meta_name(c)},
         tags=["concierge", c.choice(("dining", "transport", "spa"))],
     )
@@ -488,31 +558,31 @@ def h2_hotel_concierge(c: Ctx) -> dict:
 
 @fam
 def h2_ride_dispatch(c: Ctx) -> dict:
+    rider, driver = Who(c), Who(c, other_loc(c))
     system = (
-        f"Dispatch assistant for CityHop Cabs. Supervisor on shift: {full(c, 'system', 'system')}. "
+        f"CityHop Cabs dispatch assistant. Supervisor on shift: {full(c, 'system', 'system')}. "
         f"Depots: {c.ok('Lincoln Road Depot', 'system')} and the airport rank; never share a driver's home address."
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'CityHop')}, my driver {first(c, 'user')} is 20 min late, where is he??"
+            f"{opening(c, 'user', 'CityHop', rider)}, my driver {driver.f('user')} is 20 min late, where is he??"
         ),
         lambda: (
-            f"booked for {lower(c, 'user')} pickup at {c.ok(c.choice(BRANDS), 'user')}, driver cancelled twice"
+            f"booked for {lower(c, 'user', p=rider)} pickup at {c.ok(c.choice(BRANDS), 'user')}, driver cancelled twice"
         ),
         lambda: (
             f"{c.ok('Urgent', 'user')} pls — left my {c.ok('Jack cable', 'user')} in the car. "
-            f"It was {possessive(c, 'user')} ride, plate ends 4K. {signoff(c, 'user')}"
+            f"It was {possessive(c, 'user', p=driver)} cab, plate ends 4K. {signoff(c, 'user', p=rider)}"
         ),
         lambda: f"Привет, это {nonlatin(c, 'user')}. need a car for {name_list(c, 'user', 2)} to the station",
     )
     trip = f"TRP-{c.rng.randint(1000000, 9999999)}"
-    a1, cid = call(c, "dispatch_trip_status", {"trip_id": trip, "rider": full(c, "tool_args", "json")})
-    drv_first, drv_last = c.person(other_loc(c))
+    a1, cid = call(c, "dispatch_trip_status", {"trip_id": trip, "rider": rider.n("tool_args", "json")})
     r1 = result(
         cid,
         {
             "trip_id": trip,
-            "driver": c.pii("PERSON", f"{drv_first} {drv_last}", "tool_result", "json"),
+            "driver": driver.n("tool_result", "json"),
             "fahrer_id": f"D{c.rng.randint(1000, 9999)}",
             "vehicle": c.ok(c.choice(("Ford Focus", "Tesla Model 3", "Toyota Prius")), "tool_result"),
             "eta_min": c.rng.randint(2, 25),
@@ -529,12 +599,15 @@ def h2_ride_dispatch(c: Ctx) -> dict:
     ]
     answer = c.pick(
         lambda: (
-            f"Sorry about that! {c.pii('PERSON', drv_first, 'assistant', 'first')} is {c.rng.randint(2, 9)} minutes away in a "
+            f"Sorry about that, {rider.f('assistant')}! {driver.f('assistant')} is {c.rng.randint(2, 9)} minutes away in a "
             f"{c.ok('Ford Focus', 'assistant')}."
         ),
         lambda: (
-            f"{c.ok('Please', 'assistant')} wait at the main entrance, {first(c, 'assistant')}. "
-            f"{c.pii('PERSON', drv_first, 'assistant', 'first')} has your lost-item report."
+            f"{c.ok('Please', 'assistant')} wait at the main entrance, {rider.f('assistant')}. "
+            f"{driver.f('assistant')} has your lost-item report."
+        ),
+        lambda: (
+            f"I've messaged {possessive(c, 'assistant', p=driver)} phone; the trip {trip} stays booked for {rider.n('assistant', 'full')}."
         ),
     )
     return c.line(
@@ -543,40 +616,44 @@ def h2_ride_dispatch(c: Ctx) -> dict:
         answer=answer,
         tools=[tool("dispatch_trip_status", "Live status of a trip", "trip_id", "rider")],
         context=context,
-        feedback={"rating": 1, "comment": f"driver {fb_name(c)} was rude"} if c.rng.random() < 0.5 else None,
+        feedback=feedback(c, 1, lambda n: f"driver {n} was rude", lambda n: f"{n} drove way too fast", p=0.5),
         metadata={"zone": c.choice(("north", "airport", "centre")), "dispatcher_name": meta_name(c)},
+        user_id=f"rider:{handle(c, 'user_id', at=False, p=rider)}" if c.rng.random() < 0.3 else None,
     )
 
 
 @fam
 def h2_telecom_cancellation(c: Ctx) -> dict:
-    retention = full(c, "system", "system")
+    holder, retention = Who(c), Who(c)
     system = (
-        f"Contract cancellation assistant for Volta Mobile. Retention specialist: {retention}. "
+        f"Volta Mobile contract cancellation assistant. Retention specialist: {retention.n('system', 'system')}. "
         f"Offer the {c.ok('Family Sharing', 'system')} discount before processing a cancellation; "
         f"notice periods follow the {c.ok('Grace period', 'system')} policy."
     )
     acct = f"VM{c.rng.randint(10000000, 99999999)}"
     u = c.pick(
         lambda: (
-            f"I want to cancel. account {acct}, holder {lower(c, 'user')}. {c.ok('Bill to', 'user')} my old address stopped."
+            f"I want to cancel. account {acct}, holder {lower(c, 'user', p=holder)}. {c.ok('Bill to', 'user')} my old address stopped."
         ),
         lambda: (
-            f"{opening(c, 'user', 'account ' + acct)}. {titled(c, 'user')} passed away and I need to end the contract in their name."
+            f"{opening(c, 'user', 'account ' + acct, holder)}. My father {titled(c, 'user')} passed away and I need to end his contract."
         ),
         lambda: (
-            f"{c.ok('Please', 'user')} cancel {possessive(c, 'user')} line and move {name_list(c, 'user', 2)} to prepaid. "
-            f"{signoff(c, 'user')}"
+            f"{c.ok('Please', 'user')} cancel {possessive(c, 'user')} line and move {name_list(c, 'user', 2)} to prepaid.\n"
+            f"{signoff(c, 'user', p=holder)}"
+        ),
+        lambda: (
+            f"CANCELLATION REQUEST\nAccount holder: {upper(c, 'user', p=holder)}\nAccount: {acct}\nReason: moving abroad"
         ),
     )
     a1, cid = call(
-        c, "get_telecom_contract", {"account_number": acct, "account_holder": full(c, "tool_args", "json")}
+        c, "get_telecom_contract", {"account_number": acct, "account_holder": holder.n("tool_args", "json")}
     )
     r1 = result(
         cid,
         {
             "account_number": acct,
-            "inhaber": full(c, "tool_result", "json"),
+            "inhaber": holder.n("tool_result", "json"),
             "lines": [
                 {"msisdn": c.phone("tool_result"), "user": compound(c, "tool_result")},
                 {"user": given(c, "tool_result", "json"), "plan": c.ok("Unlimited Max 5G", "tool_result")},
@@ -588,22 +665,22 @@ def h2_telecom_cancellation(c: Ctx) -> dict:
     context = [
         {
             "source": "crm_interactions",
-            "text": f"{c.ok('Frank feedback', 'context')} from last call: customer spoke with {full(c, 'context', 'context')}, "
-            f"then with {nonlatin(c, 'context')} in the {c.ok_pick(CITY_CONTEXT, 'context')}.",
+            "text": f"{c.ok('Frank feedback', 'context')} from last call: {holder.f('context', 'context')} spoke with "
+            f"{full(c, 'context', 'context')}, then with {nonlatin(c, 'context')} in {c.ok_pick(CITY_CONTEXT, 'context')}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"I'm sorry to hear that, {first(c, 'assistant')}. {retention.split()[0]} can waive the early termination fee."
+            f"I'm sorry to hear that, {holder.f('assistant')}. {retention.f('assistant')} can waive the early termination fee."
         ),
         lambda: (
-            f"{c.ok('Thanks', 'assistant')} for waiting. {possessive(c, 'assistant')} line will close on the contract end date; "
-            f"{c.ok('Will you', 'assistant')} keep the number?"
+            f"{c.ok('Thanks', 'assistant')} for waiting. {possessive(c, 'assistant', p=holder)} line will close on the contract end "
+            f"date; {c.ok('Will you', 'assistant')} keep the number?"
         ),
     )
     return c.line(
         system=system,
-        messages=[*greeting(c), user(u), a1, r1],
+        messages=[*greeting(c, holder), user(u), a1, r1],
         answer=answer,
         tools=[
             tool(
@@ -611,34 +688,32 @@ def h2_telecom_cancellation(c: Ctx) -> dict:
             )
         ],
         context=context,
-        feedback={"rating": 3, "comment": f"{fb_name(c)} tried to upsell me three times"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(
+            c, 3, lambda n: f"{n} tried to upsell me three times", lambda n: f"thanks to {n} for the waiver"
+        ),
         metadata={"retention_owner": meta_name(c), "reason": c.choice(("moving", "price", "bereavement"))},
     )
 
 
 @fam
 def h2_meeting_notes(c: Ctx) -> dict:
-    owner = full(c, "system", "system", other_loc(c))
+    owner = Who(c, other_loc(c))
+    sp1, sp2, sp3 = (Who(c, other_loc(c)) for _ in range(3))
     system = (
-        "Meeting-notes summariser for the Minutes.ai workspace. Summarise the transcript into decisions "
-        f"and action items with owners. Workspace admin: {owner}. Keep product names such as "
-        f"{c.ok('Smart Reply', 'system')} unchanged."
+        f"Quorum Notes summariser: turn the transcript into decisions and action items with owners. Workspace admin: "
+        f"{owner.n('system', 'system')}. Keep product names such as {c.ok('Smart Reply', 'system')} unchanged."
     )
-    sp1, sp2, sp3 = (c.person(other_loc(c)) for _ in range(3))
-    n1 = c.pii("PERSON", f"{sp1[0]} {sp1[1]}", "user", "full")
-    n2 = c.pii("PERSON", sp2[0], "user", "first")
-    n3 = c.pii("PERSON", sp3[0], "user", "first")
     transcript = (
-        f"[00:01] {n1}: ok let's start, {n2} can you share the {c.ok('Summer sale', 'user')} numbers?\n"
-        f"[00:03] {n2}: yes — {c.ok('Monday', 'user')} we hit target, thanks to {possessive(c, 'user')} campaign.\n"
-        f"[00:07] {n3}: {c.ok('Will you', 'user')} loop in {handle(c, 'user')} about the {c.ok_pick(PRODUCTS, 'user')} launch?\n"
-        f"[00:09] {n1}: and {titled(c, 'user')} from legal wants a review {c.ok('in May', 'user')}."
+        f"[00:01] {sp1.n('user', 'full')}: ok let's start, {sp2.f('user')} can you share the {c.ok('Summer sale', 'user')} numbers?\n"
+        f"[00:03] {sp2.n('user', 'full')}: yes — {c.ok('Monday', 'user')} we hit target, thanks to {possessive(c, 'user')} campaign.\n"
+        f"[00:07] {sp3.n('user', 'full')}: {c.ok('Will you', 'user')} loop in {handle(c, 'user')} about the "
+        f"{c.ok_pick(PRODUCTS, 'user')} launch?\n"
+        f"[00:09] {sp1.f('user')}: and {titled(c, 'user')} from legal wants a review {c.ok('in May', 'user')}."
     )
     u = c.pick(
         lambda: f"Summarise this standup please:\n{transcript}",
-        lambda: f"{lower(c, 'user')} here, notes from today's sync attached:\n{transcript}",
+        lambda: f"{lower(c, 'user', whole=False, p=owner)} here, notes from today's sync:\n{transcript}",
+        lambda: f"{transcript}\n\n{c.ok('Action items', 'user')} only pls. {signoff(c, 'user', p=sp1)}",
     )
     a1, cid = call(
         c,
@@ -646,26 +721,29 @@ def h2_meeting_notes(c: Ctx) -> dict:
         {
             "meeting": f"Weekly GTM sync {c.ok(plain_date(c.rng), 'tool_args')}",
             "items": [
-                {"owner": c.pii("PERSON", sp2[0], "tool_args", "json"), "task": "send numbers"},
-                {"verantwoordelijke": full(c, "tool_args", "json"), "task": "legal review"},
+                {"owner": sp2.f("tool_args", "json"), "task": "send numbers"},
+                {"verantwoordelijke": sp3.n("tool_args", "json"), "task": "legal review"},
             ],
         },
     )
     r1 = result(
         cid,
-        {"created": 2, "created_by": compound(c, "tool_result"), "notify": [c.email("tool_result")]},
+        {
+            "created": 2,
+            "created_by": compound(c, "tool_result"),
+            "notify": [c.email("tool_result", sp2.first, sp2.last)],
+        },
     )
     context = [
         {
             "source": "calendar",
-            "text": f"Attendees: {name_list(c, 'context', 3)}; organiser {full(c, 'context', 'context')}; "
-            f"optional: {nonlatin(c, 'context')}.",
+            "text": f"Attendees: {name_list(c, 'context', 3)}; organiser {sp1.n('context', 'context')}; optional: {nonlatin(c, 'context')}.",
         }
     ]
     answer = (
-        f"**Decisions**\n- Launch stays on track.\n**Action items**\n- {c.pii('PERSON', sp2[0], 'assistant', 'first')}: send numbers\n"
-        f"- {c.pii('PERSON', sp3[0], 'assistant', 'first')}: brief {c.ok('Customer Success', 'assistant')}\n"
-        f"{c.ok('Note', 'assistant')}: {possessive(c, 'assistant')} review is pending."
+        f"**Decisions**\n- Launch stays on track.\n**Action items**\n- {sp2.f('assistant')}: send numbers\n"
+        f"- {sp3.f('assistant')}: brief {c.ok('Customer Success', 'assistant')}\n"
+        f"{c.ok('Note', 'assistant')}: {possessive(c, 'assistant', p=sp1)} review is pending."
     )
     return c.line(
         system=system,
@@ -673,41 +751,45 @@ def h2_meeting_notes(c: Ctx) -> dict:
         answer=answer,
         tools=[tool("minutes_create_action_items", "Create action items from a meeting", "meeting", "items")],
         context=context,
-        feedback={"rating": 4, "comment": f"missed that {fb_name(c)} owns the deck"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(
+            c, 4, lambda n: f"missed that {n} owns the deck", lambda n: f"it called {n} the PM, she's design"
+        ),
         metadata={"recording_owner": meta_name(c), "duration_min": c.rng.randint(10, 60)},
     )
 
 
 @fam
 def h2_legal_intake(c: Ctx) -> dict:
-    solicitor = f"{c.choice(('Ms', 'Mr', 'Maître', 'Avv.'))} {c.pii('PERSON', ' '.join(c.person(latin_loc(c))), 'system', 'system')}"
+    client, sol = Who(c), Who(c)
+    solicitor = f"{c.choice(('Ms', 'Mr', 'Maître', 'Avv.'))} {sol.n('system', 'system')}"
     system = (
-        f"Legal intake form assistant of Harrow & Finch LLP. Collect the facts of the matter, the parties and deadlines. "
+        f"Harrow & Finch LLP legal intake form assistant. Collect the facts of the matter, the parties and deadlines. "
         f"Supervising solicitor: {solicitor}. Do not give legal advice."
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'the tenancy dispute')}. My landlord {compound(c, 'user')} kept the deposit. "
+            f"{opening(c, 'user', 'the tenancy dispute', client)}. My landlord {compound(c, 'user')} kept the deposit. "
             f"{c.ok('Please', 'user')} advise what to upload."
         ),
         lambda: (
-            f"name: {lower(c, 'user')}\nother party: {lower(c, 'user')}\nissue: unpaid invoices, {c.ok('Bill to', 'user')} address wrong"
+            f"name: {lower(c, 'user', p=client)}\nother party: {lower(c, 'user')}\nissue: unpaid invoices, {c.ok('Bill to', 'user')} address wrong"
         ),
         lambda: (
-            f"I was hit by a {c.ok('Ford Focus', 'user')} outside {c.ok(ST_MARYS, 'user')}. "
-            f"Witnesses: {name_list(c, 'user')}. {signoff(c, 'user')}"
+            f"I was hit by a {c.ok('Ford Focus', 'user')} outside {c.ok(ST_MARYS, 'user')}. Witnesses: {name_list(c, 'user')}.\n"
+            f"{signoff(c, 'user', p=client)}"
+        ),
+        lambda: (
+            f"FULL NAME: {upper(c, 'user', p=client)}\nMATTER: employment\nDETAILS: dismissed after complaining about {titled(c, 'user')}"
         ),
     )
     a1, cid = call(
         c,
         "legal_intake_submit",
         {
-            "client": full(c, "tool_args", "json"),
+            "client": client.n("tool_args", "json"),
             "opposing_party": compound(c, "tool_args"),
             "matter_type": c.choice(("tenancy", "employment", "personal injury", "debt")),
-            "contact_email": c.email("tool_args"),
+            "contact_email": c.email("tool_args", client.first, client.last),
         },
     )
     r1 = result(
@@ -715,7 +797,7 @@ def h2_legal_intake(c: Ctx) -> dict:
         {
             "matter_id": f"HF-{c.rng.randint(2020, 2026)}-{c.rng.randint(1000, 9999)}",
             "conflict_check": {"clear": True, "checked_by": full(c, "tool_result", "json")},
-            "mandant": given(c, "tool_result", "json"),
+            "mandant": client.n("tool_result", "json"),
             "assigned_paralegal": handle(c, "tool_result", at=False),
         },
     )
@@ -723,15 +805,15 @@ def h2_legal_intake(c: Ctx) -> dict:
         {
             "source": "email_thread",
             "text": f"From: {full(c, 'context', 'context')}\nTo: intake\n{c.ok('Reminder', 'context')}: {titled(c, 'context')} "
-            f"must file by {c.ok(plain_date(c.rng), 'context')}. {signoff(c, 'context')}",
+            f"must file by {c.ok(plain_date(c.rng), 'context')}.\n{signoff(c, 'context')}",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"Thank you, {first(c, 'assistant')}. I've opened the matter; {solicitor} will review the conflict check."
+            f"Thank you, {client.f('assistant')}. I've opened the matter; {solicitor.split()[0]} {c.pii('PERSON', sol.last, 'assistant', 'title')} will review the conflict check."
         ),
         lambda: (
-            f"{c.ok('Thanks', 'assistant')} — I've noted {possessive(c, 'assistant')} statement. "
+            f"{c.ok('Thanks', 'assistant')} — I've noted {possessive(c, 'assistant', p=client)} statement. "
             f"{c.ok('Hope this helps', 'assistant')}; a paralegal will call you."
         ),
     )
@@ -743,40 +825,46 @@ def h2_legal_intake(c: Ctx) -> dict:
             tool("legal_intake_submit", "Open a new matter from an intake form", "client", "opposing_party")
         ],
         context=context,
-        feedback={"rating": 4, "comment": f"form was clear, {fb_name(c)} followed up fast"}
-        if c.rng.random() < 0.5
-        else None,
+        feedback=feedback(
+            c,
+            4,
+            lambda n: f"form was clear, {n} followed up fast",
+            lambda n: f"{n} never rang me back",
+            p=0.5,
+        ),
         metadata={"intake_reviewer": meta_name(c), "practice_area": "litigation"},
     )
 
 
 @fam
 def h2_pharmacy_refill(c: Ctx) -> dict:
-    pharmacist = full(c, "system", "system")
+    patient, pharmacist, doctor = Who(c), Who(c), Who(c)
     system = (
-        f"Prescription refill assistant for GreenCross Pharmacy. Pharmacist in charge: {pharmacist}. "
+        f"GreenCross Pharmacy prescription refill assistant. Pharmacist in charge: {pharmacist.n('system', 'system')}. "
         f"Confirm patient identity with date of birth; controlled drugs need the {c.ok('Pharmacist Review', 'system')} step."
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'GreenCross')}, I need a refill of my inhaler, prescribed by {titled(c, 'user')}."
+            f"{opening(c, 'user', 'GreenCross', patient)}, I need a refill of my inhaler, prescribed by {titled(c, 'user', p=doctor)}."
         ),
-        lambda: f"refill for my mum {lower(c, 'user')} please, dob {c.dob('user')}. {c.ok('Thanks', 'user')}",
         lambda: (
-            f"Hi! Can you refill {possessive(c, 'user')} and {possessive(c, 'user')} meds? "
-            f"{c.ok('Friday', 'user')} pickup. {signoff(c, 'user')}"
+            f"refill for my mum {lower(c, 'user', p=patient)} please, dob {c.dob('user')}. {c.ok('Thanks', 'user')}"
+        ),
+        lambda: (
+            f"Hi! Can you refill {possessive(c, 'user')} and {possessive(c, 'user')} meds? {c.ok('Friday', 'user')} pickup.\n"
+            f"{signoff(c, 'user', p=patient)}"
         ),
         lambda: f"{nonlatin(c, 'user')} — 処方箋の再発行をお願いします。{c.ok_pick(NONLATIN_BENIGN, 'user')}",
     )
     rx = f"RX{c.rng.randint(1000000, 9999999)}"
-    a1, cid = call(c, "pharmacy_refill_request", {"rx_number": rx, "patient": full(c, "tool_args", "json")})
+    a1, cid = call(c, "pharmacy_refill_request", {"rx_number": rx, "patient": patient.n("tool_args", "json")})
     r1 = result(
         cid,
         {
             "rx_number": rx,
-            "patient": full(c, "tool_result", "json"),
-            "prescriber": compound(c, "tool_result"),
-            "paciente_contacto": given(c, "tool_result", "json"),
+            "patient": patient.n("tool_result", "json"),
+            "prescriber": f"Dr {doctor.n('tool_result', 'json')}",
+            "paciente_contacto": compound(c, "tool_result"),
             "refills_left": c.rng.randint(0, 5),
             "pickup_store": c.ok(
                 c.choice(("Lincoln Road Depot", "Victoria Station", "Market Square")), "tool_result"
@@ -786,52 +874,52 @@ def h2_pharmacy_refill(c: Ctx) -> dict:
     context = [
         {
             "source": "patient_notes",
-            "text": f"Allergy noted by {full(c, 'context', 'context')}; carer {name_list(c, 'context', 2)} may collect. "
-            f"Last refill {c.ok(plain_date(c.rng), 'context')}.",
+            "text": f"Allergy noted by {full(c, 'context', 'context')}; carers {name_list(c, 'context', 2)} may collect for "
+            f"{patient.f('context', 'context')}. Last refill {c.ok(plain_date(c.rng), 'context')}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"All set, {first(c, 'assistant')}! {pharmacist.split()[0]} approved the refill; it'll be ready "
+            f"All set, {patient.f('assistant')}! {pharmacist.f('assistant')} approved the refill; it'll be ready "
             f"{c.ok('Friday', 'assistant')}."
         ),
         lambda: (
-            f"{c.ok('Please', 'assistant')} note {possessive(c, 'assistant')} prescription needs a new authorisation. "
-            f"{c.ok('Hope this helps', 'assistant')}."
+            f"{c.ok('Please', 'assistant')} note {possessive(c, 'assistant', p=patient)} prescription needs a new authorisation from "
+            f"{titled(c, 'assistant', p=doctor)}. {c.ok('Hope this helps', 'assistant')}."
         ),
     )
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*greeting(c, patient), user(u), a1, r1],
         answer=answer,
         tools=[tool("pharmacy_refill_request", "Request a repeat prescription", "rx_number", "patient")],
         context=context,
-        feedback={"rating": 5, "comment": f"{fb_name(c)} at the counter was very kind"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(
+            c, 5, lambda n: f"{n} at the counter was very kind", lambda n: f"{n} gave me the wrong dose!!"
+        ),
         metadata={"pharmacist_on_duty": meta_name(c), "store": f"GC-{c.rng.randint(100, 999)}"},
     )
 
 
 @fam
 def h2_game_moderation(c: Ctx) -> dict:
-    lead = full(c, "system", "system", other_loc(c))
+    lead, reporter, offender = Who(c, other_loc(c)), Who(c), Who(c, other_loc(c))
     system = (
-        f"Moderation triage bot for the Shardfall Online player-report queue. Lead moderator: {lead}. "
+        f"Shardfall Online moderation triage bot for the player-report queue. Lead moderator: {lead.n('system', 'system')}. "
         f"Classify reports (cheating, harassment, spam); the {c.ok('Night Shift', 'system')} team handles appeals."
     )
-    reported = handle(c, "user")
+    reported = handle(c, "user", p=offender)
     u = c.pick(
         lambda: (
             f"reporting {reported} for wallhacks in ranked, my friend {lower(c, 'user', whole=False)} saw it too"
         ),
         lambda: (
-            f"{opening(c, 'user', 'guild Ironveil')}. {reported} keeps spamming {c.ok('Summer sale', 'user')} "
+            f"{opening(c, 'user', 'guild Ironveil', reporter)}. {reported} keeps spamming {c.ok('Summer sale', 'user')} "
             f"scam links. {c.ok('Mark as read', 'user')} doesn't hide them."
         ),
         lambda: (
-            f"{reported} harassed {name_list(c, 'user', 2)} in voice chat. {c.ok('Will you', 'user')} ban them? "
-            f"{signoff(c, 'user')}"
+            f"{reported} harassed {name_list(c, 'user', 2)} in voice chat. {c.ok('Will you', 'user')} ban them?\n"
+            f"{signoff(c, 'user', p=reporter)}"
         ),
         lambda: f"{nonlatin(c, 'user')} 님이 욕설을 했어요. also {reported}",
     )
@@ -841,8 +929,8 @@ def h2_game_moderation(c: Ctx) -> dict:
         "moderation_report_fetch",
         {
             "report_id": rep,
-            "reported_player": reported.lstrip("@"),
-            "reporter_real_name": full(c, "tool_args", "json"),
+            "reported_player": c.pii("PERSON", reported.lstrip("@"), "tool_args", "mention"),
+            "reporter_real_name": reporter.n("tool_args", "json"),
         },
     )
     r1 = result(
@@ -850,10 +938,10 @@ def h2_game_moderation(c: Ctx) -> dict:
         {
             "report_id": rep,
             "prior_strikes": c.rng.randint(0, 4),
-            "account_owner": full(c, "tool_result", "json"),
+            "account_owner": offender.n("tool_result", "json"),
             "linked_accounts": [handle(c, "tool_result", at=False), compound(c, "tool_result")],
             "last_ip": c.ip("tool_result"),
-            "reviewed_by": given(c, "tool_result", "json"),
+            "reviewed_by": lead.f("tool_result", "json"),
         },
     )
     context = [
@@ -865,10 +953,11 @@ def h2_game_moderation(c: Ctx) -> dict:
     ]
     answer = c.pick(
         lambda: (
-            f"Thanks {first(c, 'assistant')}, report {rep} is queued as cheating. {possessive(c, 'assistant')} clip helps."
+            f"Thanks {reporter.f('assistant')}, report {rep} is queued as cheating. {possessive(c, 'assistant', p=reporter)} clip helps."
         ),
         lambda: (
-            f"{c.ok('Update', 'assistant')}: {reported} is muted for 24h pending review by {lead.split()[0]}."
+            f"{c.ok('Update', 'assistant')}: @{c.pii('PERSON', reported.lstrip('@'), 'assistant', 'mention')} is muted for 24h "
+            f"pending review by {lead.f('assistant')}."
         ),
     )
     return c.line(
@@ -877,9 +966,9 @@ def h2_game_moderation(c: Ctx) -> dict:
         answer=answer,
         tools=[tool("moderation_report_fetch", "Load a player report", "report_id", "reported_player")],
         context=context,
-        feedback={"rating": 2, "comment": f"mod {fb_name(c)} ignored my report"}
-        if c.rng.random() < 0.5
-        else None,
+        feedback=feedback(
+            c, 2, lambda n: f"mod {n} ignored my report", lambda n: f"{n} banned the wrong guy", p=0.5
+        ),
         metadata={"moderator": meta_name(c), "game_region": c.choice(("EUW", "NA", "SEA"))},
         tags=["moderation", c.ok(c.choice(("Frank feedback", "Hot Fix")), "tags")],
     )
@@ -887,79 +976,83 @@ def h2_game_moderation(c: Ctx) -> dict:
 
 @fam
 def h2_insurance_claims(c: Ctx) -> dict:
-    adjuster = full(c, "system", "system")
+    holder, adjuster, other = Who(c), Who(c), Who(c)
     system = (
-        f"Claims handling assistant for Meridian Mutual Insurance. Assigned loss adjuster: {adjuster}. "
+        f"Meridian Mutual claims handling assistant. Assigned loss adjuster: {adjuster.n('system', 'system')}. "
         f"Policy wording for {c.ok('Accidental Damage Cover', 'system')} applies; flag possible fraud."
     )
-    veh = c.choice(("Ford Focus", "Tesla Model 3", "Dr. Martens"))
+    veh = c.choice(("Ford Focus", "Tesla Model 3", "Harley-Davidson"))
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'policy holder services')}. My {c.ok('Tesla Model 3', 'user')} was hit by {compound(c, 'user')}."
+            f"{opening(c, 'user', 'policy holder services', holder)}. My {c.ok('Tesla Model 3', 'user')} was hit by "
+            f"{compound(c, 'user')}."
         ),
-        lambda: f"claim for water damage, policy holder {lower(c, 'user')}, witness {lower(c, 'user')}",
         lambda: (
-            f"Hello {first(c, 'user')}, attached photos of {possessive(c, 'user')} kitchen. "
-            f"{c.ok('Urgent', 'user')} — {signoff(c, 'user')}"
+            f"claim for water damage, policy holder {lower(c, 'user', p=holder)}, witness {lower(c, 'user')}"
+        ),
+        lambda: (
+            f"Hello {adjuster.f('user')}, attached photos of {possessive(c, 'user', p=other)} kitchen. "
+            f"{c.ok('Urgent', 'user')}\n{signoff(c, 'user', p=holder)}"
         ),
     )
     claim = f"CLM-{c.rng.randint(10000000, 99999999)}"
-    a1, cid = call(c, "claims_file_open", {"claim_no": claim, "policyholder": full(c, "tool_args", "json")})
+    a1, cid = call(c, "claims_file_open", {"claim_no": claim, "policyholder": holder.n("tool_args", "json")})
     r1 = result(
         cid,
         {
             "claim_no": claim,
-            "policyholder": full(c, "tool_result", "json"),
+            "policyholder": holder.n("tool_result", "json"),
             "third_party": {"name": compound(c, "tool_result"), "vehicle": c.ok(veh, "tool_result")},
-            "witnesses": [given(c, "tool_result", "json"), full(c, "tool_result", "json", other_loc(c))],
+            "witnesses": [given(c, "tool_result", "json"), other.n("tool_result", "json")],
             "payout_iban": c.iban("tool_result"),
         },
     )
     context = [
         {
             "source": "claim_notes",
-            "text": f"Site visit by {titled(c, 'context')}; {full(c, 'context', 'context')} disputes liability. "
+            "text": f"Site visit by {titled(c, 'context', p=adjuster)}; {other.n('context', 'context')} disputes liability. "
             f"{c.ok('Grace period', 'context')} for documents ends {c.ok(plain_date(c.rng), 'context')}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"Thanks {first(c, 'assistant')}, claim {claim} is open and {adjuster.split()[-1]} will call within 48h."
+            f"Thanks {holder.f('assistant')}, claim {claim} is open and {adjuster.n('assistant', 'full')} will call within 48h."
         ),
         lambda: (
-            f"{c.ok('Please', 'assistant')} send the repair quote for {possessive(c, 'assistant')} car. "
+            f"{c.ok('Please', 'assistant')} send the repair quote for {possessive(c, 'assistant', p=holder)} car. "
             f"{c.ok('Hope this helps', 'assistant')}."
         ),
     )
     return c.line(
         system=system,
-        messages=[*greeting(c), user(u), a1, r1],
+        messages=[*greeting(c, holder), user(u), a1, r1],
         answer=answer,
         tools=[tool("claims_file_open", "Open or load a claim file", "claim_no", "policyholder")],
         context=context,
-        feedback={"rating": 1, "comment": f"{fb_name(c)} lost my photos twice"}
-        if c.rng.random() < 0.5
-        else None,
+        feedback=feedback(
+            c, 1, lambda n: f"{n} lost my photos twice", lambda n: f"{n} was fair about the excess", p=0.5
+        ),
         metadata={"adjuster_backup": meta_name(c), "line_of_business": "motor"},
     )
 
 
 @fam
 def h2_admissions_office(c: Ctx) -> dict:
-    officer = full(c, "system", "system", other_loc(c))
+    applicant, officer, referee = Who(c), Who(c, other_loc(c)), Who(c)
     system = (
-        f"Admissions office assistant for Northgate University. Admissions officer for this region: {officer}. "
+        f"Northgate University admissions office assistant. Admissions officer for this region: {officer.n('system', 'system')}. "
         f"Answer questions on the {c.ok('Early Decision', 'system')} round and the {c.ok('Dean’s List', 'system')} scholarship."
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'the Bristol sixth form')}. My referee {titled(c, 'user')} hasn't received the link."
+            f"{opening(c, 'user', 'the Bristol sixth form', applicant)}. My referee {titled(c, 'user', p=referee)} hasn't received the link."
         ),
         lambda: (
-            f"hi im {lower(c, 'user')}, applying for MSc Data Science. {c.ok('Will you', 'user')} accept IELTS from {c.ok('in May', 'user')}?"
+            f"hi im {lower(c, 'user', p=applicant)}, applying for MSc Data Science. {c.ok('Will you', 'user')} accept IELTS "
+            f"taken {c.ok('in May', 'user')}?"
         ),
         lambda: (
-            f"{c.ok('Dear Admissions', 'user')}, I'm writing on behalf of my daughter {compound(c, 'user')}. {signoff(c, 'user')}"
+            f"{c.ok('Dear Admissions', 'user')}, I'm writing on behalf of my daughter {compound(c, 'user')}.\n{signoff(c, 'user')}"
         ),
         lambda: f"{nonlatin(c, 'user')}です。出願書類について質問があります。",
     )
@@ -967,14 +1060,14 @@ def h2_admissions_office(c: Ctx) -> dict:
     a1, cid = call(
         c,
         "admissions_applicant_record",
-        {"applicant_id": app, "applicant_name": full(c, "tool_args", "json")},
+        {"applicant_id": app, "applicant_name": applicant.n("tool_args", "json")},
     )
     r1 = result(
         cid,
         {
             "applicant_id": app,
-            "nom_etudiant": full(c, "tool_result", "json"),
-            "referees": [{"name": compound(c, "tool_result")}, {"name": given(c, "tool_result", "json")}],
+            "nom_etudiant": applicant.n("tool_result", "json"),
+            "referees": [{"name": referee.n("tool_result", "json")}, {"name": compound(c, "tool_result")}],
             "interviewer": handle(c, "tool_result", at=False),
             "date_of_birth": c.dob("tool_result"),
         },
@@ -982,16 +1075,17 @@ def h2_admissions_office(c: Ctx) -> dict:
     context = [
         {
             "source": "email_thread",
-            "text": f"> On {c.ok(plain_date(c.rng), 'context')}, {full(c, 'context', 'context')} wrote:\n"
-            f"> {c.ok('Please', 'context')} forward {possessive(c, 'context')} transcript to {name_list(c, 'context', 2)}.",
+            "text": f"> On {c.ok(plain_date(c.rng), 'context')}, {referee.n('context', 'context')} wrote:\n"
+            f"> {c.ok('Please', 'context')} forward {possessive(c, 'context', p=applicant)} transcript to {name_list(c, 'context', 2)}.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"Hi {first(c, 'assistant')}! The reference portal link was resent; {officer} will confirm receipt."
+            f"Hi {applicant.f('assistant')}! The reference portal link was resent to {referee.n('assistant', 'full')}; "
+            f"{officer.f('assistant')} will confirm receipt."
         ),
         lambda: (
-            f"{c.ok('Thanks', 'assistant')} for applying. {possessive(c, 'assistant')} reference is still outstanding."
+            f"{c.ok('Thanks', 'assistant')} for applying. {possessive(c, 'assistant', p=referee)} reference is still outstanding."
         ),
     )
     return c.line(
@@ -1007,45 +1101,49 @@ def h2_admissions_office(c: Ctx) -> dict:
             )
         ],
         context=context,
-        feedback={"rating": 5, "comment": f"{fb_name(c)} from admissions was super helpful"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(
+            c,
+            5,
+            lambda n: f"{n} from admissions was super helpful",
+            lambda n: f"waited 3 weeks for {n} to reply",
+        ),
         metadata={"officer_backup": meta_name(c), "intake": "2027"},
     )
 
 
 @fam
 def h2_home_repair(c: Ctx) -> dict:
-    coordinator = full(c, "system", "system")
+    owner, coordinator, tech = Who(c), Who(c), Who(c, other_loc(c))
     system = (
-        f"Booking assistant for FixRight Home Repairs. Scheduling coordinator: {coordinator}. "
+        f"FixRight Home Repairs booking assistant. Scheduling coordinator: {coordinator.n('system', 'system')}. "
         f"Trades: plumbing, electrics, roofing; the {c.ok('Priority Support', 'system')} plan gets same-day slots."
     )
     u = c.pick(
         lambda: (
-            f"{opening(c, 'user', 'flat 3')}, the boiler's leaking again. {possessive(c, 'user')} visit last week didn't fix it."
+            f"{opening(c, 'user', 'flat 3', owner)}, the boiler's leaking again. {possessive(c, 'user', p=tech)} visit last week "
+            "didn't fix it."
         ),
         lambda: (
-            f"need an electrician, ask for {lower(c, 'user', whole=False)} he did our kitchen. {c.ok('Bill to', 'user')} my landlord "
-            f"{compound(c, 'user')}."
+            f"need an electrician, ask for {lower(c, 'user', whole=False, p=tech)} he did our kitchen. {c.ok('Bill to', 'user')} "
+            f"my landlord {compound(c, 'user')}."
         ),
         lambda: (
-            f"{c.ok('Monday', 'user')} morning ok? The site contact is {titled(c, 'user')}, key with "
-            f"{name_list(c, 'user', 2)}. {signoff(c, 'user')}"
+            f"{c.ok('Monday', 'user')} morning ok? The site contact is {titled(c, 'user')}, key with {name_list(c, 'user', 2)}.\n"
+            f"{signoff(c, 'user', p=owner)}"
         ),
     )
     job = f"JOB-{c.rng.randint(100000, 999999)}"
     a1, cid = call(
         c,
         "book_repair_visit",
-        {"job_ref": job, "homeowner": full(c, "tool_args", "json"), "site_address": c.address("tool_args")},
+        {"job_ref": job, "homeowner": owner.n("tool_args", "json"), "site_address": c.address("tool_args")},
     )
     r1 = result(
         cid,
         {
             "job_ref": job,
             "slot": f"{c.ok(plain_date(c.rng), 'tool_result')} 08:00-12:00",
-            "technician": full(c, "tool_result", "json", other_loc(c)),
+            "technician": tech.n("tool_result", "json"),
             "monteur": given(c, "tool_result", "json", "de_DE"),
             "invoice_ref": c.ok(order_ref(c.rng), "tool_result"),
             "materials": c.ok(
@@ -1056,29 +1154,26 @@ def h2_home_repair(c: Ctx) -> dict:
     context = [
         {
             "source": "job_history",
-            "text": f"{job}: previous visit by {full(c, 'context', 'context')} ({handle(c, 'context')}); "
+            "text": f"{job}: previous visit by {tech.n('context', 'context')} ({handle(c, 'context', p=tech)}); "
             f"customer {nonlatin(c, 'context')} asked for a quote.",
         }
     ]
     answer = c.pick(
         lambda: (
-            f"Booked, {first(c, 'assistant')}! {coordinator.split()[0]} will text you the technician's ETA."
+            f"Booked, {owner.f('assistant')}! {coordinator.f('assistant')} will text you {possessive(c, 'assistant', p=tech)} ETA."
         ),
         lambda: (
-            f"{c.ok('Thanks', 'assistant')} — {possessive(c, 'assistant')} team is booked; "
-            f"{c.ok('Please', 'assistant')} clear access to the boiler."
+            f"{c.ok('Thanks', 'assistant')} — {tech.f('assistant')} is booked; {c.ok('Please', 'assistant')} clear access to the boiler."
         ),
     )
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*greeting(c, owner), user(u), a1, r1],
         answer=answer,
         tools=[
             tool("book_repair_visit", "Book a tradesperson visit", "job_ref", "homeowner", "site_address")
         ],
         context=context,
-        feedback={"rating": 4, "comment": f"{fb_name(c)} was on time and tidy"}
-        if c.rng.random() < 0.6
-        else None,
+        feedback=feedback(c, 4, lambda n: f"{n} was on time and tidy", lambda n: f"{n} left mud everywhere"),
         metadata={"coordinator_cover": meta_name(c), "trade": c.choice(("plumbing", "electrics", "roofing"))},
     )
