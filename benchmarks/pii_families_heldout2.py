@@ -23,6 +23,15 @@ Scenarios, one family each:
 * ``h2_admissions_office``      university admissions office (applicants, referees, advisers)
 * ``h2_home_repair``            home-repair booking (homeowners, tradespeople, site contacts)
 
+Conventions of the gold (PERSON ``kind`` labels): ``first``, ``lower``, ``upper``, ``opening``,
+``signature``, ``system``, ``json``, ``context``, ``compound`` (particles, ``O'``/``Mc``, hyphenated
+given or family names, Spanish double surnames), ``title`` (the title - Dr., Frau, Mme, Avv., Pani -
+stays outside the planted value: only the name part is gold), ``possessive`` (the name without
+``'s``), ``list``, ``mention`` (the handle without the ``@``), ``nonlatin``, ``feedback``,
+``metadata``, plus ``full``/``last`` for names repeated in running text.  The people of a record
+(customer, agent, third parties) come back in several fields - the user's opening, the tool
+arguments, the tool result, the answer - and each occurrence is planted for its own field.
+
 How this split was kept independent
 -----------------------------------
 Written for issue 12 without knowledge of the scrubber's rules.  While writing it, nothing under
