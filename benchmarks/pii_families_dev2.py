@@ -55,6 +55,7 @@ from pii_heldout import (
     PRODUCTS,
     SOFTWARE,
     Ctx,
+    assistant,
     call,
     line_fields,
     order_ref,
@@ -81,6 +82,16 @@ def fam(fn):
     return family
 
 
+_REPEAT_KIND = {
+    "tool_args": "json",
+    "tool_result": "json",
+    "context": "context",
+    "feedback": "feedback",
+    "metadata": "metadata",
+    "system": "system",
+}
+
+
 def _plant_repeats(c: Ctx, line: dict) -> None:
     """A name reused in another field (an agent's name in the answer and the metadata) is gold there too."""
     fields = line_fields(line)
@@ -89,7 +100,10 @@ def _plant_repeats(c: Ctx, line: dict) -> None:
         if g.entity == "PERSON" and g.value in fields[g.field]:
             planted.setdefault(g.value, g.kind)
     have = {(g.value, g.field) for g in c.gold if g.entity == "PERSON"}
+    benign_words = {w for b in c.benign for w in re.findall(r"\w+", b.phrase)}
     for value, kind in planted.items():
+        if value in benign_words:  # "Mark" the name vs "Mark as read": the benign phrase wins
+            continue
         pat = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
         for fld, text in fields.items():
             if (value, fld) in have:
@@ -99,7 +113,7 @@ def _plant_repeats(c: Ctx, line: dict) -> None:
                 if g.field == fld and value in g.value and g.value != value:
                     text = text.replace(g.value, "\x00")
             if pat.search(text):
-                P(c, value, fld, kind)
+                P(c, value, fld, _REPEAT_KIND.get(fld) or ("lower" if value.islower() else kind))
 
 
 # ------------------------------------------------------------------------------ name helpers
@@ -194,7 +208,11 @@ def compound(c: Ctx, fld: str) -> str:
         v = f"{f} {c.choice(('von', 'von der', 'zu'))} {la}"
     elif shape == "it":
         f, la = c.person("it_IT")
-        v = c.pick(f"{f} di {la}", f"{f} D'{la}", f"{f} De {la}")
+        v = c.pick(
+            f"{f} di {la}",
+            f"{f} D'{c.choice(('Angelo', 'Amico', 'Alessandro', 'Agostino', 'Onofrio'))}",
+            f"{f} De {la}",
+        )
     elif shape == "pt":
         f, _ = c.person(c.choice(("es_ES", "en_US")))
         v = f"{f} {c.choice(('da', 'dos', 'de'))} {c.choice(PT_LAST)}"
@@ -222,12 +240,19 @@ def poss(c: Ctx, fld: str, loc: str | None = None) -> str:
     return f + ("'" if f.endswith("s") else "'s")
 
 
-def names_list(c: Ctx, fld: str, n: int | None = None) -> str:
+def names_list_v(c: Ctx, fld: str, n: int | None = None) -> tuple[str, list[str]]:
+    """ "Nora, Felix and Ida": each name planted; returns the text and the names."""
     n = n or c.choice((2, 3, 3, 4))
     loc = loc_of(c)
-    vs = [P(c, c.person(loc)[0], fld, "list") for _ in range(n)]
-    conj = c.choice((" and ", " & ", ", ", " and "))
-    return ", ".join(vs[:-1]) + conj + vs[-1]
+    vs = list(dict.fromkeys(P(c, c.person(loc)[0], fld, "list") for _ in range(n)))
+    if len(vs) == 1:
+        return vs[0], vs
+    conj = c.choice((" and ", " & ", ", ", " and ", " und " if loc == "de_DE" else " and "))
+    return ", ".join(vs[:-1]) + conj + vs[-1], vs
+
+
+def names_list(c: Ctx, fld: str, n: int | None = None) -> str:
+    return names_list_v(c, fld, n)[0]
 
 
 def nonlatin(c: Ctx, fld: str) -> str:
@@ -288,9 +313,22 @@ def d2_courier_chat(c: Ctx) -> dict:
     r1 = result(cid, res)
     dfirst = driver.split()[0]
     P(c, dfirst, "assistant", "possessive")
+    pre = c.pick(
+        lambda: [
+            user("hi"),
+            assistant("Hi there, ParcelPal here! Who am I speaking with, and what's the tracking number?"),
+        ],
+        lambda: [
+            user(f"{c.ok('Hello', 'user')}??"),
+            assistant(f"{c.ok('Good morning', 'assistant')}! How can I help with your delivery today?"),
+        ],
+        lambda: [],
+    )
     answer = c.pick(
         f"{c.ok('Thanks', 'assistant')} for waiting! {dfirst}'s van has 4 stops before yours, so roughly 40 minutes. "
         "I've added the note about your neighbour.",
+        f"Sorry for the wait. {dfirst}'s route is running about 25 minutes late today; I've flagged your note so "
+        "the driver sees it before the stop.",
         f"Good news: it's on {dfirst}'s van now and should reach you in about 40 minutes. "
         f"If you're out it will go to the {c.ok('Lincoln Road Depot', 'assistant')}.",
     )
@@ -310,7 +348,7 @@ def d2_courier_chat(c: Ctx) -> dict:
     }
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*pre, user(u), a1, r1],
         answer=answer,
         tools=[tool("track_courier_consignment", "Track a consignment", "consignment_ref", "include_driver")],
         feedback=fb,
@@ -359,7 +397,7 @@ def d2_clinic_bot(c: Ctx) -> dict:
     )
     answer = c.pick(
         lambda: (
-            f"Done - {first(c, 'assistant')}'s appointment is now with Dr {P(c, l2, 'assistant', 'title')} at 14:20. "
+            f"Done - {P(c, kid.split(chr(39))[0], 'assistant', 'possessive')}'s appointment is now with Dr {P(c, l2, 'assistant', 'title')} at 14:20. "
             "You'll get a text reminder."
         ),
         lambda: (
@@ -465,7 +503,7 @@ def d2_school_messaging(c: Ctx) -> dict:
         f"Classroom messenger for {school}. Relay messages between parents and staff, draft absence notes "
         f"and answer term-date questions. Class teacher of Year 3: {teacher}."
     )
-    kids = names_list(c, "user")
+    kids, kid_names = names_list_v(c, "user")
     who = c.pick(
         lambda: f"hi its {lower(c, 'user')}, mum of {kids}",
         lambda: f"{first(c, 'user', 'opening')} here (dad of {kids})",
@@ -494,7 +532,7 @@ def d2_school_messaging(c: Ctx) -> dict:
     answer = c.pick(
         lambda: (
             f"{c.ok('Thanks', 'assistant')}, I've passed that on to {titled(c, 'assistant')}. Get well soon to "
-            f"{first(c, 'assistant')}!"
+            f"{P(c, c.choice(kid_names), 'assistant', 'first')}!"
         ),
         lambda: f"Message sent. {c.ok('Summer term', 'assistant')} starts on {plain_date(c.rng)}.",
     )
@@ -632,10 +670,19 @@ def d2_car_rental_desk(c: Ctx) -> dict:
             "needs their licence at the counter."
         ),
     )
+    err = None
+    if c.rng.random() < 0.2:
+        err = {
+            "type": "tool_error",
+            "code": 504,
+            "message": f"lookup_rental_booking timed out (main_driver={P(c, f'{mainf} {mainl}', 'error', 'json')!r}, "
+            f"desk=LHR-T5, {c.ok('Gateway Timeout', 'error')})",
+        }
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[user(u), a1, r1] if err is None else [user(u)],
         answer=answer,
+        error=err,
         tools=[tool("lookup_rental_booking", "Find a rental booking", "main_driver")],
         metadata={"desk": "LHR-T5", "agent_name": P(c, agent, "metadata", "metadata")},
         tags=["rental", "counter"],
@@ -715,6 +762,16 @@ def d2_crm_notes(c: Ctx) -> dict:
         f"{c.ok('Mark as read', 'user')} and draft a follow-up to {full(c, 'user', 'first')} at {acct}",
         f"what did {lower(c, 'user')} say on the last call with {acct}?",
     )
+    pre = c.pick(
+        lambda: [
+            user(f"who owns {acct}?"),
+            assistant(
+                f"{P(c, am, 'assistant', 'full')} owns it; {c.ok('Customer Success', 'assistant')} is "
+                f"{full(c, 'assistant', 'full')}."
+            ),
+        ],
+        lambda: [],
+    )
     a1, cid = call(c, "search_crm_contacts", {"account": acct, "limit": 3})
     contact_f, contact_l = c.person(loc_of(c))
     contact = P(c, f"{contact_f} {contact_l}", "tool_result", "json")
@@ -750,7 +807,7 @@ def d2_crm_notes(c: Ctx) -> dict:
         P(c, contact_f, "assistant", "first")
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*pre, user(u), a1, r1],
         answer=answer,
         context=ctx,
         tools=[tool("search_crm_contacts", "Search contacts of an account", "account", "limit")],
@@ -821,15 +878,22 @@ def d2_visa_helper(c: Ctx) -> dict:
         "passport exactly, and list the supporting documents. Senior adviser for appeals: "
         f"{adviser}."
     )
-    app = c.pick(lambda: compound(c, "user"), lambda: nonlatin(c, "user"), lambda: full(c, "user", "opening"))
+    gf, gl = c.person(loc_of(c))
+    app = c.pick(
+        lambda: compound(c, "user"),
+        lambda: nonlatin(c, "user"),
+        lambda: P(c, f"{gf} {gl}", "user", "opening"),
+        lambda: P(c, f"{gf} {gl}", "user", "opening"),
+    )
     u = c.pick(
         f"Hello, my name is {app}. {c.ok('Schengen Area', 'user')} visa - my passport spells my surname differently, "
         "what do I write?",
         f"{app} here. My sponsor is {titled(c, 'user')}, is the invitation letter enough? "
         f"{c.ok('Please', 'user')} advise.",
         f"hi, im filling the form for my wife {lower(c, 'user')} and me ({app})",
+        f"{c.ok('Urgent', 'user')} - appointment at {c.ok('the Paris region', 'user')} consulate tomorrow. "
+        f"{app}, travelling with {names_list(c, 'user')}. Do the kids need their own form?",
     )
-    gf, gl = c.person(loc_of(c))
     a1, cid = call(
         c,
         "prefill_visa_form",
@@ -857,7 +921,7 @@ def d2_visa_helper(c: Ctx) -> dict:
             "before you submit."
         ),
         lambda: (
-            f"{c.ok('Thanks', 'assistant')}, {first(c, 'assistant')}. The invitation letter plus bank statements "
+            f"{c.ok('Thanks', 'assistant')}, {P(c, gf, 'assistant', 'first')}. The invitation letter plus bank statements "
             "for 3 months are enough."
         ),
     )
@@ -931,10 +995,27 @@ def d2_recruiting(c: Ctx) -> dict:
             f"{P(c, recruiter.split()[0], 'assistant', 'possessive')}'s calendar is the constraint."
         ),
     )
+    pre = c.pick(
+        lambda: [
+            user(f"{handle(c, 'user')} asked me to sort the interviews for the backend role"),
+            assistant(f"{c.ok('Sure thing', 'assistant')} - which candidate and who is on the panel?"),
+        ],
+        lambda: [],
+        lambda: [],
+    )
+    err = None
+    if c.rng.random() < 0.15:
+        err = {
+            "type": "upstream_error",
+            "code": 403,
+            "message": f"calendar API: service account may not read "
+            f"{P(c, recruiter.split()[0], 'error', 'possessive')}'s calendar ({c.ok('Talent Acquisition', 'error')})",
+        }
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*pre, user(u), a1, r1],
         answer=answer,
+        error=err,
         context=ctx,
         tools=[
             tool(
@@ -959,6 +1040,17 @@ def d2_library(c: Ctx) -> dict:
         lambda: f"{first(c, 'user', 'opening')} here",
         lambda: f"hi, this is {lower(c, 'user')}",
         lambda: f"Hello, it's {full(c, 'user', 'opening')}",
+        lambda: f"{nonlatin(c, 'user')} here",
+    )
+    pre = c.pick(
+        lambda: [
+            user("hello?"),
+            assistant(
+                f"Hello! You're chatting with the library. {c.ok('May I', 'assistant')} have your name and "
+                "card number?"
+            ),
+        ],
+        lambda: [],
     )
     card = str(c.rng.randint(10**9, 10**10 - 1))
     u = c.pick(
@@ -995,7 +1087,7 @@ def d2_library(c: Ctx) -> dict:
     )
     return c.line(
         system=system,
-        messages=[user(u), a1, r1],
+        messages=[*pre, user(u), a1, r1],
         answer=answer,
         feedback=fb,
         tools=[tool("renew_library_loans", "Renew loans of a card", "card_number", bkey)],
