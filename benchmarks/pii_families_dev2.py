@@ -23,7 +23,10 @@ other languages), `context` (retrieved notes, tickets, quoted mail), `compound` 
 apostrophes, hyphens), `title` (the name after a title such as "Dr." or "Herr"; the title itself
 is left outside the planted value throughout), `possessive` ("Liam's"; the "'s" outside),
 `list` ("Nora, Felix and Ida", each name planted), `mention` (handles built from names; the "@"
-outside), `nonlatin` (CJK, Cyrillic, Arabic, Devanagari, Hangul), `feedback` and `metadata`.
+outside), `nonlatin` (CJK, Cyrillic, Arabic, Devanagari, Hangul), `feedback` and `metadata`,
+plus `full` (a plain full name in a chat turn).  A name reused in another field is planted there
+too (kind after that field: `json`, `context`, `feedback`, `metadata`, `system`), and a name left
+over from a phrasing that was not chosen is dropped unless it stands as a whole word of its own.
 Each record also carries about one other PII value and several benign phrases a naive name finder
 would mask (capitalised words, first names used as words, person-like brands and places, plan and
 team vocabulary).
@@ -73,6 +76,7 @@ def fam(fn):
 
     def family(c: Ctx) -> dict:
         line = fn(c)
+        _drop_stray_names(c, line)
         _plant_repeats(c, line)
         return line
 
@@ -80,6 +84,29 @@ def fam(fn):
     family.__doc__ = fn.__doc__
     FAMILIES[fn.__name__] = family
     return family
+
+
+def _word_in(value: str, text: str, gold_values: list[str]) -> bool:
+    """value occurs in text as a whole word, outside the longer planted values that contain it."""
+    for longer in sorted(gold_values, key=len, reverse=True):
+        if value in longer and longer != value:
+            text = text.replace(longer, "\x00")
+    return re.search(r"(?<!\w)" + re.escape(value) + r"(?!\w)", text) is not None
+
+
+def _drop_stray_names(c: Ctx, line: dict) -> None:
+    """Phrasings that were not chosen still planted their names (eager f-strings in `c.pick`); a name
+    left from them that happens to be part of other text ("Eva" in "Evaluation", "Keya" inside
+    "Keya Seshadri") is not a name written there, so it is not gold."""
+    fields = line_fields(line)
+    keep = []
+    for g in c.gold:
+        if g.entity == "PERSON":
+            same_field = [h.value for h in c.gold if h.field == g.field and h is not g]
+            if not _word_in(g.value, fields[g.field], same_field):
+                continue
+        keep.append(g)
+    c.gold[:] = keep
 
 
 _REPEAT_KIND = {
@@ -104,15 +131,11 @@ def _plant_repeats(c: Ctx, line: dict) -> None:
     for value, kind in planted.items():
         if value in benign_words:  # "Mark" the name vs "Mark as read": the benign phrase wins
             continue
-        pat = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
         for fld, text in fields.items():
             if (value, fld) in have:
                 continue
             # occurrences inside a longer planted value ("Steven" in "Steven Shaw") are covered by it
-            for g in sorted(c.gold, key=lambda g: -len(g.value)):
-                if g.field == fld and value in g.value and g.value != value:
-                    text = text.replace(g.value, "\x00")
-            if pat.search(text):
+            if _word_in(value, text, [g.value for g in c.gold if g.field == fld]):
                 P(c, value, fld, _REPEAT_KIND.get(fld) or ("lower" if value.islower() else kind))
 
 
@@ -194,7 +217,11 @@ def compound(c: Ctx, fld: str) -> str:
         v = f"{f} {c.choice(('de la', 'del', 'de los'))} {la.split()[-1]}"
     elif shape == "irish":
         f, _ = c.person(c.choice(("en_GB", "en_US", "en_AU")))
-        v = f"{f} {c.choice(('O', 'O'))}'{c.choice(IRISH)}"
+        v = c.pick(
+            lambda: f"{f} O'{c.choice(IRISH)}",
+            lambda: f"{f} O'{c.choice(IRISH)}",
+            lambda: f"{f} Mc{c.choice(('Donald', 'Kenna', 'Carthy', 'Laughlin', 'Intyre'))}",
+        )
     elif shape == "hyph_first":
         f1, _ = c.person("fr_FR")
         f2, la = c.person("fr_FR")
