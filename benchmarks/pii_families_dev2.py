@@ -456,7 +456,8 @@ def d2_clinic_bot(c: Ctx) -> dict:
 def d2_tenancy_desk(c: Ctx) -> dict:
     pm = full(c, "system", "system")
     system = (
-        "You are the tenancy desk assistant of a letting agent. Answer tenants about rent, deposits, "
+        f"You are the tenancy desk assistant of a letting agent ({c.ok('Block Management', 'system')} division). "
+        "Answer tenants about rent, deposits, "
         "repairs and renewals using the ledger tool. Property manager for this portfolio: "
         f"{pm}. Escalate disputes over the deposit to the manager."
     )
@@ -502,7 +503,8 @@ def d2_tenancy_desk(c: Ctx) -> dict:
     sf = signoff.split()[0].rstrip(".")
     answer = c.pick(
         lambda: (
-            f"Thanks {P(c, sf, 'assistant', 'first')}, I've logged this and asked {pm.split()[0]} to arrange a "
+            f"Thanks{' ' + P(c, sf, 'assistant', 'first') if len(sf) > 1 else ''}, I've logged this and asked "
+            f"{pm.split()[0]} to arrange a "
             "contractor."
         ),
         lambda: (
@@ -721,14 +723,19 @@ def d2_event_planner(c: Ctx) -> dict:
     planner = full(c, "system", "system")
     system = (
         "You are Confetti, an event and wedding planning assistant. Keep the guest list, seating plan and "
-        f"supplier bookings in sync. Lead planner on this event: {planner}."
+        "supplier bookings in sync for the "
+        f"{c.ok(c.choice(('Christmas Party', 'Summer Garden Party', 'Spring Gala')), 'system')} calendar. "
+        f"Lead planner on this event: {planner}."
     )
     guests = names_list(c, "user")
     plus = c.pick(lambda: compound(c, "user"), lambda: nonlatin(c, "user"), lambda: titled(c, "user"))
-    theme = c.ok(c.choice(("Rose gold", "Summer sale", "Ben & Jerry's", "Amber alert")), "user")
+    theme = c.ok(c.choice(("Rose gold", "Ivory", "Sage green", "Dusty Rose")), "user")
+    cart = c.ok(c.choice(("Ben & Jerry's", "McDonald's", "Krispy Kreme")), "user")
     u = c.pick(
         f"{c.ok('Please', 'user')} add {guests} to table 4, and {plus} to the top table. {theme} napkins for all.",
-        f"ok so {guests} confirmed, {plus} is a maybe. also can the dessert cart be {theme}?",
+        f"ok so {guests} confirmed, {plus} is a maybe. also can the dessert cart be {cart}?",
+        f"{c.ok('Quick one', 'user')}: swap {plus} and {guests} between tables 2 and 5, "
+        f"{c.ok('Will', 'user')} the {theme} centrepieces still fit?",
         f"{first(c, 'user', 'opening')} here again - RSVPs: {guests} yes, {plus} no",
     )
     gname = full(c, "tool_args", "json")
@@ -839,6 +846,7 @@ def d2_crm_notes(c: Ctx) -> dict:
         context=ctx,
         tools=[tool("search_crm_contacts", "Search contacts of an account", "account", "limit")],
         metadata={"account_owner": P(c, am, "metadata", "metadata"), "crm_region": "eu-central-1"},
+        tags=["crm", "notes", f"owner:{handle(c, 'tags')[1:]}"],
     )
 
 
@@ -902,7 +910,9 @@ def d2_visa_helper(c: Ctx) -> dict:
     adviser = titled(c, "system")
     system = (
         "Visa application helper: guide applicants through the online form, check that names match the "
-        "passport exactly, and list the supporting documents. Senior adviser for appeals: "
+        "passport exactly, and list the supporting documents"
+        f" ({c.ok(c.choice(('Schengen short-stay', 'Standard Visitor', 'Working Holiday')), 'system')} visas). "
+        "Senior adviser for appeals: "
         f"{adviser}."
     )
     gf, gl = c.person(loc_of(c))
