@@ -323,7 +323,7 @@ def d2_courier_chat(c: Ctx) -> dict:
             f"can sign otherwise"
         ),
     )
-    a1, cid = call(c, "track_courier_consignment", {"consignment_ref": ref, "include_driver": True})
+    a1, cid = call(c, "parcelpal_track_consignment", {"consignment_ref": ref, "include_driver": True})
     driver = full(c, "tool_result", "json")
     signer = c.pick(
         lambda: P(c, neighbour, "tool_result", "json") if neighbour.islower() else None, lambda: None
@@ -377,7 +377,9 @@ def d2_courier_chat(c: Ctx) -> dict:
         system=system,
         messages=[*pre, user(u), a1, r1],
         answer=answer,
-        tools=[tool("track_courier_consignment", "Track a consignment", "consignment_ref", "include_driver")],
+        tools=[
+            tool("parcelpal_track_consignment", "Track a consignment", "consignment_ref", "include_driver")
+        ],
         feedback=fb,
         metadata=md,
         tags=["courier", "tracking"],
@@ -407,7 +409,9 @@ def d2_clinic_bot(c: Ctx) -> dict:
         f"{who} - {kid} asthma review next week, can we do {day} instead",
     )
     patient = full(c, "tool_args", "json")
-    a1, cid = call(c, "reschedule_clinic_slot", {"patient": patient, "preferred_day": day, "reason": "clash"})
+    a1, cid = call(
+        c, "medibook_move_appointment", {"patient": patient, "preferred_day": day, "reason": "clash"}
+    )
     P(c, patient, "tool_result", "json")
     prac_loc = latin_loc(c)
     f2, l2 = c.person(prac_loc)
@@ -447,7 +451,9 @@ def d2_clinic_bot(c: Ctx) -> dict:
         messages=[user(u), a1, r1],
         answer=answer,
         context=ctx,
-        tools=[tool("reschedule_clinic_slot", "Move an appointment", "patient", "preferred_day", "reason")],
+        tools=[
+            tool("medibook_move_appointment", "Move an appointment", "patient", "preferred_day", "reason")
+        ],
         metadata={"clinic_site": clinic, "receptionist": full(c, "metadata", "metadata")},
     )
 
@@ -473,7 +479,7 @@ def d2_tenancy_desk(c: Ctx) -> dict:
     )
     key = c.choice(("tenant", "huurder", "locataire", "Mieter", "inquilino"))
     tenant = full(c, "tool_args", "json")
-    a1, cid = call(c, "fetch_tenancy_ledger", {key: tenant, "months": 6})
+    a1, cid = call(c, "tenancy_desk_rent_ledger", {key: tenant, "months": 6})
     landlord = c.pick(lambda: compound(c, "tool_result"), lambda: full(c, "tool_result", "json"))
     r1 = result(
         cid,
@@ -519,7 +525,7 @@ def d2_tenancy_desk(c: Ctx) -> dict:
         messages=[user(body), a1, r1],
         answer=answer,
         context=ctx,
-        tools=[tool("fetch_tenancy_ledger", "Rent ledger of a tenancy", key, "months")],
+        tools=[tool("tenancy_desk_rent_ledger", "Rent ledger of a tenancy", key, "months")],
         tags=["lettings"],
     )
 
@@ -547,7 +553,9 @@ def d2_school_messaging(c: Ctx) -> dict:
     guard = nonlatin(c, "tool_args") if c.rng.random() < 0.6 else full(c, "tool_args", "json")
     pupil = first(c, "tool_args", "json")
     a1, cid = call(
-        c, "send_class_message", {"to_staff": teacher, "pupil": pupil, "guardian": guard, "kind": "absence"}
+        c,
+        "class_messenger_relay_note",
+        {"to_staff": teacher, "pupil": pupil, "guardian": guard, "kind": "absence"},
     )
     P(c, teacher.split(" ", 1)[1], "tool_args", "title")
     r1 = result(
@@ -579,7 +587,12 @@ def d2_school_messaging(c: Ctx) -> dict:
         feedback=fb,
         tools=[
             tool(
-                "send_class_message", "Send a message to class staff", "to_staff", "pupil", "guardian", "kind"
+                "class_messenger_relay_note",
+                "Send a message to class staff",
+                "to_staff",
+                "pupil",
+                "guardian",
+                "kind",
             )
         ],
         metadata={"parent_phone": c.phone("metadata"), "year_group": 3},
@@ -618,7 +631,7 @@ def d2_invoice_disputes(c: Ctx) -> dict:
         P(c, client_f, "user", "first")
     a1, cid = call(
         c,
-        "open_invoice_dispute",
+        "invoicedesk_open_dispute",
         {"invoice": inv, "client_contact": P(c, client, "tool_args", "json"), "stage": "reminder"},
     )
     r1 = result(
@@ -644,7 +657,13 @@ def d2_invoice_disputes(c: Ctx) -> dict:
         answer=answer,
         context=ctx,
         tools=[
-            tool("open_invoice_dispute", "Open a dispute on an invoice", "invoice", "client_contact", "stage")
+            tool(
+                "invoicedesk_open_dispute",
+                "Open a dispute on an invoice",
+                "invoice",
+                "client_contact",
+                "stage",
+            )
         ],
         feedback=c.pick(
             lambda: {"rating": 4, "comment": f"good draft but don't call {client_f} by first name"},
@@ -658,7 +677,7 @@ def d2_car_rental_desk(c: Ctx) -> dict:
     brand = c.ok(c.choice(("Ford Focus", "Tesla Model 3", "Toyota Corolla", "Jeep Renegade")), "tool_result")
     agent = first(c, "system", "system")
     system = (
-        f"Counter assistant for a car rental desk at {c.ok('London Heathrow', 'system')} Terminal 5. Look up bookings, add "
+        f"RentalCounter copilot for the car rental desk at {c.ok('London Heathrow', 'system')} Terminal 5. Look up bookings, add "
         f"drivers and explain cover options. Staff member logged in: {agent}."
     )
     mainf, mainl = c.person(loc_of(c))
@@ -675,7 +694,9 @@ def d2_car_rental_desk(c: Ctx) -> dict:
     )
     if mainf.lower() in u:
         P(c, f"{mainf} {mainl}".lower(), "user", "lower")
-    a1, cid = call(c, "lookup_rental_booking", {"main_driver": P(c, f"{mainf} {mainl}", "tool_args", "json")})
+    a1, cid = call(
+        c, "rental_counter_find_reservation", {"main_driver": P(c, f"{mainf} {mainl}", "tool_args", "json")}
+    )
     conductor = c.choice(("main_driver", "conductor_principal", "Hauptfahrer", "conducente"))
     r1 = result(
         cid,
@@ -704,7 +725,7 @@ def d2_car_rental_desk(c: Ctx) -> dict:
         err = {
             "type": "tool_error",
             "code": 504,
-            "message": f"lookup_rental_booking timed out (main_driver={P(c, f'{mainf} {mainl}', 'error', 'json')!r}, "
+            "message": f"rental_counter_find_reservation timed out (main_driver={P(c, f'{mainf} {mainl}', 'error', 'json')!r}, "
             f"desk=LHR-T5, {c.ok('Gateway Timeout', 'error')})",
         }
     return c.line(
@@ -712,7 +733,7 @@ def d2_car_rental_desk(c: Ctx) -> dict:
         messages=[user(u), a1, r1] if err is None else [user(u)],
         answer=answer,
         error=err,
-        tools=[tool("lookup_rental_booking", "Find a rental booking", "main_driver")],
+        tools=[tool("rental_counter_find_reservation", "Find a rental booking", "main_driver")],
         metadata={"desk": "LHR-T5", "agent_name": P(c, agent, "metadata", "metadata")},
         tags=["rental", "counter"],
     )
@@ -741,7 +762,7 @@ def d2_event_planner(c: Ctx) -> dict:
     gname = full(c, "tool_args", "json")
     a1, cid = call(
         c,
-        "update_guest_list",
+        "confetti_sync_guest_list",
         {"event_id": c.ids("evt_"), "guests": [{"guest_name": gname, "table": 4, "diet": "veg"}]},
     )
     host = c.pick(lambda: full(c, "tool_result", "json"), lambda: nonlatin(c, "tool_result"))
@@ -777,7 +798,7 @@ def d2_event_planner(c: Ctx) -> dict:
         messages=[user(u), a1, r1],
         answer=answer,
         feedback=fb,
-        tools=[tool("update_guest_list", "Update the guest list", "event_id", "guests")],
+        tools=[tool("confetti_sync_guest_list", "Update the guest list", "event_id", "guests")],
         metadata={"planner": P(c, planner, "metadata", "metadata"), "phone": c.phone("metadata")},
     )
 
@@ -806,7 +827,7 @@ def d2_crm_notes(c: Ctx) -> dict:
         ],
         lambda: [],
     )
-    a1, cid = call(c, "search_crm_contacts", {"account": acct, "limit": 3})
+    a1, cid = call(c, "crm_notes_contact_search", {"account": acct, "limit": 3})
     contact_f, contact_l = c.person(loc_of(c))
     contact = P(c, f"{contact_f} {contact_l}", "tool_result", "json")
     r1 = result(
@@ -844,7 +865,7 @@ def d2_crm_notes(c: Ctx) -> dict:
         messages=[*pre, user(u), a1, r1],
         answer=answer,
         context=ctx,
-        tools=[tool("search_crm_contacts", "Search contacts of an account", "account", "limit")],
+        tools=[tool("crm_notes_contact_search", "Search contacts of an account", "account", "limit")],
         metadata={"account_owner": P(c, am, "metadata", "metadata"), "crm_region": "eu-central-1"},
         tags=["crm", "notes", f"owner:{handle(c, 'tags')[1:]}"],
     )
@@ -855,7 +876,7 @@ def d2_gym_front_desk(c: Ctx) -> dict:
     gym = c.ok(c.choice(("PureFit Lincoln Road", "Anytime Fitness Victoria", "CityGym Amsterdam")), "system")
     trainer = full(c, "system", "system")
     system = (
-        f"Front-desk assistant for {gym}. Check members in, freeze or cancel memberships and book classes. "
+        f"GymDesk, the front-desk assistant of {gym}. Check members in, freeze or cancel memberships and book classes. "
         f"Head trainer: {trainer}. Do not discuss other members' details."
     )
     desk = first(c, "user", "opening")
@@ -868,7 +889,7 @@ def d2_gym_front_desk(c: Ctx) -> dict:
     )
     key = c.choice(("member_name", "mitglied", "lid", "socio", "membre"))
     mname = full(c, "tool_args", "json")
-    a1, cid = call(c, "check_in_member", {key: mname, "site": gym})
+    a1, cid = call(c, "gym_desk_check_in", {key: mname, "site": gym})
     r1 = result(
         cid,
         {
@@ -897,7 +918,7 @@ def d2_gym_front_desk(c: Ctx) -> dict:
         messages=[user(u), a1, r1],
         answer=answer,
         feedback=fb,
-        tools=[tool("check_in_member", "Check a member in", key, "site")],
+        tools=[tool("gym_desk_check_in", "Check a member in", key, "site")],
         metadata={
             "device": c.ok(c.choice(SOFTWARE), "metadata"),
             "desk_user": P(c, desk, "metadata", "metadata"),
@@ -933,7 +954,7 @@ def d2_visa_helper(c: Ctx) -> dict:
     )
     a1, cid = call(
         c,
-        "prefill_visa_form",
+        "visa_helper_prefill_form",
         {
             "surname": P(c, gl, "tool_args", "json"),
             "given_names": P(c, gf, "tool_args", "json"),
@@ -966,7 +987,9 @@ def d2_visa_helper(c: Ctx) -> dict:
         system=system,
         messages=[user(u), a1, r1],
         answer=answer,
-        tools=[tool("prefill_visa_form", "Prefill the visa form", "surname", "given_names", "passport_no")],
+        tools=[
+            tool("visa_helper_prefill_form", "Prefill the visa form", "surname", "given_names", "passport_no")
+        ],
         metadata={"case_worker": full(c, "metadata", "metadata"), "lang": c.loc},
     )
 
@@ -976,7 +999,7 @@ def d2_recruiting(c: Ctx) -> dict:
     recruiter = full(c, "system", "system")
     team = c.ok(c.choice(("Talent Acquisition", "People Ops", "Customer Success")), "system")
     system = (
-        f"Interview scheduling assistant for the {team} team. Coordinate panels, send calendar holds and keep "
+        f"TalentLoop interview scheduler for the {team} team. Coordinate panels, send calendar holds and keep "
         f"the ATS up to date. Recruiter owning these requisitions: {recruiter}."
     )
     cand_f, cand_l = c.person(loc_of(c))
@@ -990,7 +1013,7 @@ def d2_recruiting(c: Ctx) -> dict:
     hm = full(c, "tool_args", "json")
     a1, cid = call(
         c,
-        "schedule_panel_interview",
+        "ats_book_interview_panel",
         {
             "candidate": P(c, f"{cand_f} {cand_l}", "tool_args", "json"),
             "hiring_manager": hm,
@@ -1056,7 +1079,7 @@ def d2_recruiting(c: Ctx) -> dict:
         context=ctx,
         tools=[
             tool(
-                "schedule_panel_interview", "Schedule a panel", "candidate", "hiring_manager", "duration_min"
+                "ats_book_interview_panel", "Schedule a panel", "candidate", "hiring_manager", "duration_min"
             )
         ],
         feedback=c.pick(
@@ -1098,7 +1121,7 @@ def d2_library(c: Ctx) -> dict:
     )
     bkey = c.choice(("borrower", "lener", "lecteur", "Leser", "lettore"))
     bor = full(c, "tool_args", "json")
-    a1, cid = call(c, "renew_library_loans", {"card_number": card, bkey: bor})
+    a1, cid = call(c, "ask_librarian_renew_loans", {"card_number": card, bkey: bor})
     r1 = result(
         cid,
         {
@@ -1127,7 +1150,7 @@ def d2_library(c: Ctx) -> dict:
         messages=[*pre, user(u), a1, r1],
         answer=answer,
         feedback=fb,
-        tools=[tool("renew_library_loans", "Renew loans of a card", "card_number", bkey)],
+        tools=[tool("ask_librarian_renew_loans", "Renew loans of a card", "card_number", bkey)],
         metadata={
             "chat_librarian": P(c, librarian, "metadata", "metadata"),
             "browser": c.ok("Chrome 131", "metadata"),
