@@ -225,6 +225,7 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     from evalpipe.pii.persons import (
         SHAPE_RULES,
         after_job_title,
+        ambiguous_word_use,
         find_persons,
         in_org_position,
         keep_ner_person,
@@ -247,6 +248,7 @@ def find_names(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         and not (
             in_org_position(text, h.start, h.end) if h.rule in SHAPE_RULES else after_job_title(text, h.start)
         )
+        and not (h.rule in SHAPE_RULES and ambiguous_word_use(text, h.start, h.end))
     ]
 
 
@@ -264,8 +266,12 @@ def _min_zipf(text: str, h: Hit) -> float:
     """
     if h.rule == "keyed_name":
         return 5.5
-    if h.rule == "name_here":
+    if h.rule in ("name_here", "name_list"):
         return 4.6
+    if h.rule == "name_honorific":
+        return 5.3  # "Dr Hill", "Mrs Brown": after a title a frequent word is a surname
+    if h.rule in ("name_mention", "name_lowercase_here"):
+        return 99.0  # the finder already checked the word against the text's language
     if h.rule in _SLOT_RULES and _CLOSED.match(text, h.end):
         return 5.5
     return 3.5

@@ -73,7 +73,7 @@ _CUES = (
     r"ciao|salve|gentile|caro|cara|grazie|saluti|cordiali saluti|distinti saluti|"
     r"olá|ola|oi|prezado|prezada|obrigado|obrigada|abraços|atenciosamente|"
     # self-introduction
-    r"my name is|my name's|i am|i'm|this is|it's|call me|name|full name|names?|"
+    r"my name is|my name's|i am|i'm|this is|it's|its|call me|name|full name|names?|"
     r"me llamo|mi nombre es|soy|habla|aquí|le saluda|ich bin|ich heiße|mein name ist|hier ist|hier spricht|"
     r"je m'appelle|je suis|mon nom est|c'est|ici|ik ben|ik heet|mijn naam is|met|mi chiamo|sono|il mio nome è|"
     r"meu nome é|me chamo|eu sou|"
@@ -131,6 +131,11 @@ def _cue_ends(text: str) -> list[int]:
     return ends
 
 
+# Cues that state a name outright: after them even a word-like first name is one ("my name is jack").
+_STRONG_CUE_BEFORE = re.compile(
+    r"(?i:(?<![\w])(?:my name is|my name's|name is|call me|me llamo|mi nombre es|ich heiße|mein name ist|"
+    r"je m'appelle|mon nom est|mi chiamo|ik heet|mijn naam is|meu nome é))[ \t:,]*$"
+)
 _HERE = re.compile(
     r"(?:^|(?<=[\s\"'(>.!?,]))" + _NAME_SEQ + r"[ \t]+(?i:here(?: again)?|speaking|hier|ici|aquí)\b"
 )
@@ -183,6 +188,7 @@ def _name_tokens(
     cued: bool,
     max_zipf: float = 3.5,
     langs: tuple[str, ...] | None = None,
+    strong: bool = False,
 ) -> list[tuple[int, int]]:
     """The prefix of `seq` made of name tokens: capitalised/non-Latin and not safe, or lexicon names.
 
@@ -232,7 +238,7 @@ def _name_tokens(
             if cued and out and low not in NOT_NAMES and is_surname(tok, langs or LANGS):
                 out.append((start + m.start(), start + m.start() + len(tok)))
                 continue  # "my name is maria gonzalez": a lower-case surname after the first name
-            if not (cued and is_first_name(tok, langs) and fold(tok) not in AMBIGUOUS):
+            if not (cued and is_first_name(tok, langs) and (strong or fold(tok) not in AMBIGUOUS)):
                 break
         elif not tok[:1].isupper():
             break
@@ -276,12 +282,21 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
         for m in found:
             if m is None:
                 continue
+            strong = rx is _CUE_RE and bool(
+                _STRONG_CUE_BEFORE.search(text, max(0, m.start() - 30), m.start())
+            )
             toks = _name_tokens(
-                m.group(1), m.start(1), extra, cued=True, max_zipf=4.6 if rx is _HERE else 3.5, langs=langs
+                m.group(1),
+                m.start(1),
+                extra,
+                cued=True,
+                max_zipf=4.6 if rx is _HERE else 3.5,
+                langs=langs,
+                strong=strong,
             )
             if toks:
                 s, e = toks[0][0], toks[-1][1]
-                if not _all_lower_nonname(text[s:e]):
+                if not _all_lower_nonname(text[s:e], langs):
                     hits.append(
                         Hit(
                             s, e, "PERSON", score if len(toks) > 1 or is_first_name(text[s:e]) else 0.75, rule
@@ -302,15 +317,21 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     hits += _lowercase_names(text, langs)
     hits += _foreign_script_names(text, extra)
     hits += _whole_value_name(text, extra)
+    hits += _honorific_names(text, extra)
+    hits += _name_lists(text, extra, langs)
+    hits += _mentions(text, extra)
+    hits += _lowercase_here(text, langs)
     return hits
 
 
-def _all_lower_nonname(value: str) -> bool:
+def _all_lower_nonname(value: str, langs: tuple[str, ...] | None = None) -> bool:
     """A lower-case cue match that is no name: its first word is no first name, or a later word is
     neither a first name nor a surname ("my name is john smith" stays a name)."""
     words = value.split()
     return value.islower() and not (
-        words and is_first_name(words[0]) and all(is_first_name(w) or is_surname(w) for w in words[1:])
+        words
+        and is_first_name(words[0], langs)
+        and all(is_first_name(w, langs) or is_surname(w, langs or LANGS) for w in words[1:])
     )
 
 
@@ -681,7 +702,11 @@ _PRODUCT_HEADS = frozenset(
     dashboard settings account accounts billing support workspace workspaces plan plans tier tiers
     insurance airlines airways bahn telekom energy capital partners holdings university hospital clinic
     school college street road avenue traders trading company co industries foods motors media studios
-    consulting logistics retail stores shop market markets bakery cafe restaurant hotel""".split()
+    consulting logistics retail stores shop market markets bakery cafe restaurant hotel
+    station terminal airport academy institute depot square stadium arena museum gallery library
+    cathedral theatre theater mall plaza tower branch campus pharmacy surgery hostel lodge resort
+    salon foundation council ministry embassy consulate office department committee fund festival
+    menu fitness gym sale special edition collection series""".split()
 )
 
 
@@ -700,3 +725,200 @@ def name_part_values(values: dict[str, tuple[str, str, float]]) -> dict[str, tup
             if part not in values and (part not in out or out[part][2] < score):
                 out[part] = ("PERSON", f"name_part:{detector}", score)
     return out
+
+
+# ------------------------------------------------------- honorifics, lists, @mentions, "x here"
+# Capitalised titles that only ever stand before a surname.  "Sr" is left out ("Sr Engineer").
+_HONORIFIC = re.compile(
+    r"(?<![\w.])(?:Mr|Mrs|Ms|Mx|Miss|Dr|Dra|Drs|Prof|Herr|Frau|Señor|Señora|Señorita|Sra|Srta|Mme|Mlle|"
+    r"Monsieur|Madame|Meneer|Mevrouw|Dhr|Mevr|Signor|Signora|Sig|Sig\.ra|Dott|Dott\.ssa|Avv|Ing|Prof\.ssa|"
+    r"Senhor|Senhora|Sra|Pan|Pani|Hr|Fr)\.?[ \t]+"
+)
+
+
+def _honorific_names(text: str, extra: frozenset[str]) -> list[Hit]:
+    """ "Dr. Hill", "Frau Schulz", "Dott. Salvini": after a title any capitalised word is a surname.
+
+    The cue rules ask a single word after a cue not to be a common word; after a title that is too
+    strict ("Dr Brown", "Mrs Hill" are people).  Only very frequent words (Zipf >= 5.3: "Dr Who")
+    and product vocabulary ("Dr. Martens", checked as a phrase by the caller) are left.
+    """
+    out = []
+    for m in _HONORIFIC.finditer(text):
+        seq = _NAME_SEQ_RE.match(text, m.end())
+        if seq is None:
+            continue
+        end, first = None, True
+        for t in re.finditer(r"\S+", seq.group(1)):
+            tok = t.group().rstrip(".,;:!?")
+            if re.fullmatch(_PARTICLE, tok.lower()) and not first:
+                continue
+            if not _capitalised(tok) or tok.isupper() or is_product_term(tok, extra):
+                break
+            if zipf(tok, ("en",)) >= 5.3 and not is_first_name(tok, ("en",)):
+                break
+            end = seq.start(1) + t.start() + len(tok)
+            first = False
+            if t.group() != tok:
+                break  # punctuation ends the name
+        if end is not None:
+            out.append(Hit(seq.start(1), end, "PERSON", 0.8, "name_honorific"))
+    return out
+
+
+_LIST_ITEM = _LATIN_NAME + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _LATIN_NAME + r")?"
+_LIST_SEP = (
+    r"(?:,[ \t]*(?:and|und|et|y|e|en|&)?[ \t]+|[ \t]+(?:and|und|et|y|e|en|og|i|&)[ \t]+|[ \t]*/[ \t]*)"
+)
+_NAME_LIST = re.compile(
+    r"(?<![\w'’-])(" + _LIST_ITEM + r")((?:" + _LIST_SEP + _LIST_ITEM + r"){1,12})(?![\w'’-])"
+)
+_LIST_SPLIT = re.compile(_LIST_SEP)
+
+
+def _name_lists(text: str, extra: frozenset[str], langs: tuple[str, ...]) -> list[Hit]:
+    """ "Nora, Felix and Ida", "Raphaela, Gretchen, Maeve": every item of a list that is mostly names.
+
+    Lists hold one kind of thing: when at least half the items open with an unambiguous lexicon
+    first name, the other items (rare first names the lexicon lacks) are names too, unless they
+    are common words or product vocabulary ("Chrome, Safari and Firefox" has no first name).
+    """
+    out = []
+    for m in _NAME_LIST.finditer(text):
+        start = m.start(1)
+        pieces, pos = [], start
+        for sep in _LIST_SPLIT.finditer(text, m.start(1), m.end(2)):
+            pieces.append((pos, sep.start()))
+            pos = sep.end()
+        pieces.append((pos, m.end(2)))
+        items = []
+        for a, b in pieces:
+            tok = text[a:b]
+            core = tok[:-2] if tok.endswith(("'s", "’s")) else tok.rstrip(".")
+            items.append((a, a + len(core), core))
+        named = sum(
+            1
+            for _, _, it in items
+            if is_first_name(it.split()[0], langs) and fold(it.split()[0]) not in AMBIGUOUS
+        )
+        if named * 2 < len(items) or named < 1:
+            continue
+        for a, b, it in items:
+            words = [w for w in it.split() if not re.fullmatch(_PARTICLE, w.lower())]
+            if any(is_product_term(w, extra) or fold(w) in _PRODUCT_HEADS for w in words):
+                continue
+            if is_product_term(it, extra):
+                continue
+            if not is_first_name(words[0], langs) and _very_common(words[0], extra, langs):
+                continue
+            out.append(Hit(a, b, "PERSON", 0.75, "name_list"))
+    return out
+
+
+_MENTION = re.compile(r"(?<![\w@.+/-])@([A-Za-z][A-Za-z0-9._-]{0,38}[A-Za-z0-9])(?![\w@/-])")
+# Handles that address a group or are code, not a person.
+_MENTION_SAFE = frozenset(
+    """here channel everyone all team support admin admins help bot everybody group devs oncall on-call
+    dataclass staticmethod classmethod property override deprecated abstractmethod pytest param return
+    returns throws author media import keyframes font-face charset supports layer apply tailwind param
+    type types latest next""".split()
+)
+
+
+def _mentions(text: str, extra: frozenset[str]) -> list[Hit]:
+    """@-mentions ("cc @gwillems", "@maria.gonzalez"): chat handles are people's names or built from them.
+
+    A handle is a name unless it addresses a group / is code (`_MENTION_SAFE`) or is made only of
+    common words or product vocabulary ("@release-bot", "@app.route").
+    """
+    out = []
+    for m in _MENTION.finditer(text):
+        handle = m.group(1)
+        if handle.casefold() in _MENTION_SAFE or is_product_term(handle, extra):
+            continue
+        parts = [p for p in re.split(r"[._-]+", handle) if p and not p.isdigit()]
+        if not parts:
+            continue
+
+        def named(p: str) -> bool:
+            return is_first_name(p) or is_surname(p) or zipf(p, ("en",)) < 3.5
+
+        if all(is_product_term(p, extra) or not named(p) for p in parts):
+            continue
+        out.append(Hit(m.start(1), m.end(1), "PERSON", 0.8, "name_mention"))
+    return out
+
+
+_LOWER_HERE = re.compile(
+    r"(?m)(?:^|(?<=[.!?]\s)|(?<=[\"'(>]))([a-zà-öø-ÿ]{3,}(?:[ \t]+[a-zà-öø-ÿ]{3,})?)[ \t]+(?:here|speaking)\b"
+)
+
+
+def _lowercase_here(text: str, langs: tuple[str, ...]) -> list[Hit]:
+    """ "durante here. parcel ... ": a lower-case word opening a message before "here / speaking".
+
+    The word must be no ordinary word of the text (Zipf < 3.0 there): "still here", "everyone
+    here", "nobody here" stay.
+    """
+    out = []
+    for m in _LOWER_HERE.finditer(text):
+        first, *rest = m.group(1).split()
+
+        def common(w: str) -> bool:
+            return fold(w) in NOT_NAMES or is_word_in(w, langs, 3.0, elsewhere=9.9)
+
+        if common(first) and not (is_first_name(first, langs) and fold(first) not in AMBIGUOUS):
+            continue
+        if rest and common(rest[0]) and not is_surname(rest[0], langs):
+            continue
+        out.append(Hit(m.start(1), m.end(1), "PERSON", 0.75, "name_lowercase_here"))
+    return out
+
+
+def ambiguous_word_use(text: str, start: int, end: int) -> bool:
+    """ "Will you…", "Bill to …", "Mark as read", "Frank feedback", "Grace period": a word, not a name.
+
+    A single word that is both a first name and an ordinary word (`AMBIGUOUS`), opening a sentence
+    and followed by a lower-case word, is the word.  "Mark called" is lost this way; the shape
+    rules would otherwise mask every "Will you" of the partition.
+    """
+    word = text[start:end]
+    if " " in word.strip() or fold(word) not in AMBIGUOUS:
+        return False
+    if not _sentence_start(text, start):
+        return False
+    return bool(re.match(r"[ \t]+[a-z]", text[end : end + 3]))
+
+
+def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float = 0.75) -> dict[str, str]:
+    """Words of the full names found in one record -> the detector that found the name.
+
+    Inside one conversation "Vera" is the "Vera van der Steen" of the tool call, even when "Vera"
+    is also a word or an ambiguous first name: the record-level sweep (`scrubber`) replaces them
+    there, and only there (the partition sweep keeps its stricter `name_parts`).
+    """
+    out: dict[str, str] = {}
+    for value, (entity, detector, score) in values.items():
+        if entity != "PERSON" or score < min_score or value.startswith("<"):
+            continue
+        toks = [t.strip(".,;:!?()\"'") for t in value.split()]
+        if len(toks) < 2:
+            continue
+        for t in toks:
+            if (
+                len(t) >= 3
+                and not re.fullmatch(_PARTICLE, t.lower())
+                and not is_product_term(t)
+                and t[:1].isupper()
+            ):
+                out.setdefault(t, detector)
+    return out
+
+
+def part_is_word_here(text: str, start: int, end: int) -> bool:
+    """A name part used as a word: "Mark as read", "Bill to …" (an ambiguous / frequent word that
+    opens a sentence before a lower-case word)."""
+    word = text[start:end]
+    if fold(word) not in AMBIGUOUS and zipf(word, ("en",)) < 4.5:
+        return False
+    return _sentence_start(text, start) and bool(re.match(r"[ \t]+[a-z]", text[end : end + 3]))

@@ -17,7 +17,14 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from evalpipe.pii.names import FIRST_NAMES, NOT_NAMES
 from evalpipe.pii.patterns import PSEUDONYM_RE, Hit, _norm
-from evalpipe.pii.persons import SHAPE_RULES, in_org_position, keep_ner_person, text_langs, weak_slot_non_name
+from evalpipe.pii.persons import (
+    SHAPE_RULES,
+    ambiguous_word_use,
+    in_org_position,
+    keep_ner_person,
+    text_langs,
+    weak_slot_non_name,
+)
 
 
 class FinderRecognizer(LocalRecognizer):
@@ -205,6 +212,8 @@ class FilteredSpacyPersonRecognizer(SpacyRecognizer):
                 continue  # only safe tokens: common words / product vocabulary ("Does", "Jira Cloud")
             if in_org_position(text, start, end):
                 continue  # "Thérèse from Leroy Merlin sent …", "Account Manager, Tim Hortons"
+            if ambiguous_word_use(text, start, end):
+                continue  # "Will you …", "Bill to our Madrid entity": the word, not the name
             if len(words) == 1 and weak_slot_non_name(text, start, words[0]):
                 continue  # "goes with Colissimo": carriers and shops follow prepositions too
             if english is None:

@@ -32,7 +32,7 @@ from evalpipe.pii.keys import keyed_entity, keyed_number_entity, keyed_score, si
 from evalpipe.pii.lexicon import product_spans
 from evalpipe.pii.offline import ensure_offline_tldextract
 from evalpipe.pii.patterns import PSEUDONYM_RE
-from evalpipe.pii.persons import name_part_values
+from evalpipe.pii.persons import name_part_values, part_is_word_here, row_name_parts
 from evalpipe.pii.pseudonyms import mask, pseudonym, resolve_key
 
 logger = logging.getLogger(__name__)
@@ -362,6 +362,13 @@ class Scrubber:
                         ent, row[name], self._key, self.config.namespace, self.config.hex_chars
                     )
                     values.setdefault(row[name], (ent, "id_field", 1.0))
+            parts = {p: d for p, d in row_name_parts(values).items() if p not in values}
+            if parts:
+                n = _sweep_row_name_parts(new, parts, self)
+                if n:
+                    counts["PERSON"] += n
+                    for p, d in parts.items():
+                        values.setdefault(p, ("PERSON", f"row_name_part:{d}", 0.7))
             new["scrubber_version"] = SCRUBBER_VERSION
             out.append(ScrubbedRow(new, counts, values))
         return out
@@ -944,6 +951,46 @@ def sweep_eligible(
         return not all(safe_token(w, extra=allow) and not is_first_name(w) for w in words)
     # addresses, dates: long, multi-token values only
     return len(words) >= 2 and len(v) >= 8
+
+
+def _sweep_row_name_parts(row: dict[str, Any], parts: Mapping[str, str], engine: Scrubber) -> int:
+    """Replace, in place, the words of names found in this row wherever they stand alone in it.
+
+    Same-case, whole-word matches only; never inside a product phrase ("Charles Schwab") nor where
+    the word is a word ("Mark as read", see `part_is_word_here`).  Returns the replacements made.
+    """
+    pattern = re.compile(
+        r"(?<![\w@.<])(?:"
+        + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+        + r")(?![\w@>])"
+    )
+    allow: frozenset[str] = getattr(engine, "_allow", frozenset())
+    made = 0
+
+    def swept(text: str) -> str:
+        nonlocal made
+        if not pattern.search(text):
+            return text
+        products = product_spans(text, allow)
+
+        def sub(m: re.Match[str]) -> str:
+            nonlocal made
+            if any(a <= m.start() and m.end() <= b for a, b in products) or part_is_word_here(
+                text, m.start(), m.end()
+            ):
+                return m.group(0)
+            made += 1
+            return engine.replace(m.group(0), (Span(0, len(m.group(0)), "PERSON", 0.7),))
+
+        return pattern.sub(sub, text)
+
+    for name in TEXT_FIELDS:
+        val = row.get(name)
+        if isinstance(val, str) and val:
+            row[name] = swept(val)
+        elif isinstance(val, list):
+            row[name] = [swept(x) if isinstance(x, str) else x for x in val]
+    return made
 
 
 def sweep_known_values(
