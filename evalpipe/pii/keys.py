@@ -45,6 +45,13 @@ _PII_KEYS: dict[str, tuple[str, ...]] = {
         "vorname", "nachname", "kontoinhaber", "inhaber", "vollstandigername", "prenom", "nomcomplet",
         "titulaire", "naam", "voornaam", "achternaam", "volledigenaam", "nome", "cognome", "intestatario",
         "nomecompleto", "名前", "氏名", "姓名", "имя", "фамилия", "contact", "customer", "client",
+        # roles only people have (a team or a component is never a pupil or a guest)
+        "pupil", "student", "child", "guest", "guestname", "leadguest", "member", "membername", "candidate",
+        "candidatename", "attendee", "participant", "passenger", "traveller", "traveler", "invitee",
+        "patron", "borrower", "claimant", "insured", "freelancer", "lodger", "cotenant", "flatmate",
+        "parent", "mother", "father", "son", "daughter", "wife", "husband", "schuler", "schueler", "gast",
+        "mitglied", "bewerber", "teilnehmer", "leerling", "deelnemer", "eleve", "invite", "candidat",
+        "alumno", "alumna", "invitado", "candidato", "alunno", "ospite", "studente",
     ),
     "EMAIL_ADDRESS": ("email", "emailaddress", "mail", "correo", "correoelectronico", "courriel", "emailadres",
                       "replyto", "cc", "bcc"),
@@ -125,6 +132,11 @@ _ROLE_KEYS = (
     "hrcontact", "hrpartner", "mentor", "signatory", "authorisedperson",
     "authorizedperson", "beneficiary", "heir",
     "patient", "applicant", "interviewer",
+    "driver", "maindriver", "additionaldriver", "staff", "staffmember", "host", "organizer", "organiser",
+    "bookedby", "sponsor", "coach", "trainer", "instructor", "librarian", "recruiter", "referrer",
+    "referredby", "coordinator", "planner", "courier", "dispatcher", "receptionist", "clinician",
+    "therapist", "pharmacist", "prescriber", "adjuster", "technician", "handler", "handledby",
+    "contractor", "tutor", "caretaker", "carer", "caregiver", "neighbour", "neighbor",
     # de
     "ansprechpartner", "ansprechperson", "vorgesetzter", "vorgesetzte", "notfallkontakt", "sachbearbeiter",
     "sachbearbeiterin", "betreuer", "betreuerin", "verantwortlich", "verantwortlicher", "kontaktperson",
@@ -160,7 +172,9 @@ _ROLE_NOT_PERSON = frozenset(
     {"package", "password", "secret", "window", "task", "file", "download", "display", "session", "process",
      "node", "version", "plugin", "dependency", "resource", "cluster", "entity", "state", "layout", "device",
      "service", "connection", "network", "memory", "power", "boot", "build", "release", "config", "cache",
-     "queue", "job", "thread", "lock", "key", "certificate", "license", "policy", "storage", "volume"}
+     "queue", "job", "thread", "lock", "key", "certificate", "license", "policy", "storage", "volume",
+     "printer", "db", "database", "jdbc", "odbc", "graphics", "gpu", "video", "audio", "usb", "kernel",
+     "sound", "disk", "web", "browser", "test", "selenium"}
 )  # fmt: skip
 
 

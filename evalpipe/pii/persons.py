@@ -294,6 +294,8 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
                 langs=langs,
                 strong=strong,
             )
+            if toks and rx is _HERE and toks[-1][1] != m.end(1):
+                continue  # "Will you be here": the words before "here" must all be the name
             if toks:
                 s, e = toks[0][0], toks[-1][1]
                 if not _all_lower_nonname(text[s:e], langs):
@@ -422,12 +424,29 @@ def _sentence_start(text: str, i: int) -> bool:
     return not before or before[-1] in ".!?:\n|>"
 
 
+# Name prefixes after which a capital is part of the name ("McKenzie", "DeShawn", "LaToya").
+_INNER_CAP_PREFIX = re.compile(r"(?:Mc|Mac|O['’]|D['’]|De|Di|Da|Du|La|Le|Van|Von|St|Fitz|Al-|El-|Ben|Abd)$")
+
+
+def _camel_brand(tok: str) -> bool:
+    """ "CityGym", "GymDesk", "ParcelPal": an inner capital that no name prefix explains is a brand."""
+    for i in range(1, len(tok)):
+        if tok[i].isupper() and tok[i - 1] not in "-'’" and not _INNER_CAP_PREFIX.search(tok[:i]):
+            return True
+    return False
+
+
 def _capitalised(tok: str) -> bool:
     if len(tok) < 2 or any(c.isdigit() or c == "_" for c in tok):
         return False
     if _nonlatin(tok):
         return tok[0].isupper()
-    return tok[0].isupper() and not tok.isupper() and sum(c.isupper() for c in tok) <= 2
+    return (
+        tok[0].isupper()
+        and not tok.isupper()
+        and sum(c.isupper() for c in tok) <= 2
+        and not _camel_brand(tok)
+    )
 
 
 def _very_common(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS) -> bool:
@@ -766,7 +785,8 @@ def _honorific_names(text: str, extra: frozenset[str]) -> list[Hit]:
     return out
 
 
-_LIST_ITEM = _LATIN_NAME + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _LATIN_NAME + r")?"
+_LIST_NAME = r"[" + _UP + r"][" + _L + r"]*(?:[-'’][" + _UP + r"]?[" + _L + r"]+)*"
+_LIST_ITEM = _LIST_NAME + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _LIST_NAME + r")?"
 _LIST_SEP = (
     r"(?:,[ \t]*(?:and|und|et|y|e|en|&)?[ \t]+|[ \t]+(?:and|und|et|y|e|en|og|i|&)[ \t]+|[ \t]*/[ \t]*)"
 )
@@ -809,7 +829,9 @@ def _name_lists(text: str, extra: frozenset[str], langs: tuple[str, ...]) -> lis
                 continue
             if is_product_term(it, extra):
                 continue
-            if not is_first_name(words[0], langs) and _very_common(words[0], extra, langs):
+            if fold(words[0]) in NOT_NAMES or (
+                not is_first_name(words[0], langs) and not _candidate(words[0], extra, langs)
+            ):
                 continue
             out.append(Hit(a, b, "PERSON", 0.75, "name_list"))
     return out
@@ -891,7 +913,7 @@ def ambiguous_word_use(text: str, start: int, end: int) -> bool:
 
 
 def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float = 0.75) -> dict[str, str]:
-    """Words of the full names found in one record -> the detector that found the name.
+    """Names found in one record, and the words of its full names -> the detector that found them.
 
     Inside one conversation "Vera" is the "Vera van der Steen" of the tool call, even when "Vera"
     is also a word or an ambiguous first name: the record-level sweep (`scrubber`) replaces them
@@ -903,6 +925,8 @@ def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float =
             continue
         toks = [t.strip(".,;:!?()\"'") for t in value.split()]
         if len(toks) < 2:
+            if len(value) >= 3 and not is_product_term(value):
+                out.setdefault(value, detector)  # found in one string, the same person in the others
             continue
         for t in toks:
             if (

@@ -362,7 +362,7 @@ class Scrubber:
                         ent, row[name], self._key, self.config.namespace, self.config.hex_chars
                     )
                     values.setdefault(row[name], (ent, "id_field", 1.0))
-            parts = {p: d for p, d in row_name_parts(values).items() if p not in values}
+            parts = row_name_parts(values)
             if parts:
                 n = _sweep_row_name_parts(new, parts, self)
                 if n:
@@ -1028,8 +1028,11 @@ def sweep_known_values(
         def sub(m: re.Match[str]) -> str:
             v = m.group(0)
             ent = values[v]
-            if ent == "PERSON" and any(a <= m.start() and m.end() <= b for a, b in products):
-                return v
+            if ent == "PERSON" and (
+                any(a <= m.start() and m.end() <= b for a, b in products)
+                or part_is_word_here(text, m.start(), m.end())
+            ):
+                return v  # "Charles" of "Charles Schwab"; "Mark" of "Mark as read"
             if v not in tokens:
                 tokens[v] = engine.replace(v, (Span(0, len(v), ent, 1.0),))
             added[ent] += 1
