@@ -270,7 +270,13 @@ def _min_zipf(text: str, h: Hit) -> float:
         return 4.6
     if h.rule == "name_honorific":
         return 5.3  # "Dr Hill", "Mrs Brown": after a title a frequent word is a surname
-    if h.rule in ("name_mention", "name_lowercase_here"):
+    if h.rule in (
+        "name_mention",
+        "name_lowercase_here",
+        "name_lowercase_slot",
+        "name_mrz",
+        "name_key_handle",
+    ):
         return 99.0  # the finder already checked the word against the text's language
     if h.rule in _SLOT_RULES and _CLOSED.match(text, h.end):
         return 5.5

@@ -18,6 +18,7 @@ import re
 
 from evalpipe.pii.identifiers import Hit
 from evalpipe.pii.lexicon import (
+    EXTRA_LANGS,
     LANGS,
     fold,
     is_common_word,
@@ -323,6 +324,11 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     hits += _name_lists(text, extra, langs)
     hits += _mentions(text, extra)
     hits += _lowercase_here(text, langs)
+    hits += _lone_first_names(text, extra, langs)
+    if "<<" in text or ":" in text or "=" in text:
+        hits += _structured_names(text)
+    if any(c.islower() for c in text):
+        hits += _lowercase_slot(text, langs)
     return hits
 
 
@@ -395,7 +401,12 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             and k0 == i
             and slot
             and _candidate(run[0], extra, langs)
-            and (prev in _PERSON_BEFORE or prev in _WEAK_BEFORE and is_first_name(run[0], langs))
+            and (
+                prev in _PERSON_BEFORE
+                or prev in _WEAK_BEFORE
+                and is_first_name(run[0], langs)
+                and (prev == "and" or zipf(run[0], ("en",)) < 4.0)  # "flights to Madrid": a place
+            )
         ):
             hits.append(Hit(words[k0].start(), words[k0].end(), "PERSON", 0.7, "philter_person_slot"))
         elif (
@@ -606,7 +617,7 @@ def _whole_value_name(text: str, extra: frozenset[str]) -> list[Hit]:
 # ("my name is", "Agent on duty:", signatures, JSON name keys) are stronger evidence and stay.
 SHAPE_RULES = frozenset(
     {"philter_unknown_capitalised", "philter_person_slot", "gazetteer_full_name", "gazetteer_first_name",
-     "name_vocative", "name_whole_value", "philter_sender", "spacy_ner"}
+     "name_vocative", "name_whole_value", "philter_sender", "spacy_ner", "philter_lone_name"}
 )  # fmt: skip
 _TITLE_BEFORE = re.compile(
     r"(?i:\b(?:manager|director|engineer|specialist|lead|officer|consultant|analyst|buyer|representative|"
@@ -897,6 +908,10 @@ def _lowercase_here(text: str, langs: tuple[str, ...]) -> list[Hit]:
     return out
 
 
+# Words that follow a person far more often than the word ("Claire from Tim Hortons", "Mark said").
+_AFTER_A_NAME = frozenset("from here speaking said says wrote asked called and has had was is at".split())
+
+
 def ambiguous_word_use(text: str, start: int, end: int) -> bool:
     """ "Will you…", "Bill to …", "Mark as read", "Frank feedback", "Grace period": a word, not a name.
 
@@ -909,7 +924,8 @@ def ambiguous_word_use(text: str, start: int, end: int) -> bool:
         return False
     if not _sentence_start(text, start):
         return False
-    return bool(re.match(r"[ \t]+[a-z]", text[end : end + 3]))
+    nxt = re.match(r"[ \t]+([a-z]+)", text[end : end + 20])
+    return nxt is not None and nxt.group(1) not in _AFTER_A_NAME
 
 
 def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float = 0.75) -> dict[str, str]:
@@ -925,17 +941,25 @@ def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float =
             continue
         toks = [t.strip(".,;:!?()\"'") for t in value.split()]
         if len(toks) < 2:
-            if len(value) >= 3 and not is_product_term(value):
+            if len(value) >= 3 and not is_product_term(value) and fold(value) not in NOT_NAMES:
                 out.setdefault(value, detector)  # found in one string, the same person in the others
+                if value.islower() and value.isalpha():
+                    out.setdefault(value.capitalize(), detector)  # typed "fabio", the form says "Fabio"
             continue
+        # the same name typed in lower case elsewhere in the conversation ("zara van tuijl")
+        out.setdefault(value.lower(), detector)
         for t in toks:
-            if (
-                len(t) >= 3
-                and not re.fullmatch(_PARTICLE, t.lower())
-                and not is_product_term(t)
-                and t[:1].isupper()
-            ):
+            if len(t) < 3 or re.fullmatch(_PARTICLE, t.lower()) or is_product_term(t) or fold(t) in NOT_NAMES:
+                continue
+            if is_common_word(t) and not is_first_name(t):
+                continue  # "Hill", "Meyer" alone may be the word; the honorific rule finds "Dr Hill"
+            if t[:1].isupper():
                 out.setdefault(t, detector)
+                if fold(t) not in AMBIGUOUS and zipf(t, ("en",)) < 3.0:
+                    out.setdefault(t.lower(), detector)
+            elif t.islower() and zipf(t, ("en",)) < 3.0 and fold(t) not in AMBIGUOUS:
+                out.setdefault(t, detector)
+                out.setdefault(t.capitalize(), detector)
     return out
 
 
@@ -946,3 +970,128 @@ def part_is_word_here(text: str, start: int, end: int) -> bool:
     if fold(word) not in AMBIGUOUS and zipf(word, ("en",)) < 4.5:
         return False
     return _sentence_start(text, start) and bool(re.match(r"[ \t]+[a-z]", text[end : end + 3]))
+
+
+# Lower-case names typed into chat, where a role word or an act says a person follows / precedes.
+_LOW = r"[a-zà-öø-ÿ][a-zà-öø-ÿ'’-]{1,}"
+_LOW_SEQ = r"(" + _LOW + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _LOW + r"){0,2})"
+_LOWER_AFTER = re.compile(
+    r"(?i:(?<![\w])(?:member|candidate|neighbour|neighbor|guest|patient|tenant|pupil|student|driver|"
+    r"applicant|attendee|passenger|my wife|my husband|my son|my daughter|my partner|my neighbour|"
+    r"give it to|hand it to|leave it with|pass it to|send it to|what did|(did|ask|tell|with|for|to|and)))"
+    r"[ \t]+" + _LOW_SEQ
+)
+_LOWER_BEFORE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\s[-–—]\s)|(?<=[,;]\s)|(?<=\n))"
+    + _LOW_SEQ
+    + r"[ \t]+(?:wants|forgot|accepted|declined|"
+    r"said|says|asked|called|is here|is coming|will be|can't|cannot|needs|paid|booked|cancelled|canceled|"
+    r"signed|replied|emailed|rang|phoned|left|arrived|won't|isn't|has|had)\b"
+)
+
+
+def _lower_name_word(w: str, langs: tuple[str, ...], first: bool, lexicon_only: bool = False) -> bool:
+    """A lower-case word that is a name here: a lexicon name that is no frequent word, or no word of
+    the text's language at all ("aachal", "kursa" in an English sentence)."""
+    if fold(w) in NOT_NAMES or fold(w) in AMBIGUOUS or len(w) < 3 or is_product_term(w):
+        return False
+    if not lexicon_only and zipf(w, langs) < 2.0 and w.isalpha():
+        return True
+    if first:
+        return is_first_name(w, ("en",)) and zipf(w, langs) < 4.0
+    return (is_surname(w, langs, max_zipf=4.0) or is_first_name(w, ("en",))) and zipf(w, langs) < 4.0
+
+
+def _lowercase_slot(text: str, langs: tuple[str, ...]) -> list[Hit]:
+    """ "member nela kursa forgot her card", "give it to thierry", "fabio wants to freeze".
+
+    After a role word or an act ("member", "give it to", "what did") or before a verb of doing
+    ("wants", "forgot", "accepted"), lower-case words are a name when the first is a lexicon first
+    name that is no frequent word, or a word of no log language, and the others surnames / no words.
+    """
+    out = []
+    for rx in (_LOWER_AFTER, _LOWER_BEFORE):
+        for m in rx.finditer(text):
+            grp = 1 if rx is _LOWER_BEFORE else 2
+            words = list(re.finditer(r"\S+", m.group(grp)))
+            g = m.start(grp)
+            weak = rx is _LOWER_AFTER and m.group(1) is not None  # "with", "to": a lexicon name first
+            end = None
+            for k, w in enumerate(words):
+                tok = w.group()
+                if k and re.fullmatch(_PARTICLE, tok):
+                    continue
+                if not _lower_name_word(tok, langs, first=k == 0, lexicon_only=weak and k == 0):
+                    break
+                end = g + w.end()
+            if end is None:
+                continue
+            if rx is _LOWER_BEFORE and end != m.end(grp):
+                continue  # the verb must follow the name itself
+            out.append(Hit(g, end, "PERSON", 0.7, "name_lowercase_slot"))
+    return out
+
+
+_LONE_CAP = re.compile(
+    r"(?<![\w@.'’<-])([" + _UP + r"][" + _L + r"]{2,}(?:-[" + _UP + r"][" + _L + r"]+)?)(?![\w@'’-])"
+)
+_PLACE_BEFORE = frozenset(
+    fold(w) for w in "in at from near via of the a an on into onto across around".split()
+)
+
+
+def _lone_first_names(text: str, extra: frozenset[str], langs: tuple[str, ...]) -> list[Hit]:
+    """A single capitalised first name in running text ("it booked Romy twice", "Christelle at the desk").
+
+    Philter's safe-list rule for one token: a lexicon first name that is a rare word (Zipf < 3.3 in
+    English, so "Madrid", "Sofia", "Chelsea" stay), or a capitalised word that no word list of the
+    log languages knows ("Ingetraud"), standing alone (not in a run of capitalised words, which the
+    other rules judge) and not after a place preposition ("in Lyon", "at Heathrow").
+    """
+    out = []
+    for m in _LONE_CAP.finditer(text):
+        tok = m.group(1)
+        if (
+            _camel_brand(tok)
+            or is_product_term(tok, extra)
+            or fold(tok) in NOT_NAMES
+            or fold(tok) in AMBIGUOUS
+        ):
+            continue
+        before = text[max(0, m.start() - 30) : m.start()]
+        after = text[m.end() : m.end() + 30]
+        if re.match(r"[ \t]+[" + _UP + r"]", after) or re.search(r"[" + _UP + r"][\w'’-]*[ \t]+$", before):
+            continue  # part of a capitalised run
+        prev = re.search(r"(\w+)[ \t]+$", before)
+        if prev and fold(prev.group(1)) in _PLACE_BEFORE:
+            continue
+        nxt = re.match(r"[ \t]+(\w+)", after)
+        if nxt and fold(nxt.group(1)) in _PRODUCT_HEADS:
+            continue
+        rare_name = is_first_name(tok, langs) and zipf(tok, ("en",)) < 3.3 and zipf(tok, langs) < 3.5
+        unknown = all(zipf(p, (*LANGS, *EXTRA_LANGS)) < 1.0 for p in tok.split("-"))  # not "Off-Peak"
+        if rare_name or unknown:
+            out.append(Hit(m.start(1), m.end(1), "PERSON", 0.7, "philter_lone_name"))
+    return out
+
+
+# ICAO 9303 name field, as forms and MRZ copies write it: "PITTS<<DONNA", "VAN DER BERG<<ANNA<MARIE".
+_MRZ_NAME = re.compile(r"(?<![A-Z<])([A-Z][A-Z' -]*[A-Z]<<[A-Z]+(?:[< ][A-Z]+)*)(?![A-Z])")
+# "owner:vajen_vanduivenvoorde", "assignee=mlopez": a person key glued to its value in a tag or a query.
+_KEY_HANDLE = re.compile(
+    r"(?<![\w-])([A-Za-z][A-Za-z_-]{1,30})[:=]([A-Za-z][\w.-]{1,40}[A-Za-z0-9])(?![\w@])"
+)
+
+
+def _structured_names(text: str) -> list[Hit]:
+    """Names in machine-made shapes: MRZ name fields and `key:value` tags under a person key."""
+    from evalpipe.pii.keys import key_entity
+
+    out = [Hit(m.start(1), m.end(1), "PERSON", 0.9, "name_mrz") for m in _MRZ_NAME.finditer(text)]
+    for m in _KEY_HANDLE.finditer(text):
+        if key_entity(m.group(1)) in ("PERSON", "ROLE?", "NAME?") and not is_product_term(m.group(2)):
+            handle = m.group(2)
+            parts = [p for p in re.split(r"[._-]+", handle) if p]
+            if any(is_first_name(p) or is_surname(p) or zipf(p, ("en",)) < 3.0 for p in parts):
+                out.append(Hit(m.start(2), m.end(2), "PERSON", 0.8, "name_key_handle"))
+    return out

@@ -962,7 +962,7 @@ def _sweep_row_name_parts(row: dict[str, Any], parts: Mapping[str, str], engine:
     pattern = re.compile(
         r"(?<![\w@.<])(?:"
         + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
-        + r")(?![\w@>])"
+        + r")(?![\w@>]|[.][\w])"  # not the local part of "anna.weber [at] …"
     )
     allow: frozenset[str] = getattr(engine, "_allow", frozenset())
     made = 0
