@@ -58,10 +58,16 @@ _NONLATIN_WORD = (
 )
 _LATIN_NAME = r"[" + _UP + r"][" + _L + r"]*(?:[-'’][" + _UP + r"]?[" + _L + r"]+)*\.?"
 _LOWER_NAME = r"[a-zà-öø-ÿ]{2,}"
-_PARTICLE = r"(?:de|del|de la|van|von|der|van der|van den|da|di|du|le|la|dos|das|bin|ibn|al|el|mc|o')"
+_PARTICLE = (
+    r"(?:de|del|de la|de las|de los|van|von|der|van der|van den|von der|von dem|vom|zu|ten|ter|da|di|du|"
+    r"dei|degli|della|delle|le|la|dos|das|bin|ibn|al|el|mc|o')"
+)
 _ONE = r"(?:" + _LATIN_NAME + r"|" + _NONLATIN_WORD + r"|" + _LOWER_NAME + r")"
 _NAME_SEQ = r"(" + _ONE + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)?" + _ONE + r"){0,3})"
 
+_PARTICLE_WORDS = frozenset(
+    "de del la las los van von der den dem vom zu ten ter da di du dei degli della delle le dos das bin ibn al el".split()
+)
 _CUES = (
     # greetings / sign-offs
     r"hi|hello|hey|dear|hiya|morning|good morning|good afternoon|good evening|thanks|thank you|thx|many thanks|"
@@ -208,7 +214,16 @@ def _name_tokens(
     ):
         max_zipf = 4.6
     out: list[tuple[int, int]] = []
+    no_word_first = False
     for m in re.finditer(r"\S+", seq):
+        if (
+            no_word_first
+            and len(out) == 1
+            and m.group()[:1].islower()
+            and not _no_word(m.group(), langs or ("en",))
+        ):
+            if not is_surname(m.group().rstrip(".,;:!?"), langs or LANGS):
+                return []  # "this is kubectl output": a tool before a word, not a person
         if (
             out
             and m.start()
@@ -239,8 +254,17 @@ def _name_tokens(
             if cued and out and low not in NOT_NAMES and is_surname(tok, langs or LANGS):
                 out.append((start + m.start(), start + m.start() + len(tok)))
                 continue  # "my name is maria gonzalez": a lower-case surname after the first name
-            if not (cued and is_first_name(tok, langs) and (strong or fold(tok) not in AMBIGUOUS)):
+            if not (
+                cued
+                and (
+                    is_first_name(tok, langs)
+                    and (strong or fold(tok) not in AMBIGUOUS)
+                    or _no_word(tok, langs or ("en",))  # "this is abhimanyu cheema"
+                )
+            ):
                 break
+            if not out and not is_first_name(tok, langs):
+                no_word_first = True
         elif not tok[:1].isupper():
             break
         if is_first_name(tok, langs):
@@ -332,14 +356,22 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     return hits
 
 
+def _no_word(tok: str, langs: tuple[str, ...]) -> bool:
+    """In no word list of the text's languages: after a cue, a name the lexicon lacks ("abhimanyu")."""
+    return len(tok) >= 3 and tok.isalpha() and zipf(tok, langs) < 2.0 and not is_product_term(tok)
+
+
 def _all_lower_nonname(value: str, langs: tuple[str, ...] | None = None) -> bool:
     """A lower-case cue match that is no name: its first word is no first name, or a later word is
     neither a first name nor a surname ("my name is john smith" stays a name)."""
     words = value.split()
+    lg = langs or ("en",)
     return value.islower() and not (
         words
-        and is_first_name(words[0], langs)
-        and all(is_first_name(w, langs) or is_surname(w, langs or LANGS) for w in words[1:])
+        and (is_first_name(words[0], langs) or _no_word(words[0], lg))
+        and all(
+            is_first_name(w, langs) or is_surname(w, langs or LANGS) or _no_word(w, lg) for w in words[1:]
+        )
     )
 
 
@@ -375,12 +407,31 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             i += 1
             continue
         j = i
-        while (
-            j + 1 < len(words)
-            and text[words[j].end() : words[j + 1].start()] in (" ", "\t")
-            and _capitalised(words[j + 1].group())
-        ):
-            j += 1
+        while True:
+            if (
+                j + 1 < len(words)
+                and text[words[j].end() : words[j + 1].start()] in (" ", "\t")
+                and _capitalised(words[j + 1].group())
+            ):
+                j += 1
+                continue
+            # "Swen von der Seidel", "Elpidio de los Posada": particles inside the run
+            k = j + 1
+            while (
+                k < len(words)
+                and words[k].group() in _PARTICLE_WORDS
+                and text[words[k - 1].end() : words[k].start()] in (" ", "\t")
+            ):
+                k += 1
+            if (
+                k > j + 1
+                and k < len(words)
+                and text[words[k - 1].end() : words[k].start()] in (" ", "\t")
+                and _capitalised(words[k].group())
+            ):
+                j = k
+                continue
+            break
         k0 = i
         while k0 <= j and _very_common(words[k0].group(), extra, langs):
             k0 += 1  # "Thanks Paige Medina" -> "Paige Medina"
@@ -391,6 +442,7 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
         slot = not re.search(r"[.!?:\n]", gap)
         if (
             len(run) > 1
+            and not (inner and prev in _PLACE_BEFORE)  # "in Paris de la Défense": a place
             and not any(_very_common(t, extra, langs) for t in run if t not in inner)
             and fold(run[-1]) not in _PRODUCT_HEADS
             and any(_candidate(t, extra, langs) for t in run)
@@ -1033,7 +1085,15 @@ def _lowercase_slot(text: str, langs: tuple[str, ...]) -> list[Hit]:
 
 
 _LONE_CAP = re.compile(
-    r"(?<![\w@.'’<-])([" + _UP + r"][" + _L + r"]{2,}(?:-[" + _UP + r"][" + _L + r"]+)?)(?![\w@'’-])"
+    r"(?<![\w@.'’<-])(["
+    + _UP
+    + r"]["
+    + _L
+    + r"]{2,}(?:-["
+    + _UP
+    + r"]["
+    + _L
+    + r"]+)?)(?![\w@-]|['’](?!s\b))"
 )
 _PLACE_BEFORE = frozenset(
     fold(w) for w in "in at from near via of the a an on into onto across around".split()
@@ -1068,7 +1128,7 @@ def _lone_first_names(text: str, extra: frozenset[str], langs: tuple[str, ...]) 
         nxt = re.match(r"[ \t]+(\w+)", after)
         if nxt and fold(nxt.group(1)) in _PRODUCT_HEADS:
             continue
-        rare_name = is_first_name(tok, langs) and zipf(tok, ("en",)) < 3.3 and zipf(tok, langs) < 3.5
+        rare_name = is_first_name(tok, langs) and zipf(tok, ("en",)) < 3.8
         unknown = all(zipf(p, (*LANGS, *EXTRA_LANGS)) < 1.0 for p in tok.split("-"))  # not "Off-Peak"
         if rare_name or unknown:
             out.append(Hit(m.start(1), m.end(1), "PERSON", 0.7, "philter_lone_name"))

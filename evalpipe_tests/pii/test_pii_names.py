@@ -123,19 +123,19 @@ def _row(i: int, user: str, assistant: str | None = None) -> dict:
 
 
 def test_a_signed_full_name_sweeps_its_first_name(scrubber):
-    """'… went out to Qirsten' is the person who signed 'Qirsten Rijntjes' in the partition."""
+    """'… went out to Tjitske' is the person who signed 'Tjitske Rijntjes' in the partition."""
     rows = [
-        _row(0, "The reset link expired again.\n\nKind regards,\nQirsten Rijntjes"),
-        _row(1, "still locked out", "The new link went out to Qirsten yesterday, it expires in an hour."),
+        _row(0, "The reset link expired again.\n\nKind regards,\nTjitske Rijntjes"),
+        _row(1, "still locked out", "The new link went out to Tjitske yesterday, it expires in an hour."),
     ]
     # on its own the second record's name is found by nothing (no cue, no lexicon first name)
-    assert "Qirsten" in scrubber.scrub_text(rows[1]["output_messages"])
+    assert "Tjitske" in scrubber.scrub_text(rows[1]["output_messages"])
     res = scrub_table(pd.DataFrame(rows), processes=1, scrubber=scrubber)
     blob = json.dumps(res.scrubbed.to_dict("records"), ensure_ascii=False)
-    assert "Qirsten" not in blob and "Rijntjes" not in blob
+    assert "Tjitske" not in blob and "Rijntjes" not in blob
     assert "it expires in an hour" in blob
     inv = res.inventory.set_index("value")
-    assert inv.loc["Qirsten", "propagated"] and inv.loc["Qirsten", "detector"].startswith("name_part:")
+    assert inv.loc["Tjitske", "propagated"] and inv.loc["Tjitske", "detector"].startswith("name_part:")
 
 
 def test_sweep_keeps_a_name_part_inside_a_company_phrase(scrubber):
