@@ -445,7 +445,7 @@ def _philter(text: str, extra: frozenset[str]) -> list[Hit]:
             and not (inner and prev in _PLACE_BEFORE)  # "in Paris de la Défense": a place
             and not any(_very_common(t, extra, langs) for t in run if t not in inner)
             and fold(run[-1]) not in _PRODUCT_HEADS
-            and any(_candidate(t, extra, langs) for t in run)
+            and any(_candidate(t, extra, langs) and _name_evidence(t, langs) for t in run)
         ):
             hits.append(Hit(words[k0].start(), words[j].end(), "PERSON", 0.75, "philter_unknown_capitalised"))
         elif (
@@ -517,6 +517,20 @@ def _very_common(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS
         return False  # "Claude Lecoq", "Alexa Schweitzer": a first name that is also a product
     core = tok[:-2] if tok.endswith(("'s", "’s")) else tok
     return is_product_term(core, extra) or is_word_in(core, langs, 4.6)
+
+
+def _name_evidence(tok: str, langs: tuple[str, ...]) -> bool:
+    """A token that makes a capitalised run a name: an unambiguous first name, a listed surname,
+    a word of no list (Zipf < 2.5) or another script.  "Gateway Timeout", "Jeep Renegade" and
+    "Dusty Rose" are rare-ish words (Zipf 2.5-3.5), not names."""
+    core = tok[:-2] if tok.endswith(("'s", "’s")) else tok
+    return (
+        _nonlatin(core)
+        or is_first_name(core, langs)
+        and fold(core) not in AMBIGUOUS
+        or is_surname(core, langs, max_zipf=4.0)
+        or zipf(core, langs) < 2.5
+    )
 
 
 def _candidate(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS) -> bool:
@@ -1143,11 +1157,21 @@ _KEY_HANDLE = re.compile(
 )
 
 
+_KEY_QUOTED = re.compile(
+    r"(?<![\w-])([A-Za-z][A-Za-z_-]{1,30})[ \t]*[:=][ \t]*['\"]([^'\"\n<>{}]{2,60})['\"]"
+)
+
+
 def _structured_names(text: str) -> list[Hit]:
     """Names in machine-made shapes: MRZ name fields and `key:value` tags under a person key."""
     from evalpipe.pii.keys import key_entity
 
     out = [Hit(m.start(1), m.end(1), "PERSON", 0.9, "name_mrz") for m in _MRZ_NAME.finditer(text)]
+    from evalpipe.pii.keys import keyed_entity
+
+    for m in _KEY_QUOTED.finditer(text):  # "main_driver='Ugolino Giannuzzi'" in an error message
+        if keyed_entity(m.group(1), m.group(2)) == "PERSON":
+            out.append(Hit(m.start(2), m.end(2), "PERSON", 0.85, "name_key_quoted"))
     for m in _KEY_HANDLE.finditer(text):
         if key_entity(m.group(1)) in ("PERSON", "ROLE?", "NAME?") and not is_product_term(m.group(2)):
             handle = m.group(2)
