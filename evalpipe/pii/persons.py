@@ -57,7 +57,7 @@ _NONLATIN_WORD = (
     + r"]{2,6})"
 )
 _LATIN_NAME = r"[" + _UP + r"][" + _L + r"]*(?:[-'’][" + _UP + r"]?[" + _L + r"]+)*\.?"
-_LOWER_NAME = r"[a-zà-öø-ÿ]{2,}"
+_LOWER_NAME = r"[a-zß-öø-ÿā-ž]{2,}"
 _PARTICLE = (
     r"(?:de|del|de la|de las|de los|van|von|der|van der|van den|von der|von dem|vom|zu|ten|ter|da|di|du|"
     r"dei|degli|della|delle|le|la|dos|das|bin|ibn|al|el|mc|o')"
@@ -161,7 +161,20 @@ _NATIVE = [
                r"([А-ЯЁ][а-яё]+(?:[ \t]+[А-ЯЁ][а-яё]+){0,2})"),
     re.compile(r"(?:اسمي|أنا|مع تحياتي،?|العميل)[ \t:]*\n?[ \t]*([" + _ARAB + r"]{2,}(?:[ \t]+[" + _ARAB + r"]{2,}){0,2})"),
     re.compile(r"(?:मेरा नाम|मैं)[ \t]+([" + _DEVA + r"]{2,}(?:[ \t]+[" + _DEVA + r"]{2,}){0,2})"),
+    # honorifics of each script: 王伟先生 / 李娜女士, 田中氏 / 健太くん, 김민수 씨, السيد أحمد, श्री राम जी
+    re.compile(r"([" + _CJK + r"]{2,4})(?:先生|女士|小姐|老师|经理|同学)"),
+    re.compile(r"([" + _KANA + _CJK + r"]{2,6}?)(?:氏|くん|君|ちゃん|殿)"),
+    re.compile(r"([" + _HANGUL + r"]{2,4})[ \t]?(?:씨|고객님|선생님)"),
+    re.compile(r"(?:السيد|السيدة|الأستاذ|الأستاذة|الدكتور|الدكتورة)[ \t]+([" + _ARAB + r"]{2,}(?:[ \t]+[" + _ARAB + r"]{2,}){0,2})"),
+    re.compile(r"(?:श्री|श्रीमती|सुश्री|डॉ\.?)[ \t]+([" + _DEVA + r"]{2,}(?:[ \t]+[" + _DEVA + r"]{2,}){0,2})"),
+    re.compile(r"(?:господин|госпожа|г-н|г-жа)[ \t]+([А-ЯЁ][а-яё]+(?:[ \t]+[А-ЯЁ][а-яё]+){0,2})"),
 ]  # fmt: skip
+# Verbs and particles a CJK name run may start with (no spaces between words): 请联系 / 告诉 / 给.
+_CJK_LEAD = re.compile(r"(?:请|联系|告诉|通知|给|找|问|和|与|跟|是|叫|に|を|は|が)+")
+# Russian capitalises proper nouns only: two capitalised Cyrillic words in a row are a name.
+_CYR_PAIR = re.compile(
+    r"(?<![\w])([А-ЯЁ][а-яё]{1,}(?:-[А-ЯЁ][а-яё]+)?[ \t]+[А-ЯЁ][а-яё]{1,}(?:[ \t]+[А-ЯЁ][а-яё]+)?)(?![\w])"
+)
 # Words after which a capitalised unknown token is a person (Philter's "stands where names stand").
 _PERSON_BEFORE = frozenset(
     fold(w)
@@ -334,10 +347,19 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
             g = next((i for i in range(1, (m.lastindex or 0) + 1) if m.group(i)), None)
             if g is None:
                 continue
-            value = m.group(g)
+            value, start = m.group(g), m.start(g)
+            lead = _CJK_LEAD.match(value)
+            if lead and len(value) - lead.end() >= 2:  # "请联系王伟先生": the name is 王伟
+                value, start = value[lead.end() :], start + lead.end()
             if is_product_term(value, extra):
                 continue
-            hits.append(Hit(m.start(g), m.end(g), "PERSON", 0.8, "name_native_cue"))
+            hits.append(Hit(start, start + len(value), "PERSON", 0.8, "name_native_cue"))
+    if any("\u0400" <= c <= "\u04ff" for c in text):
+        hits += [
+            Hit(m.start(1), m.end(1), "PERSON", 0.75, "name_cyrillic_pair")
+            for m in _CYR_PAIR.finditer(text)
+            if not any(zipf(w, ("ru",)) >= 5.0 for w in m.group(1).split()[1:])
+        ]
     hits += _philter(text, extra)
     hits += _device_owner(text, langs)
     hits += _vocative(text, extra, langs)
@@ -347,6 +369,8 @@ def find_persons(text: str, extra: frozenset[str] = frozenset()) -> list[Hit]:
     hits += _honorific_names(text, extra)
     hits += _name_lists(text, extra, langs)
     hits += _mentions(text, extra)
+    if re.search(r"[A-Z]{2,}[ \t]+[A-Z]{2,}", text):
+        hits += _upper_names(text, langs)
     hits += _lowercase_here(text, langs)
     hits += _lone_first_names(text, extra, langs)
     if "<<" in text or ":" in text or "=" in text:
@@ -548,7 +572,7 @@ def _candidate(tok: str, extra: frozenset[str], langs: tuple[str, ...] = LANGS) 
 
 # ---------------------------------------------------------------- shapes the cue rules cannot see
 _VOCATIVE = re.compile(r"(?<=[,;])[ \t]+([" + _UP + r"][" + _L + r"]{2,})(?=[ \t]*[.!?](?:\s|$))")
-_LOWER_PAIR = re.compile(r"(?<![\w@.<])([a-zà-öø-ÿ]{2,})(?=[ \t]+([a-zà-öø-ÿ]{2,})(?:['’]s)?(?![\w@]))")
+_LOWER_PAIR = re.compile(r"(?<![\w@.<])([a-zß-öø-ÿā-ž]{2,})(?=[ \t]+([a-zß-öø-ÿā-ž]{2,})(?:['’]s)?(?![\w@]))")
 _EAST_ASIAN = r"[" + _CJK + _KANA + _HANGUL + r"]"
 _OTHER_SCRIPT = r"[" + _CYR + _ARAB + _DEVA + _GREEK + _HEB + r"]"
 _FOREIGN_RUN = re.compile(
@@ -914,7 +938,10 @@ def _name_lists(text: str, extra: frozenset[str], langs: tuple[str, ...]) -> lis
     return out
 
 
-_MENTION = re.compile(r"(?<![\w@.+/-])@([A-Za-z][A-Za-z0-9._-]{0,38}[A-Za-z0-9])(?![\w@/-])")
+# Handles in any script ("@józef.nowak", "@山田"); a display-name mention may go on with the
+# surname ("@Maria Gonzalez", as Teams and Slack render them).
+_MENTION = re.compile(r"(?<![\w@.+/-])@([^\W\d_][\w.-]{0,38}(?<![._-]))(?![\w@/-])")
+_MENTION_SURNAME = re.compile(r"[ \t]+((?:" + _PARTICLE + r"[ \t]+)?[" + _UP + r"][" + _L + r"'’-]+)")
 # Handles that address a group or are code, not a person.
 _MENTION_SAFE = frozenset(
     """here channel everyone all team support admin admins help bot everybody group devs oncall on-call
@@ -944,12 +971,51 @@ def _mentions(text: str, extra: frozenset[str]) -> list[Hit]:
 
         if all(is_product_term(p, extra) or not named(p) for p in parts):
             continue
-        out.append(Hit(m.start(1), m.end(1), "PERSON", 0.8, "name_mention"))
+        end = m.end(1)
+        if handle[:1].isupper() and "." not in handle and "_" not in handle:
+            nxt = _MENTION_SURNAME.match(text, end)
+            if (
+                nxt
+                and not is_product_term(nxt.group(1), extra)
+                and not _very_common(nxt.group(1).split()[-1], extra)
+            ):
+                end = nxt.end(1)
+        out.append(Hit(m.start(1), end, "PERSON", 0.8, "name_mention"))
+    return out
+
+
+_UPPER_RUN = re.compile(
+    r"(?<![\w-])([A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+(?:[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž][A-ZÀ-ÖØ-ÞĀ-Ž'’-]+){1,3})(?![\w-])"
+)
+
+
+def _upper_names(text: str, langs: tuple[str, ...]) -> list[Hit]:
+    """Names typed or printed in capitals ("MARIA GONZALEZ", "NOWAK JÓZEF" on a form).
+
+    A run of 2-4 upper-case words is a name when one is a lexicon first name (title-cased) and the
+    others are first names, listed surnames or no words; "HTTP ERROR", "PLEASE CALL ME" are not.
+    """
+    out = []
+    for m in _UPPER_RUN.finditer(text):
+        words = [w.title() for w in m.group(1).split()]
+        if any(is_product_term(w) or fold(w) in NOT_NAMES for w in words):
+            continue
+        firsts = [is_first_name(w, langs) and fold(w) not in AMBIGUOUS for w in words]
+        if not any(firsts):
+            continue
+        if all(
+            f
+            or is_surname(w, langs, max_zipf=4.5)
+            or zipf(w, langs) < 2.5
+            or re.fullmatch(_PARTICLE, w.lower())
+            for w, f in zip(words, firsts, strict=True)
+        ):
+            out.append(Hit(m.start(1), m.end(1), "PERSON", 0.75, "name_upper"))
     return out
 
 
 _LOWER_HERE = re.compile(
-    r"(?m)(?:^|(?<=[.!?]\s)|(?<=[\"'(>]))([a-zà-öø-ÿ]{3,}(?:[ \t]+[a-zà-öø-ÿ]{3,})?)[ \t]+(?:here|speaking)\b"
+    r"(?m)(?:^|(?<=[.!?]\s)|(?<=[\"'(>]))([a-zß-öø-ÿā-ž]{3,}(?:[ \t]+[a-zß-öø-ÿā-ž]{3,})?)[ \t]+(?:here|speaking)\b"
 )
 
 
@@ -1039,7 +1105,7 @@ def part_is_word_here(text: str, start: int, end: int) -> bool:
 
 
 # Lower-case names typed into chat, where a role word or an act says a person follows / precedes.
-_LOW = r"[a-zà-öø-ÿ][a-zà-öø-ÿ'’-]{1,}"
+_LOW = r"[a-zß-öø-ÿā-ž][a-zß-öø-ÿā-ž'’-]{1,}"
 _LOW_SEQ = r"(" + _LOW + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _LOW + r"){0,2})"
 _LOWER_AFTER = re.compile(
     r"(?i:(?<![\w])(?:member|candidate|neighbour|neighbor|guest|patient|tenant|pupil|student|driver|"
