@@ -1083,7 +1083,7 @@ def row_name_parts(values: dict[str, tuple[str, str, float]], min_score: float =
         for t in toks:
             if len(t) < 3 or re.fullmatch(_PARTICLE, t.lower()) or is_product_term(t) or fold(t) in NOT_NAMES:
                 continue
-            if is_common_word(t) and not is_first_name(t):
+            if is_common_word(t) and not is_first_name(t, ("en",)):
                 continue  # "Hill", "Meyer" alone may be the word; the honorific rule finds "Dr Hill"
             if t[:1].isupper():
                 out.setdefault(t, detector)
@@ -1101,7 +1101,8 @@ def part_is_word_here(text: str, start: int, end: int) -> bool:
     word = text[start:end]
     if fold(word) not in AMBIGUOUS and zipf(word, ("en",)) < 4.5:
         return False
-    return _sentence_start(text, start) and bool(re.match(r"[ \t]+[a-z]", text[end : end + 3]))
+    nxt = re.match(r"[ \t]+([a-z]+)", text[end : end + 20])
+    return _sentence_start(text, start) and nxt is not None and nxt.group(1) not in _AFTER_A_NAME
 
 
 # Lower-case names typed into chat, where a role word or an act says a person follows / precedes.

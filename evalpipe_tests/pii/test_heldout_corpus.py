@@ -282,3 +282,53 @@ def test_presidio_baseline_walks_every_string_of_the_text_fields() -> None:
     assert msgs[0]["parts"][1]["arguments"] == {"name": "<X> B"}
     assert out["feedback_comment"] == "<X> was kind" and out["tags"] == ["<X> tag", "ok"]
     assert out["record_id"] == "Anna-id"  # not a text field
+
+
+@pytest.fixture(scope="module")
+def second_pair() -> dict[str, list[H.LogRecord]]:
+    return {"dev2": H.build_split("dev2", 300), "heldout2": H.build_split("heldout2", 600)}
+
+
+def test_the_second_pair_is_deterministic_and_names_heavy(second_pair) -> None:
+    for split, recs in second_pair.items():
+        again = H.build_split(split, 40)
+        assert [r.line for r in again] == [r.line for r in recs[:40]]
+        names = [g for r in recs for g in r.gold if g.entity == "PERSON"]
+        assert len(names) >= 3 * len(recs), split
+        kinds = Counter(g.kind for g in names)
+        for want in ("first", "lower", "opening", "signature", "mention", "nonlatin", "json", "list"):
+            assert kinds[want] >= 20, (split, want, kinds)
+        assert sum(len(r.benign) for r in recs) >= 2 * len(recs)
+    assert len(second_pair["heldout2"]) >= 500
+
+
+def test_all_four_splits_share_no_family_tool_or_system_prompt(dev, heldout, second_pair) -> None:
+    splits = {"dev": dev, "heldout": heldout, **second_pair}
+
+    def surface(recs: list[H.LogRecord]) -> tuple[set[str], set[str], set[str]]:
+        systems, tools = set(), set()
+        for r in recs:
+            for m in r.line["request"]["messages"]:
+                if m["role"] == "system":
+                    systems.add(m["content"].split(".")[0][:25])
+                for tc in m.get("tool_calls") or []:
+                    tools.add(tc["function"]["name"])
+        return {r.family for r in recs}, systems, tools
+
+    seen = {k: surface(v) for k, v in splits.items()}
+    names = list(seen)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            for part, (x, y) in zip(
+                ("families", "system prompts", "tools"), zip(seen[a], seen[b], strict=True), strict=True
+            ):
+                assert not x & y, (a, b, part, sorted(x & y)[:5])
+
+
+def test_second_pair_gold_values_occur_in_their_fields(second_pair, tmp_path: Path) -> None:
+    recs = second_pair["dev2"][:120] + second_pair["heldout2"][:120]
+    rows = canonical(recs, tmp_path)
+    for rec, row in zip(recs, rows, strict=True):
+        locs = S.row_locations(row)
+        for g in rec.gold:
+            assert g.value in locs.get(g.field, ""), (rec.family, g)
