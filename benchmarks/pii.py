@@ -224,7 +224,7 @@ def main() -> None:
     ap.add_argument("--n-dev", type=int, default=400)
     ap.add_argument("--n-heldout", type=int, default=600)
     ap.add_argument("--n-dev2", type=int, default=400)
-    ap.add_argument("--n-heldout2", type=int, default=400)
+    ap.add_argument("--n-heldout2", type=int, default=600)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20240601, help="shipped corpus seed")
     ap.add_argument("--corpus-seed", type=int, default=12, help="dev / heldout corpus seed")
