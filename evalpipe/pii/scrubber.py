@@ -984,13 +984,18 @@ def _sweep_row_name_parts(row: dict[str, Any], parts: Mapping[str, str], engine:
 
         return pattern.sub(sub, text)
 
+    _map_text_fields(row, swept)
+    return made
+
+
+def _map_text_fields(row: dict[str, Any], fn: Callable[[str], str]) -> None:
+    """Apply `fn`, in place, to every string (or list of strings) of a row's TEXT_FIELDS."""
     for name in TEXT_FIELDS:
         val = row.get(name)
         if isinstance(val, str) and val:
-            row[name] = swept(val)
+            row[name] = fn(val)
         elif isinstance(val, list):
-            row[name] = [swept(x) if isinstance(x, str) else x for x in val]
-    return made
+            row[name] = [fn(x) if isinstance(x, str) else x for x in val]
 
 
 def sweep_known_values(
@@ -1041,10 +1046,5 @@ def sweep_known_values(
         return pattern.sub(sub, text)
 
     for row in rows:
-        for name in TEXT_FIELDS:
-            val = row.get(name)
-            if isinstance(val, str) and val:
-                row[name] = swept(val)
-            elif isinstance(val, list):
-                row[name] = [swept(x) if isinstance(x, str) else x for x in val]
+        _map_text_fields(row, swept)
     return added
