@@ -1231,11 +1231,9 @@ _KEY_QUOTED = re.compile(
 
 def _structured_names(text: str) -> list[Hit]:
     """Names in machine-made shapes: MRZ name fields and `key:value` tags under a person key."""
-    from evalpipe.pii.keys import key_entity
+    from evalpipe.pii.keys import key_entity, keyed_entity
 
     out = [Hit(m.start(1), m.end(1), "PERSON", 0.9, "name_mrz") for m in _MRZ_NAME.finditer(text)]
-    from evalpipe.pii.keys import keyed_entity
-
     for m in _KEY_QUOTED.finditer(text):  # "main_driver='Ugolino Giannuzzi'" in an error message
         if keyed_entity(m.group(1), m.group(2)) == "PERSON":
             out.append(Hit(m.start(2), m.end(2), "PERSON", 0.85, "name_key_quoted"))
