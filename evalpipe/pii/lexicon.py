@@ -15,6 +15,7 @@ import unicodedata
 from functools import cache, lru_cache
 from pathlib import Path
 
+from evalpipe.pii.alternation import literal_alternation
 from evalpipe.pii.names import AMBIGUOUS, FIRST_NAMES
 
 LANGS: tuple[str, ...] = ("en", "de", "fr", "es", "nl", "it", "pt")
@@ -114,8 +115,9 @@ September October November December Montag Dienstag Mittwoch Donnerstag Freitag 
 )
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Lower case, accents folded: 'Lucía' and 'lucia' are one entry."""
+    """Lower case, accents folded: 'Lucía' and 'lucia' are one entry (cached: called per token)."""
     w = unicodedata.normalize("NFKD", word.casefold().replace("’", "'"))
     return "".join(c for c in w if not unicodedata.combining(c))
 
@@ -282,7 +284,9 @@ def _phrase_re(extra: frozenset[str]) -> re.Pattern[str] | None:
     )
     if not phrases:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(
+        r"(?<!\w)(?:" + literal_alternation(phrases, ignore_case=True) + r")(?!\w)", re.IGNORECASE
+    )
 
 
 def product_spans(text: str, extra: frozenset[str] = frozenset()) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.logs.schema import TEXT_FIELDS
+from evalpipe.pii.alternation import literal_alternation
 from evalpipe.pii.validators import IBAN_LENGTHS, card_brand, iban_ok, luhn_ok
 
 JSON_FIELDS = frozenset(
@@ -76,8 +77,7 @@ def scan_residue(texts: Sequence[str], known_values: Iterable[str] = (), min_len
     known = residue_known_values(known_values, min_len)
     known_rx = None
     if known:
-        alternation = "|".join(re.escape(v) for v in sorted(known, key=len, reverse=True))
-        known_rx = re.compile(r"(?<!\w)(?:" + alternation + r")(?!\w)")
+        known_rx = re.compile(r"(?<!\w)(?:" + literal_alternation(known) + r")(?!\w)")
     findings: list[Finding] = []
     for i, raw in enumerate(texts):
         if not raw:

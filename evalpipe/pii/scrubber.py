@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalpipe.logs.schema import QUARANTINE_SCHEMA, TEXT_FIELDS
+from evalpipe.pii.alternation import literal_alternation
 from evalpipe.pii.identifiers import phone_variants
 from evalpipe.pii.keys import keyed_entity, keyed_number_entity, keyed_score, sibling_key
 from evalpipe.pii.lexicon import product_spans
@@ -961,7 +962,7 @@ def _sweep_row_name_parts(row: dict[str, Any], parts: Mapping[str, str], engine:
     """
     pattern = re.compile(
         r"(?<![\w@.<])(?:"
-        + "|".join(re.escape(p) for p in sorted(parts, key=len, reverse=True))
+        + literal_alternation(parts)
         + r")(?![\w@>]|[.][\w])"  # not the local part of "anna.weber [at] …"
     )
     allow: frozenset[str] = getattr(engine, "_allow", frozenset())
@@ -1019,7 +1020,7 @@ def sweep_known_values(
     added: Counter[str] = Counter()
     if not vals:
         return added
-    pattern = re.compile(r"(?<![\w@.])(?:" + "|".join(re.escape(v) for v in vals) + r")(?![\w@])")
+    pattern = re.compile(r"(?<![\w@.])(?:" + literal_alternation(vals) + r")(?![\w@])")
     tokens: dict[str, str] = {}
 
     allow: frozenset[str] = (
